@@ -1,0 +1,54 @@
+"""Who-said-what question answering over news articles, with verified citations.
+
+    from rag import ask
+    answer = ask('Who said "Peace cannot mean capitulation"?')
+    answer.text, answer.citations, answer.abstained
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+# This package never downloads models or reports telemetry.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+if TYPE_CHECKING:
+    from rag.api import Engine, ask, get_chain
+    from rag.retrieve import SearchFilter
+    from rag.types import Answer, Article, Citation, Passage, QuoteCheck
+
+__all__ = [
+    "Answer",
+    "Article",
+    "Citation",
+    "Engine",
+    "Passage",
+    "QuoteCheck",
+    "SearchFilter",
+    "ask",
+    "get_chain",
+]
+
+_LAZY = {
+    "ask": "rag.api",
+    "get_chain": "rag.api",
+    "Engine": "rag.api",
+    "SearchFilter": "rag.retrieve",
+    "Answer": "rag.types",
+    "Article": "rag.types",
+    "Citation": "rag.types",
+    "Passage": "rag.types",
+    "QuoteCheck": "rag.types",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'rag' has no attribute {name!r}")

@@ -1,0 +1,154 @@
+"""The Python API: an Engine owns one index and its chain; ``ask()`` uses a shared one."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.runnables import Runnable
+
+from rag.errors import ConfigError
+from rag.ingest import IngestReport, ProgressFn, ingest_paths
+from rag.keyword import KeywordIndex
+from rag.llm import StatusFn, chat_model
+from rag.retrieve import Retriever, SearchFilter
+from rag.settings import Settings, get_settings
+from rag.store import Index
+from rag.types import Answer, AnswerChunk, Article, ArticleInfo
+
+log = logging.getLogger(__name__)
+
+
+def _log_status(message: str) -> None:
+    log.warning(message)
+
+
+class Engine:
+    """One index (RAG_HOME), its retriever, and the answer chain over it."""
+
+    def __init__(self, settings: Settings | None = None, on_status: StatusFn = _log_status):
+        self.settings = settings or get_settings()
+        self.on_status = on_status
+        self._lock = threading.RLock()
+        self._index: Index | None = None
+        self._retriever: Retriever | None = None
+        self._chain: Runnable[Any, AnswerChunk] | None = None
+
+    @property
+    def index(self) -> Index:
+        with self._lock:
+            if self._index is None:
+                self._index = Index(self.settings)
+            return self._index
+
+    @property
+    def retriever(self) -> Retriever:
+        with self._lock:
+            if self._retriever is None:
+                self._retriever = Retriever.for_index(self.index, KeywordIndex(self.index))
+            return self._retriever
+
+    @property
+    def chain(self) -> Runnable[Any, AnswerChunk]:
+        """retriever → prompt → chat model → citation checker (starts the model if needed)."""
+        with self._lock:
+            if self._chain is None:
+                from rag.chain import build_chain
+
+                self._chain = build_chain(self.retriever, chat_model(self.settings, self.on_status))
+            return self._chain
+
+    # --- the corpus ----------------------------------------------------------------------
+
+    def ingest(self, paths: Sequence[Path], progress: ProgressFn | None = None) -> IngestReport:
+        return ingest_paths(self.index, list(paths), self.settings, progress)
+
+    def ensure_corpus(self) -> IngestReport | None:
+        """Index the default corpus (seeds/) when the index is empty."""
+        if self.index.count_articles():
+            return None
+        seeds = self.settings.seeds_dir
+        if not seeds.is_dir():
+            raise ConfigError(f"the index is empty and the default corpus {seeds} is missing")
+        self.on_status(f"The index is empty: indexing the default corpus in {seeds}…")
+        return self.ingest([seeds])
+
+    def list_articles(self) -> list[ArticleInfo]:
+        return self.index.list_articles()
+
+    def get_article(self, article_id: str) -> Article:
+        return self.index.get_article(article_id)
+
+    def remove(self, article_id: str) -> None:
+        self.index.remove(article_id)
+
+    # --- questions -----------------------------------------------------------------------
+
+    def stream(self, question: str, filters: SearchFilter | None = None) -> Iterator[AnswerChunk]:
+        """Answer text pieces as the model writes them, then the checked Answer."""
+        self.ensure_corpus()
+        request = {"question": question, "filters": filters or SearchFilter()}
+        for attempt in (1, 2):
+            answer: Answer | None = None
+            for chunk in self.chain.stream(request):
+                if isinstance(chunk, Answer):
+                    answer = chunk
+                else:
+                    yield chunk
+            if answer is not None and answer.error and attempt == 1 and self._server_died():
+                self.on_status("The local model server stopped; restarting it…")
+                with self._lock:
+                    self._chain = None
+                continue
+            if answer is not None:
+                yield answer
+            return
+
+    def _server_died(self) -> bool:
+        """True when the answer failed because the embedded server is gone."""
+        from rag.llm import embedded_server, uses_embedded
+
+        return uses_embedded(self.settings) and embedded_server(self.settings).running() is None
+
+    def ask(self, question: str, filters: SearchFilter | None = None) -> Answer:
+        answer: Answer | None = None
+        for chunk in self.stream(question, filters):
+            if isinstance(chunk, Answer):
+                answer = chunk
+        if answer is None:  # the chain always ends with an Answer
+            raise RuntimeError("the answer chain ended without an answer")
+        return answer
+
+
+_DEFAULT: Engine | None = None
+_DEFAULT_LOCK = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide engine for the environment's settings."""
+    global _DEFAULT
+    with _DEFAULT_LOCK:
+        if _DEFAULT is None:
+            _DEFAULT = Engine()
+        return _DEFAULT
+
+
+def ask(
+    question: str, *, filters: SearchFilter | None = None, engine: Engine | None = None
+) -> Answer:
+    """Answer ``question`` from the indexed articles, with checked citations.
+
+    In a fresh interpreter this uses RAG_HOME (ingesting seeds/ if the index is empty) and
+    the configured or embedded LLM.
+    """
+    return (engine or default_engine()).ask(question, filters)
+
+
+def get_chain(engine: Engine | None = None) -> Runnable[Any, AnswerChunk]:
+    """The LangChain runnable behind ``ask()`` (invoke / stream / batch)."""
+    engine = engine or default_engine()
+    engine.ensure_corpus()
+    return engine.chain

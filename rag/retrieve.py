@@ -1,0 +1,253 @@
+"""Hybrid retrieval: dense (Chroma) + BM25, fused by reciprocal rank, with filters.
+
+``Retriever.search`` returns typed passages; ``Retriever`` is also a LangChain
+``BaseRetriever`` (Documents whose metadata carries the exact span) for composition.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import BaseModel, ConfigDict, Field
+from rapidfuzz import fuzz
+
+from rag.chunk import split_sentences
+from rag.cite import normalise
+from rag.keyword import KeywordIndex
+from rag.question import parse_question
+from rag.settings import Settings
+from rag.store import Index, StoredChunk, date_number
+from rag.types import Article, Passage
+
+
+class SearchFilter(BaseModel):
+    """Restrict retrieval to some articles, sources or a date range (inclusive, ISO dates)."""
+
+    article_ids: list[str] = []
+    sources: list[str] = []
+    date_from: str = ""
+    date_to: str = ""
+
+    def chroma_where(self) -> dict | None:
+        clauses: list[dict] = []
+        if self.article_ids:
+            clauses.append({"article_id": {"$in": list(self.article_ids)}})
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if self.date_from:
+            clauses.append({"date_num": {"$gte": date_number(self.date_from)}})
+        if self.date_to:
+            clauses.append({"date_num": {"$lte": date_number(self.date_to)}})
+            clauses.append({"date_num": {"$gt": 0}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def describe(self) -> str:
+        parts = []
+        if self.article_ids:
+            parts.append("articles " + ", ".join(self.article_ids))
+        if self.sources:
+            parts.append("sources " + ", ".join(self.sources))
+        if self.date_from or self.date_to:
+            parts.append(f"dates {self.date_from or '…'} to {self.date_to or '…'}")
+        return "; ".join(parts)
+
+
+def context_start(text: str, start: int, max_chars: int) -> int:
+    """Where the last sentence before ``start`` begins (looking back at most ``max_chars``),
+    so a passage like '"…," she added.' can come with the sentence that names 'she'."""
+    if max_chars <= 0 or start <= 0:
+        return start
+    begin = max(0, start - max_chars)
+    sentences = split_sentences(text, begin, start)
+    if not sentences:
+        return start
+    first = sentences[-1][0]
+    if first == begin and begin > 0:  # the sentence began before the window: cut at a word
+        space = text.find(" ", begin, start)
+        first = space + 1 if space >= 0 else start
+    return first
+
+
+class Retriever(BaseRetriever):
+    """Dense, BM25 or hybrid retrieval over an :class:`Index`."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    index: Index
+    keyword: KeywordIndex
+    settings: Settings
+    filters: SearchFilter = Field(default_factory=SearchFilter)
+
+    @classmethod
+    def for_index(cls, index: Index, keyword: KeywordIndex | None = None) -> Retriever:
+        return cls(index=index, keyword=keyword or KeywordIndex(index), settings=index.settings)
+
+    def search(
+        self,
+        query: str,
+        filters: SearchFilter | None = None,
+        k: int | None = None,
+        mode: str | None = None,
+    ) -> list[Passage]:
+        """The ``k`` best passages for ``query``, best first; [] when nothing is relevant."""
+        filters = filters or self.filters
+        k = k or self.settings.top_k
+        mode = mode or self.settings.retrieval
+        n = max(self.settings.candidates, k)
+        parsed = parse_question(query)
+        if parsed.titles:
+            query, filters = self._scope_to_titled_articles(query, parsed.titles, filters)
+        dense: list[tuple[StoredChunk, float]] = []
+        keyword: list[tuple[StoredChunk, float]] = []
+        if mode in ("dense", "hybrid"):
+            vector = self.index.embedder.embed([query])[0]
+            dense = self.index.dense_search(vector, n, filters.chroma_where())
+        if mode in ("bm25", "hybrid"):
+            keyword = self.keyword.search(
+                query, n, article_ids=filters.article_ids, sources=filters.sources,
+                date_from=date_number(filters.date_from), date_to=date_number(filters.date_to),
+            )
+        keyword_ids = {c.id for c, _ in keyword}
+        # A dense hit that is neither similar enough nor shares a keyword is noise.
+        dense = [
+            (c, s) for c, s in dense if s >= self.settings.min_similarity or c.id in keyword_ids
+        ]
+        ranked = _fuse([dense, keyword], self.settings.rrf_k)
+        if parsed.quotes:
+            ranked = self._anchor_on_quotes(ranked, parsed.quotes, n, filters)
+        articles = self.index.get_articles([c.chunk.article_id for c, _ in ranked])
+        passages: list[Passage] = []
+        for chunk, score in ranked:
+            article = articles.get(chunk.chunk.article_id)
+            if article is None or article.content_hash != chunk.content_hash:
+                continue  # a stale chunk from an unfinished write
+            passages.append(_passage(chunk, score, article, self.settings.context_chars))
+            if len(passages) == k:
+                break
+        return passages
+
+    def _scope_to_titled_articles(
+        self, query: str, titles: list[str], filters: SearchFilter
+    ) -> tuple[str, SearchFilter]:
+        """'According to the article "T", …': search only that article, without T's words."""
+        ids = self.keyword.articles_titled(titles)
+        if filters.article_ids:
+            ids = [i for i in ids if i in filters.article_ids]
+        if not ids:
+            return query, filters
+        for title in titles:
+            query = query.replace(title, " ")
+        return query, filters.model_copy(update={"article_ids": ids})
+
+    def _anchor_on_quotes(
+        self,
+        ranked: list[tuple[StoredChunk, float]],
+        quotes: list[str],
+        n: int,
+        filters: SearchFilter,
+    ) -> list[tuple[StoredChunk, float]]:
+        """Passages holding the question's quoted words, best match first; all of the
+        ranking when no passage holds them."""
+        candidates = dict((c.id, (c, s)) for c, s in ranked)
+        for quote in quotes:
+            for chunk, score in self.keyword.search(
+                quote, n, article_ids=filters.article_ids, sources=filters.sources,
+                date_from=date_number(filters.date_from), date_to=date_number(filters.date_to),
+            ):
+                candidates.setdefault(chunk.id, (chunk, score))
+        scored = []
+        for order, (chunk, score) in enumerate(candidates.values()):
+            match = max(quote_match(q, chunk.chunk.text) for q in quotes)
+            if match >= QUOTE_MATCH_MIN:
+                scored.append((-match, order, chunk, score))
+        if not scored:
+            return ranked
+        return [(chunk, score) for _, _, chunk, score in sorted(scored, key=lambda t: t[:2])]
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [passage_to_document(p) for p in self.search(query)]
+
+
+QUOTE_MATCH_MIN = 90.0
+
+
+def quote_match(quote: str, text: str) -> float:
+    """100 when ``text`` holds ``quote`` verbatim (ignoring case, quote marks, spacing);
+    else a fuzzy partial-match score for quotes long enough to be matched fuzzily."""
+    q = normalise(quote)[0].strip(" .,;:!?\"'")
+    t = normalise(text)[0]
+    if not q:
+        return 0.0
+    if q in t:
+        return 100.0
+    if len(q) < 15:
+        return 0.0
+    return float(fuzz.partial_ratio(q, t))
+
+
+def _fuse(
+    rankings: list[list[tuple[StoredChunk, float]]], rrf_k: int
+) -> list[tuple[StoredChunk, float]]:
+    """Reciprocal rank fusion of several best-first lists."""
+    scores: dict[str, float] = {}
+    chunks: dict[str, StoredChunk] = {}
+    for ranking in rankings:
+        for rank, (chunk, _) in enumerate(ranking):
+            scores[chunk.id] = scores.get(chunk.id, 0.0) + 1.0 / (rrf_k + rank + 1)
+            chunks[chunk.id] = chunk
+    order = sorted(scores, key=lambda cid: -scores[cid])
+    return [(chunks[cid], scores[cid]) for cid in order]
+
+
+def _passage(chunk: StoredChunk, score: float, article: Article, context_chars: int) -> Passage:
+    begin = context_start(article.text, chunk.chunk.start, context_chars)
+    return Passage(
+        chunk=chunk.chunk,
+        title=article.title,
+        source=article.source,
+        date=article.date,
+        url=article.url,
+        score=score,
+        context_start=begin,
+        context_before=article.text[begin : chunk.chunk.start],
+    )
+
+
+def passage_to_document(p: Passage) -> Document:
+    meta: dict[str, Any] = {
+        "article_id": p.chunk.article_id,
+        "chunk_index": p.chunk.index,
+        "start": p.chunk.start,
+        "end": p.chunk.end,
+        "title": p.title,
+        "source": p.source,
+        "date": p.date,
+        "url": p.url,
+        "score": p.score,
+        "context_before": p.context_before,
+        "context_start": p.context_start,
+    }
+    return Document(page_content=p.chunk.text, metadata=meta)
+
+
+def document_to_passage(doc: Document) -> Passage:
+    from rag.types import Chunk
+
+    m = doc.metadata
+    chunk = Chunk(
+        article_id=m["article_id"], index=m["chunk_index"], start=m["start"], end=m["end"],
+        text=doc.page_content,
+    )
+    return Passage(
+        chunk=chunk, title=m.get("title", ""), source=m.get("source", ""),
+        date=m.get("date", ""), url=m.get("url", ""), score=m.get("score", 0.0),
+        context_before=m.get("context_before", ""),
+        context_start=m.get("context_start", m["start"]),
+    )

@@ -1,0 +1,119 @@
+"""One settings object. Every field has an environment override (prefix ``RAG_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+APP_NAME = "rag-news"
+
+
+class Settings(BaseSettings):
+    """Settings for the index, the embedder, retrieval and the LLM."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="RAG_", env_file=None, extra="ignore", populate_by_name=True
+    )
+
+    # --- where things live -------------------------------------------------------------
+    home: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
+        description="Where the index lives (Chroma files, keyword index, server state).",
+    )
+    model_cache: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)) / "models",
+        description="Where verified model files are assembled once and reused by every index.",
+    )
+    seeds_dir: Path = Field(
+        PROJECT_DIR / "seeds",
+        description="Default corpus ingested by ask() when the index is empty.",
+    )
+    collection: str = Field(
+        "news", description="Name prefix of the Chroma collections of this index."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000). Unset: embedded "
+        "Chroma under RAG_HOME.",
+    )
+
+    # --- ingest and chunking -----------------------------------------------------------
+    chunk_max_chars: int = Field(
+        900, ge=100, description="Longest chunk; longer paragraphs split at sentence ends."
+    )
+    context_chars: int = Field(
+        400, ge=0, description="Article text before a passage shown to the model as context."
+    )
+    max_file_mb: float = Field(20.0, gt=0, description="Larger article files are refused.")
+
+    # --- embeddings ---------------------------------------------------------------------
+    embedder: str = Field(
+        "minilm",
+        description="Embedder name: 'minilm' (all-MiniLM-L6-v2 on onnxruntime) or one "
+        "registered with rag.embed.register_embedder.",
+    )
+    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    embed_threads: int = Field(0, ge=0, description="onnxruntime threads; 0 = all cores.")
+
+    # --- retrieval ----------------------------------------------------------------------
+    retrieval: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="hybrid = dense + BM25 fused by reciprocal rank."
+    )
+    top_k: int = Field(5, ge=1, le=50, description="Passages put in front of the model.")
+    candidates: int = Field(30, ge=1, description="Candidates per retriever before fusion.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    min_similarity: float = Field(
+        0.15,
+        description="Dense passages below this cosine similarity count as irrelevant unless "
+        "keyword search also finds them.",
+    )
+
+    # --- LLM ----------------------------------------------------------------------------
+    llm: str = Field(
+        "auto",
+        description="'auto' (a configured endpoint if any, else the embedded model), "
+        "'openai' (the configured endpoint), 'embedded', or a registered chat-model name.",
+    )
+    llm_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_LLM_BASE_URL", "OPENAI_BASE_URL", "llm_base_url"),
+        description="OpenAI-compatible endpoint (RAG_LLM_BASE_URL or OPENAI_BASE_URL).",
+    )
+    llm_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("RAG_LLM_API_KEY", "OPENAI_API_KEY", "llm_api_key"),
+        description="API key for the endpoint (RAG_LLM_API_KEY or OPENAI_API_KEY). Never logged.",
+    )
+    llm_model: str | None = Field(
+        None,
+        description="Model name at the endpoint; default gpt-4o-mini for a hosted endpoint, "
+        "the bundled Qwen2.5-Coder-1.5B-Instruct for the embedded one.",
+    )
+    llm_temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    llm_max_tokens: int = Field(384, ge=16, description="Longest answer, in tokens.")
+    llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for one LLM reply.")
+    llm_max_retries: int = Field(2, ge=0, description="Retries of a failed LLM request.")
+
+    # --- embedded model server ----------------------------------------------------------
+    server_port: int = Field(0, ge=0, description="Port of the embedded server; 0 = any free.")
+    server_ctx: int = Field(4096, ge=512, description="Context window of the embedded model.")
+    server_threads: int = Field(0, ge=0, description="llama.cpp threads; 0 = all cores.")
+    server_start_timeout: float = Field(
+        300.0, gt=0, description="Seconds to wait for the embedded server to answer."
+    )
+
+    def for_home(self, home: Path) -> Settings:
+        """A copy pointing at another index folder."""
+        return self.model_copy(update={"home": home})
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

@@ -1,0 +1,356 @@
+"""The index: two Chroma collections (articles, chunks) written with a crash-safe protocol.
+
+Commit protocol for one article (no step leaves a half-indexed article visible):
+1. mark the article record ``pending_hash = new`` (creating a hidden record if new);
+2. add the new chunks, ids ``{article_id}::{hash}::{i}``, tagged with the new hash;
+3. write the record with the new text and ``content_hash = new`` (the commit point);
+4. delete the article's chunks with any other hash.
+Readers only trust chunks whose hash equals their article's committed hash, and
+:meth:`Index.repair` removes what an interrupted write left behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag.embed import ChromaEmbeddingFunction, Embedder, get_embedder
+from rag.errors import ConfigError, NotFoundError
+from rag.settings import Settings
+from rag.types import Article, ArticleInfo, Chunk
+
+log = logging.getLogger(__name__)
+
+_PAGE = 2000
+_ADD_BATCH = 256
+
+
+def date_number(date: str) -> int:
+    """20251120 for '2025-11-20'; 0 when unknown. Chroma range filters need numbers."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    return int("".join(m.groups())) if m else 0
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as the index holds it, with the article fields copied onto it."""
+
+    id: str
+    chunk: Chunk
+    content_hash: str
+    title: str
+    source: str
+    date: str
+    url: str
+
+
+def _chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    chunk = Chunk(
+        article_id=str(meta["article_id"]),
+        index=int(meta["index"]),
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        text=text,
+    )
+    return StoredChunk(
+        id=cid,
+        chunk=chunk,
+        content_hash=str(meta.get("content_hash", "")),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        date=str(meta.get("date", "")),
+        url=str(meta.get("url", "")),
+    )
+
+
+def make_client(settings: Settings) -> Any:
+    """An embedded Chroma under RAG_HOME, or a client of the server at RAG_CHROMA_URL."""
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+    if settings.chroma_url:
+        from urllib.parse import urlparse
+
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise ConfigError(f"RAG_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+        return chromadb.HttpClient(
+            host=url.hostname,
+            port=url.port or (443 if url.scheme == "https" else 8000),
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    path = settings.home / "chroma"
+    path.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class Index:
+    """Articles and their chunks in Chroma; the one place that writes or reads them."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or get_embedder(settings)
+        self.client = make_client(settings)
+        ef = ChromaEmbeddingFunction(settings.embedder, self.embedder)
+        meta = {"embedder": self.embedder.name, "dim": self.embedder.dim}
+        config = {"hnsw": {"space": "cosine"}}
+        self.chunks = self.client.get_or_create_collection(
+            f"{settings.collection}_chunks", embedding_function=ef, configuration=config,
+            metadata=meta,
+        )
+        self.articles = self.client.get_or_create_collection(
+            f"{settings.collection}_articles", embedding_function=ef, configuration=config,
+            metadata=meta,
+        )
+        built_with = (self.chunks.metadata or {}).get("embedder")
+        if built_with and built_with != self.embedder.name:
+            raise ConfigError(
+                f"the index at {settings.home} was built with embedder {built_with!r}, "
+                f"not {self.embedder.name!r}: set RAG_EMBEDDER={built_with} or use a new RAG_HOME"
+            )
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.home / "chroma")
+
+    # --- reading -------------------------------------------------------------------------
+
+    def generation(self) -> str:
+        """Changes whenever an article is committed or removed (by any process)."""
+        col = self.client.get_collection(self.articles.name)
+        return str((col.metadata or {}).get("generation", ""))
+
+    def count_articles(self) -> int:
+        return len(self._committed_records(include=[])[0])
+
+    def list_articles(self) -> list[ArticleInfo]:
+        ids, metas = self._committed_records(include=["metadatas"])
+        infos = [_info(i, m) for i, m in zip(ids, metas, strict=True)]
+        return sorted(infos, key=lambda a: (a.date, a.id))
+
+    def committed_hashes(self) -> dict[str, str]:
+        ids, metas = self._committed_records(include=["metadatas"])
+        return {i: str(m["content_hash"]) for i, m in zip(ids, metas, strict=True)}
+
+    def _committed_records(self, include: list[str]) -> tuple[list[str], list[dict]]:
+        ids: list[str] = []
+        metas: list[dict] = []
+        offset = 0
+        while True:
+            page = self.articles.get(
+                where={"content_hash": {"$ne": ""}},
+                include=include or ["metadatas"],
+                limit=_PAGE,
+                offset=offset,
+            )
+            ids.extend(page["ids"])
+            metas.extend(page["metadatas"] or [{}] * len(page["ids"]))
+            if len(page["ids"]) < _PAGE:
+                return ids, metas
+            offset += _PAGE
+
+    def get_articles(self, ids: Sequence[str]) -> dict[str, Article]:
+        """Committed articles by id (missing ids are left out)."""
+        if not ids:
+            return {}
+        page = self.articles.get(ids=list(dict.fromkeys(ids)), include=["metadatas", "documents"])
+        out: dict[str, Article] = {}
+        for aid, meta, text in zip(page["ids"], page["metadatas"], page["documents"], strict=True):
+            if meta.get("content_hash"):
+                out[aid] = _article(aid, meta, text or "")
+        return out
+
+    def get_article(self, article_id: str) -> Article:
+        found = self.get_articles([article_id]).get(article_id)
+        if found is None:
+            raise NotFoundError(f"no article with id {article_id!r} in {self.location}")
+        return found
+
+    def stored_hash(self, article_id: str) -> str | None:
+        page = self.articles.get(ids=[article_id], include=["metadatas"])
+        if not page["ids"]:
+            return None
+        return str(page["metadatas"][0].get("content_hash", "")) or None
+
+    def iter_chunks(self) -> Iterator[StoredChunk]:
+        """Every committed chunk (for the keyword index)."""
+        committed = self.committed_hashes()
+        offset = 0
+        while True:
+            page = self.chunks.get(
+                include=["documents", "metadatas"], limit=_PAGE, offset=offset
+            )
+            for cid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
+                if committed.get(str(meta["article_id"])) == meta.get("content_hash"):
+                    yield _chunk_from_record(cid, text or "", meta)
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
+    def dense_search(
+        self, query_vector: np.ndarray, k: int, where: dict | None = None
+    ) -> list[tuple[StoredChunk, float]]:
+        """Nearest chunks by cosine similarity (1 - distance), best first."""
+        if self.chunks.count() == 0:
+            return []
+        result = self.chunks.query(
+            query_embeddings=[query_vector.tolist()],
+            n_results=k,
+            where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            (_chunk_from_record(cid, text or "", meta), 1.0 - float(dist))
+            for cid, text, meta, dist in zip(
+                result["ids"][0], result["documents"][0], result["metadatas"][0],
+                result["distances"][0], strict=True,
+            )
+        ]
+
+    # --- writing -------------------------------------------------------------------------
+
+    def upsert(self, article: Article, chunks: Sequence[Chunk]) -> None:
+        """Index ``article`` with ``chunks`` (replacing an older version) atomically."""
+        new_hash = article.content_hash
+        if not new_hash:
+            raise ValueError("article.content_hash must be set before indexing")
+        existing = self.articles.get(ids=[article.id], include=["metadatas", "embeddings"])
+        if existing["ids"]:
+            meta = dict(existing["metadatas"][0])
+            meta["pending_hash"] = new_hash
+            self.articles.update(ids=[article.id], metadatas=[meta])
+        else:
+            self.articles.add(
+                ids=[article.id],
+                embeddings=[np.zeros(self.embedder.dim, dtype=np.float32).tolist()],
+                metadatas=[_article_meta(article, chunks=0, content_hash="", pending=new_hash)],
+                documents=[""],
+            )
+        texts = [c.text for c in chunks]
+        vectors = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dim))
+        base = _article_meta(article, chunks=len(chunks), content_hash=new_hash, pending="")
+        for lo in range(0, len(chunks), _ADD_BATCH):
+            batch = chunks[lo : lo + _ADD_BATCH]
+            self.chunks.upsert(
+                ids=[f"{article.id}::{new_hash}::{c.index}" for c in batch],
+                embeddings=vectors[lo : lo + _ADD_BATCH].tolist(),
+                documents=[c.text for c in batch],
+                metadatas=[_chunk_meta(base, c) for c in batch],
+            )
+        summary = f"{article.title}\n{article.text[:400]}"
+        self.articles.upsert(
+            ids=[article.id],
+            embeddings=self.embedder.embed([summary]).tolist(),
+            metadatas=[base],
+            documents=[article.text],
+        )
+        self.chunks.delete(
+            where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": new_hash}}]}
+        )
+        self._bump_generation()
+
+    def remove(self, article_id: str) -> None:
+        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+            raise NotFoundError(f"no article with id {article_id!r} in {self.location}")
+        # Hide the article first, then drop its chunks, then the record itself.
+        self.articles.update(ids=[article_id], metadatas=[{"content_hash": ""}])
+        self.chunks.delete(where={"article_id": article_id})
+        self.articles.delete(ids=[article_id])
+        self._bump_generation()
+
+    def repair(self) -> int:
+        """Remove what interrupted writes left behind; returns how many articles it fixed."""
+        page = self.articles.get(where={"pending_hash": {"$ne": ""}}, include=["metadatas"])
+        fixed = 0
+        for aid, meta in zip(page["ids"], page["metadatas"], strict=True):
+            pending = str(meta.get("pending_hash", ""))
+            committed = str(meta.get("content_hash", ""))
+            if pending and pending != committed:
+                self.chunks.delete(
+                    where={"$and": [{"article_id": aid}, {"content_hash": pending}]}
+                )
+            if committed:
+                self.articles.update(ids=[aid], metadatas=[{**meta, "pending_hash": ""}])
+            else:
+                self.articles.delete(ids=[aid])
+            fixed += 1
+        if fixed:
+            self._bump_generation()
+        return fixed
+
+    def _bump_generation(self) -> None:
+        col = self.client.get_collection(self.articles.name)
+        meta = dict(col.metadata or {})
+        meta["generation"] = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        # Chroma refuses to modify the hnsw keys; pass only ours.
+        col.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
+
+
+def _article_meta(article: Article, *, chunks: int, content_hash: str, pending: str) -> dict:
+    return {
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "date": article.date,
+        "date_num": date_number(article.date),
+        "author": article.author,
+        "path": article.path,
+        "chunks": chunks,
+        "content_hash": content_hash,
+        "pending_hash": pending,
+    }
+
+
+def _chunk_meta(base: dict, chunk: Chunk) -> dict:
+    return {
+        "article_id": chunk.article_id,
+        "content_hash": base["content_hash"],
+        "index": chunk.index,
+        "start": chunk.start,
+        "end": chunk.end,
+        "title": base["title"],
+        "source": base["source"],
+        "date": base["date"],
+        "date_num": base["date_num"],
+        "url": base["url"],
+    }
+
+
+def _info(aid: str, meta: dict) -> ArticleInfo:
+    return ArticleInfo(
+        id=aid,
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        url=str(meta.get("url", "")),
+        date=str(meta.get("date", "")),
+        author=str(meta.get("author", "")),
+        path=str(meta.get("path", "")),
+        content_hash=str(meta.get("content_hash", "")),
+        chunks=int(meta.get("chunks", 0)),
+    )
+
+
+def _article(aid: str, meta: dict, text: str) -> Article:
+    info = _info(aid, meta)
+    return Article(text=text, **info.model_dump(exclude={"chunks"}))
+
+
+def index_dir(settings: Settings) -> Path:
+    """Local folder for caches of this index (the keyword index, server state)."""
+    path = settings.home / "cache" / settings.collection
+    path.mkdir(parents=True, exist_ok=True)
+    return path

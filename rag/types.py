@@ -1,0 +1,164 @@
+"""Typed values passed between the layers: articles, chunks, passages, citations, answers."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Article(BaseModel):
+    """One news article. ``text`` is what every char offset in the index points into."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    date: str = Field("", description="ISO date (YYYY-MM-DD) when known, else empty.")
+    author: str = ""
+    path: str = Field("", description="File the article was read from, if any.")
+    content_hash: str = ""
+
+
+class ArticleInfo(BaseModel):
+    """What the index records about an article, without its text."""
+
+    id: str
+    title: str
+    source: str = ""
+    url: str = ""
+    date: str = ""
+    author: str = ""
+    path: str = ""
+    content_hash: str = ""
+    chunks: int = 0
+
+
+class Chunk(BaseModel):
+    """A span of an article: ``article.text[start:end] == text`` always holds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+
+
+class Passage(BaseModel):
+    """A retrieved chunk with the article fields a prompt or a citation needs."""
+
+    chunk: Chunk
+    title: str
+    source: str = ""
+    date: str = ""
+    url: str = ""
+    score: float = 0.0
+    context_before: str = Field(
+        "", description="article.text[context_start:chunk.start]: shown to the model as context."
+    )
+    context_start: int = Field(0, description="Where context_before starts in the article.")
+
+    @property
+    def article_id(self) -> str:
+        return self.chunk.article_id
+
+
+class Citation(BaseModel):
+    """A numbered pointer from an answer to an exact span of an article."""
+
+    n: int
+    article_id: str
+    title: str
+    start: int
+    end: int
+    quote: str = Field(description="Exactly article.text[start:end].")
+    source: str = ""
+    date: str = ""
+    url: str = ""
+    inferred: bool = Field(
+        False, description="Attached by matching the answer to passages; the model gave none."
+    )
+
+
+QuoteStatus = Literal["verified", "repaired", "unverified"]
+
+
+class QuoteCheck(BaseModel):
+    """How a string the answer presents in quotation marks compares with the sources."""
+
+    text: str = Field(description="The quoted words as they now stand in the answer.")
+    original: str = Field(description="The quoted words as the model wrote them.")
+    status: QuoteStatus
+    citation: int | None = Field(None, description="Number of the citation that holds the words.")
+    article_id: str = Field("", description="Article holding the words (verified/repaired).")
+    start: int | None = Field(None, description="Offset of the words in the article text.")
+    end: int | None = Field(
+        None, description="End offset; without an ellipsis, article.text[start:end] == text."
+    )
+
+
+class Answer(BaseModel):
+    """The finished, checked answer: the same object the CLI, the UI and ``ask()`` show."""
+
+    question: str
+    text: str
+    citations: list[Citation] = []
+    abstained: bool = False
+    quotes: list[QuoteCheck] = []
+    notes: list[str] = Field(
+        default_factory=list, description="What the checker changed or could not verify."
+    )
+    passages: list[Passage] = Field(
+        default_factory=list, description="What retrieval put in front of the model."
+    )
+    error: str = Field("", description="Set when the LLM failed; the answer is retrieval-only.")
+
+    def to_public_dict(self) -> dict:
+        """The stable JSON shape printed by ``rag ask --json``."""
+        return {
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {
+                    "n": c.n,
+                    "article_id": c.article_id,
+                    "title": c.title,
+                    "start": c.start,
+                    "end": c.end,
+                    "quote": c.quote,
+                }
+                for c in self.citations
+            ],
+            "quotes": [q.model_dump() for q in self.quotes],
+            "notes": list(self.notes),
+            "error": self.error,
+        }
+
+    def __add__(self, other: object) -> Answer:
+        # A stream ends with the finished Answer; summing a stream keeps it.
+        if isinstance(other, Answer):
+            return other
+        if isinstance(other, AnswerDelta):
+            return self
+        return NotImplemented
+
+
+class AnswerDelta(BaseModel):
+    """A piece of answer text as the model generates it (before checking)."""
+
+    text: str
+
+    def __add__(self, other: object) -> AnswerDelta | Answer:
+        if isinstance(other, AnswerDelta):
+            return AnswerDelta(text=self.text + other.text)
+        if isinstance(other, Answer):
+            return other
+        return NotImplemented
+
+
+AnswerChunk = AnswerDelta | Answer

@@ -1,0 +1,94 @@
+"""The rag command, in-process (fakes registered) and as a real subprocess for errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.cli import cli
+from rag.settings import get_settings
+from tests.conftest import ROOT, SEEDS
+from tests.fakes import QueuedChatModel
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    monkeypatch.setenv("RAG_LLM", "fake")
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+def test_ingest_list_remove(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["ingest", str(SEEDS)])
+    assert result.exit_code == 0, result.output
+    assert "1 added" in result.output and "23 chunks" in result.output
+    again = runner.invoke(cli, ["ingest", "-q", str(SEEDS)])
+    assert "1 unchanged" in again.output and "0 chunks" in again.output
+
+    listed = runner.invoke(cli, ["list", "--json"])
+    (row,) = json.loads(listed.output)
+    assert (row["id"], row["source"], row["chunks"]) == ("000_054a51117a7b1a50", "The National", 23)
+    table = runner.invoke(cli, ["list"])
+    assert "000_054a51117a7b1a50" in table.output and "The National" in table.output
+
+    removed = runner.invoke(cli, ["remove", "000_054a51117a7b1a50"])
+    assert removed.exit_code == 0
+    assert "empty" in runner.invoke(cli, ["list"]).output
+
+
+def test_ingest_reports_bad_files_and_exits_non_zero(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "empty.txt").write_text("")
+    result = runner.invoke(cli, ["ingest", "-q", str(SEEDS), str(tmp_path / "empty.txt")])
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'empty.txt'}: empty file" in result.output
+    assert "1 added" in result.output
+
+
+def test_ask_json_shape(runner: CliRunner, fake_llm: QueuedChatModel) -> None:
+    fake_llm.enqueue("Jean-Noël Barrot said “Peace cannot mean capitulation.” [1]")
+    result = runner.invoke(cli, ["ask", "--json", 'Who said "Peace cannot mean capitulation"?'])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{"):])
+    assert set(data) >= {"answer", "abstained", "citations"}
+    assert data["abstained"] is False and "Barrot" in data["answer"]
+    (c,) = data["citations"]
+    assert set(c) == {"n", "article_id", "title", "start", "end", "quote"}
+    text = (SEEDS / "000_054a51117a7b1a50.txt").read_text(encoding="utf-8")
+    assert text[c["start"] : c["end"]] == c["quote"]
+
+
+def test_ask_prints_answer_then_cited_passages(
+    runner: CliRunner, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.enqueue("Jean-Noël Barrot said it [1].")
+    result = runner.invoke(cli, ["ask", 'Who said "Peace cannot mean capitulation"?'])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "Jean-Noël Barrot said it [1]." in out
+    assert "[1] European military leaders" in out and "chars 1565–1685" in out
+    assert "Peace cannot mean capitulation" in out.split("[1] European", 1)[1]
+
+
+def test_bad_date_filter_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["ask", "--since", "yesterday-ish", "Who?"])
+    assert result.exit_code == 2 and "not a date" in result.output
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    env = {**os.environ, "RAG_HOME": str(tmp_path / "home"), "RAG_EMBEDDER": "minilm"}
+    proc = subprocess.run([sys.executable, "-m", "rag.cli", "remove", "no-such-id"],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines() == [
+        f"Error: no article with id 'no-such-id' in {tmp_path / 'home' / 'chroma'}"
+    ]
+    assert "Traceback" not in proc.stderr
