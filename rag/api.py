@@ -61,6 +61,19 @@ class Engine:
                 self._chain = build_chain(self.retriever, chat_model(self.settings, self.on_status))
             return self._chain
 
+    def vectorstore(self) -> Any:
+        """The chunks as a LangChain ``Chroma`` vector store (same collection, same embedder),
+        for code that expects a standard LangChain VectorStore."""
+        from langchain_chroma import Chroma
+
+        from rag.embed import LangChainEmbeddings
+
+        return Chroma(
+            client=self.index.client,
+            collection_name=self.index.chunks.name,
+            embedding_function=LangChainEmbeddings(self.index.embedder),
+        )
+
     # --- the corpus ----------------------------------------------------------------------
 
     def ingest(self, paths: Sequence[Path], progress: ProgressFn | None = None) -> IngestReport:

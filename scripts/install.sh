@@ -11,6 +11,8 @@ extras="local"
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip --disable-pip-version-check)
+# A current pip: older ones drop the extras of constrained packages (lxml[html_clean]).
+"${pip[@]}" install --quiet "pip==26.3"
 
 # llama-cpp-python compiles llama.cpp (4-5 min on 2 cores). Build it once per CPU type into
 # a wheelhouse keyed by the version, the build flags and the CPU's features: -march=native

@@ -107,3 +107,11 @@ def test_messages_format_with_prompt_files(engine: Engine) -> None:
     system, user = build_messages(BARROT_Q, passages)
     assert "{" not in system.content  # every field filled
     assert user.content.count("\n[") >= len(passages)
+
+
+def test_chunks_are_a_langchain_vector_store(engine: Engine) -> None:
+    docs = engine.vectorstore().similarity_search("Peace cannot mean capitulation", k=2)
+    assert any("Peace cannot mean capitulation" in d.page_content for d in docs)
+    meta = docs[0].metadata
+    article = engine.get_article(meta["article_id"])
+    assert article.text[meta["start"] : meta["end"]] == docs[0].page_content
