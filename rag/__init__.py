@@ -1,8 +1,8 @@
 """Who-said-what question answering over news articles, with verified citations.
 
-    from rag import ask
-    answer = ask('Who said "Peace cannot mean capitulation"?')
-    answer.text, answer.citations, answer.abstained
+from rag import ask
+answer = ask('Who said "Peace cannot mean capitulation"?')
+answer.text, answer.citations, answer.abstained
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ def _log_status(message: str) -> None:
 class Engine:
     """One index (RAG_HOME), its retriever, and the answer chain over it."""
 
-    def __init__(self, settings: Settings | None = None, on_status: StatusFn = _log_status):
+    def __init__(self, settings: Settings | None = None, on_status: StatusFn = _log_status) -> None:
         self.settings = settings or get_settings()
         self.on_status = on_status
         self._lock = threading.RLock()

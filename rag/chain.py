@@ -149,12 +149,8 @@ def build_chain(retriever: Retriever, llm: BaseChatModel) -> Runnable[Any, Answe
         | RunnablePassthrough.assign(passages=RunnableLambda(retrieve)).with_config(
             run_name="retrieve"
         )
-        | RunnablePassthrough.assign(messages=RunnableLambda(prompt)).with_config(
-            run_name="prompt"
-        )
-        | RunnablePassthrough.assign(raw=RunnableLambda(generate)).with_config(
-            run_name="generate"
-        )
+        | RunnablePassthrough.assign(messages=RunnableLambda(prompt)).with_config(run_name="prompt")
+        | RunnablePassthrough.assign(raw=RunnableLambda(generate)).with_config(run_name="generate")
         | RunnableGenerator(check).with_config(run_name="check_citations")
     )
 

@@ -141,8 +141,7 @@ def build_answer(
     notes: list[str] = []
     text = raw.strip()
     if not passages or is_abstention(text, abstain_phrase):
-        return Answer(question=question, text=abstain_text, abstained=True,
-                      passages=list(passages))
+        return Answer(question=question, text=abstain_text, abstained=True, passages=list(passages))
     sources = [_Source.of(n, p) for n, p in enumerate(passages, 1)]
     text, quotes = _check_quotes(text, sources, notes)
     text, order = _validate_markers(text, len(passages), notes)
@@ -152,8 +151,10 @@ def build_answer(
         inferred = bool(order)
         if inferred:
             numbers = " ".join(f"[{n}]" for n in order)
-            notes.append(f"The model gave no citations; attached {numbers} by matching the "
-                         "answer's sentences to the passages.")
+            notes.append(
+                f"The model gave no citations; attached {numbers} by matching the "
+                "answer's sentences to the passages."
+            )
         else:
             notes.append("The model gave no citations and no passage matches the answer.")
     citations = [citation_for(n, sources[n - 1].passage, inferred) for n in order]
@@ -162,14 +163,28 @@ def build_answer(
         source = sources[c.n - 1]
         if any(q.citation == c.n and q.start is not None and q.start < c.start for q in quotes):
             c.start, c.quote = source.start, source.text
-    return Answer(question=question, text=text, citations=citations, quotes=quotes,
-                  notes=notes, passages=list(passages))
+    return Answer(
+        question=question,
+        text=text,
+        citations=citations,
+        quotes=quotes,
+        notes=notes,
+        passages=list(passages),
+    )
 
 
 def citation_for(n: int, p: Passage, inferred: bool) -> Citation:
     return Citation(
-        n=n, article_id=p.chunk.article_id, title=p.title, start=p.chunk.start, end=p.chunk.end,
-        quote=p.chunk.text, source=p.source, date=p.date, url=p.url, inferred=inferred,
+        n=n,
+        article_id=p.chunk.article_id,
+        title=p.title,
+        start=p.chunk.start,
+        end=p.chunk.end,
+        quote=p.chunk.text,
+        source=p.source,
+        date=p.date,
+        url=p.url,
+        inferred=inferred,
     )
 
 
@@ -191,18 +206,34 @@ def _check_quotes(
             source, (qa, qb) = hit
             exact = source.text[qa - source.start : qb - source.start] if len(parts) == 1 else core
             text = text[:a] + exact + text[b:]  # same words; the source's case and marks
-            checks.append(QuoteCheck(text=exact, original=core, status="verified",
-                                     citation=source.n, article_id=source.passage.article_id,
-                                     start=qa, end=qb))
+            checks.append(
+                QuoteCheck(
+                    text=exact,
+                    original=core,
+                    status="verified",
+                    citation=source.n,
+                    article_id=source.passage.article_id,
+                    start=qa,
+                    end=qb,
+                )
+            )
         else:
             repaired = _repair(core_norm, sources, cited)
             if repaired is not None:
                 source, (qa, qb) = repaired
                 exact = source.text[qa - source.start : qb - source.start]
                 text = text[:a] + exact + text[b:]
-                checks.append(QuoteCheck(text=exact, original=core, status="repaired",
-                                         citation=source.n, article_id=source.passage.article_id,
-                                         start=qa, end=qb))
+                checks.append(
+                    QuoteCheck(
+                        text=exact,
+                        original=core,
+                        status="repaired",
+                        citation=source.n,
+                        article_id=source.passage.article_id,
+                        start=qa,
+                        end=qb,
+                    )
+                )
                 notes.append(f"Quote repaired to the source's exact words: “{exact}”.")
             else:
                 close = _closing_quote_end(text, q.end)
@@ -309,9 +340,11 @@ def _validate_markers(text: str, n_passages: int, notes: list[str]) -> tuple[str
         text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
         text = re.sub(r"[ \t]{2,}", " ", text).strip()
         log.warning("dropped citation markers with no passage: %s", dropped)
-        notes.append("Dropped citation(s) "
-                     + ", ".join(f"[{n}]" for n in dict.fromkeys(dropped))
-                     + ": no such passage.")
+        notes.append(
+            "Dropped citation(s) "
+            + ", ".join(f"[{n}]" for n in dict.fromkeys(dropped))
+            + ": no such passage."
+        )
     return text, order
 
 

@@ -33,8 +33,10 @@ def _filters(articles: tuple[str, ...], sources: tuple[str, ...], since: str, un
         if value and not normalise_date(value):
             raise click.BadParameter(f"{value!r} is not a date (use YYYY-MM-DD)", param_hint=label)
     return SearchFilter(
-        article_ids=list(articles), sources=list(sources),
-        date_from=normalise_date(since), date_to=normalise_date(until),
+        article_ids=list(articles),
+        sources=list(sources),
+        date_from=normalise_date(since),
+        date_to=normalise_date(until),
     )
 
 
@@ -64,8 +66,12 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
         if bar is None:
             return
         bar.total = total
-        bar.set_postfix(chunks=report.chunks, new=len(report.added),
-                        replaced=len(report.replaced), unchanged=len(report.unchanged))
+        bar.set_postfix(
+            chunks=report.chunks,
+            new=len(report.added),
+            replaced=len(report.replaced),
+            unchanged=len(report.unchanged),
+        )
         bar.update(done - bar.n)
 
     report = engine.ingest(list(paths), progress)
@@ -89,8 +95,14 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
 @click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
 @click.option("--since", default="", help="Only articles dated on or after (YYYY-MM-DD).")
 @click.option("--until", default="", help="Only articles dated on or before (YYYY-MM-DD).")
-def ask(question: str, as_json: bool, articles: tuple[str, ...], sources: tuple[str, ...],
-        since: str, until: str) -> None:
+def ask(
+    question: str,
+    as_json: bool,
+    articles: tuple[str, ...],
+    sources: tuple[str, ...],
+    since: str,
+    until: str,
+) -> None:
     """Answer QUESTION with numbered citations to exact passages."""
     from rag.types import Answer
 
@@ -146,8 +158,10 @@ def list_articles(as_json: bool) -> None:
         return
     click.echo(f"{'ID':<40} {'DATE':<10} {'SOURCE':<18} {'CHUNKS':>6}  TITLE")
     for a in articles:
-        click.echo(f"{a.id[:40]:<40} {a.date or '-':<10} {(a.source or '-')[:18]:<18} "
-                   f"{a.chunks:>6}  {a.title[:70]}")
+        click.echo(
+            f"{a.id[:40]:<40} {a.date or '-':<10} {(a.source or '-')[:18]:<18} "
+            f"{a.chunks:>6}  {a.title[:70]}"
+        )
     click.echo(f"{len(articles)} article(s)")
 
 

@@ -46,6 +46,5 @@ def _known(word: str, vocabulary: set[str]) -> bool:
     if len(word) < 5:
         return False
     return any(
-        abs(len(v) - len(word)) <= 2 and fuzz.ratio(word, v) >= _MIN_SIMILARITY
-        for v in vocabulary
+        abs(len(v) - len(word)) <= 2 and fuzz.ratio(word, v) >= _MIN_SIMILARITY for v in vocabulary
     )

@@ -75,8 +75,9 @@ def read_text_file(path: Path, max_bytes: int) -> str:
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(
-            str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
-            "(RAG_MAX_FILE_MB)"
+            str(path),
+            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit "
+            "(RAG_MAX_FILE_MB)",
         )
     raw = path.read_bytes()
     if b"\x00" in raw[:8192]:
@@ -133,8 +134,12 @@ def _html_fields(path: Path, html: str) -> dict[str, Any]:
     import trafilatura
 
     text = trafilatura.extract(
-        html, output_format="txt", include_comments=False, include_tables=True,
-        favor_recall=True, with_metadata=False,
+        html,
+        output_format="txt",
+        include_comments=False,
+        include_tables=True,
+        favor_recall=True,
+        with_metadata=False,
     )
     if not text or not text.strip():
         text = _html_fallback_text(html)

@@ -10,6 +10,7 @@ import shutil
 import threading
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,6 +41,14 @@ _QUERY_STOPWORDS = _DOC_STOPWORDS | frozenset(
     describe described
     """.split()
 )
+
+
+def _bm25s() -> Any:
+    """Import bm25s, which sets its own logger to DEBUG on import; quiet it again."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 
 
 def tokenize(text: str, *, query: bool = False) -> list[str]:
@@ -77,8 +86,7 @@ class KeywordIndex:
             self._generation = generation
 
     def _build(self, generation: str) -> None:
-        import bm25s
-
+        bm25s = _bm25s()
         chunks = list(self.index.iter_chunks())
         log.info("building the keyword index over %d chunks", len(chunks))
         bm25 = bm25s.BM25()
@@ -102,10 +110,17 @@ class KeywordIndex:
             bm25.save(str(tmp / "bm25"), show_progress=False)
         rows = [
             {
-                "id": c.id, "article_id": c.chunk.article_id, "index": c.chunk.index,
-                "start": c.chunk.start, "end": c.chunk.end, "text": c.chunk.text,
-                "content_hash": c.content_hash, "title": c.title, "source": c.source,
-                "date": c.date, "url": c.url,
+                "id": c.id,
+                "article_id": c.chunk.article_id,
+                "index": c.chunk.index,
+                "start": c.chunk.start,
+                "end": c.chunk.end,
+                "text": c.chunk.text,
+                "content_hash": c.content_hash,
+                "title": c.title,
+                "source": c.source,
+                "date": c.date,
+                "url": c.url,
             }
             for c in chunks
         ]
@@ -131,16 +146,27 @@ class KeywordIndex:
             with (self.cache_dir / "chunks.jsonl").open(encoding="utf-8") as f:
                 for line in f:
                     r = json.loads(line)
-                    chunk = Chunk(article_id=r["article_id"], index=r["index"], start=r["start"],
-                                  end=r["end"], text=r["text"])
-                    chunks.append(StoredChunk(id=r["id"], chunk=chunk,
-                                              content_hash=r["content_hash"], title=r["title"],
-                                              source=r["source"], date=r["date"], url=r["url"]))
+                    chunk = Chunk(
+                        article_id=r["article_id"],
+                        index=r["index"],
+                        start=r["start"],
+                        end=r["end"],
+                        text=r["text"],
+                    )
+                    chunks.append(
+                        StoredChunk(
+                            id=r["id"],
+                            chunk=chunk,
+                            content_hash=r["content_hash"],
+                            title=r["title"],
+                            source=r["source"],
+                            date=r["date"],
+                            url=r["url"],
+                        )
+                    )
             bm25 = None
             if chunks:
-                import bm25s
-
-                bm25 = bm25s.BM25.load(str(self.cache_dir / "bm25"), show_progress=False)
+                bm25 = _bm25s().BM25.load(str(self.cache_dir / "bm25"), show_progress=False)
             if len(chunks) != state.get("n"):
                 return False
         except (OSError, ValueError, KeyError):
@@ -159,7 +185,8 @@ class KeywordIndex:
         if exact:
             return exact
         return [
-            aid for aid, t in known.items()
+            aid
+            for aid, t in known.items()
             if any(fuzz.token_set_ratio(w, t.lower()) >= 90 for w in wanted)
         ]
 

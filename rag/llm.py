@@ -182,21 +182,35 @@ class EmbeddedServer:
         port = self.settings.server_port or _free_port()
         threads = self.settings.server_threads or (os.cpu_count() or 1)
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
-            "--model", str(model),
-            "--model_alias", EMBEDDED_MODEL,
-            "--host", "127.0.0.1",
-            "--port", str(port),
-            "--n_ctx", str(self.settings.server_ctx),
-            "--n_threads", str(threads),
-            "--n_threads_batch", str(threads),
-            "--seed", "0",
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--model_alias",
+            EMBEDDED_MODEL,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            str(self.settings.server_ctx),
+            "--n_threads",
+            str(threads),
+            "--n_threads_batch",
+            str(threads),
+            "--seed",
+            "0",
         ]
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "ORT_DISABLE_TELEMETRY": "1"}
         with self.log_path.open("ab") as log_file:
             proc = subprocess.Popen(
-                cmd, stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=env, start_new_session=True,
+                cmd,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
             )
         base_url = f"http://127.0.0.1:{port}/v1"
         deadline = time.monotonic() + self.settings.server_start_timeout
@@ -210,8 +224,13 @@ class EmbeddedServer:
                     f"{self.settings.server_start_timeout:.0f} s; see {self.log_path}"
                 )
             time.sleep(0.25)
-        state = {"pid": proc.pid, "port": port, "sha256": GGUF_SHA256, "detached": detached,
-                 "started": time.time()}
+        state = {
+            "pid": proc.pid,
+            "port": port,
+            "sha256": GGUF_SHA256,
+            "detached": detached,
+            "started": time.time(),
+        }
         tmp = self.state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps(state))
         tmp.replace(self.state_path)

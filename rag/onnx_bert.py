@@ -53,8 +53,14 @@ def build_bert_onnx(
     type0 = const("type0", weights["embeddings.token_type_embeddings.weight"][0].astype(np.float32))
     zero_1d = const("zero_1d", np.array([0], dtype=np.int64))
     seq_len = node("Shape", ["input_ids"], "seq_len", start=1, end=2)  # 1-D [T]
-    x = node("Add", [node("Gather", [word, "input_ids"], "w_emb"),
-                     node("Slice", [pos, zero_1d, seq_len, zero_1d], "p_emb")], "wp_emb")
+    x = node(
+        "Add",
+        [
+            node("Gather", [word, "input_ids"], "w_emb"),
+            node("Slice", [pos, zero_1d, seq_len, zero_1d], "p_emb"),
+        ],
+        "wp_emb",
+    )
     x = layer_norm(node("Add", [x, type0], "emb_sum"), "embeddings.LayerNorm", "emb")
 
     # Additive attention mask [B, 1, 1, T]: 0 where attended, -1e4 where padded.
@@ -82,18 +88,27 @@ def build_bert_onnx(
         k = heads_of(linear(x, f"{p}.attention.self.key", f"l{i}_k"), [0, 2, 3, 1], "k")
         v = heads_of(linear(x, f"{p}.attention.self.value", f"l{i}_v"), [0, 2, 1, 3], "v")
         scores = node("Mul", [node("MatMul", [q, k], f"l{i}_qk"), scale], f"l{i}_scaled")
-        probs = node("Softmax", [node("Add", [scores, att_bias], f"l{i}_masked")], f"l{i}_p",
-                     axis=-1)
-        ctx = node("Transpose", [node("MatMul", [probs, v], f"l{i}_ctx_h")], f"l{i}_ctx_t",
-                   perm=[0, 2, 1, 3])
+        probs = node(
+            "Softmax", [node("Add", [scores, att_bias], f"l{i}_masked")], f"l{i}_p", axis=-1
+        )
+        ctx = node(
+            "Transpose",
+            [node("MatMul", [probs, v], f"l{i}_ctx_h")],
+            f"l{i}_ctx_t",
+            perm=[0, 2, 1, 3],
+        )
         ctx = node("Reshape", [ctx, merge_shape], f"l{i}_ctx")
         att = linear(ctx, f"{p}.attention.output.dense", f"l{i}_att")
-        x = layer_norm(node("Add", [att, x], f"l{i}_res1"), f"{p}.attention.output.LayerNorm",
-                       f"l{i}_h1")
+        x = layer_norm(
+            node("Add", [att, x], f"l{i}_res1"), f"{p}.attention.output.LayerNorm", f"l{i}_h1"
+        )
         inter = linear(x, f"{p}.intermediate.dense", f"l{i}_inter")
         erf = node("Erf", [node("Mul", [inter, inv_sqrt2], f"l{i}_erf_in")], f"l{i}_erf")
-        gelu = node("Mul", [node("Mul", [inter, half], f"l{i}_half"),
-                            node("Add", [erf, one], f"l{i}_erf1")], f"l{i}_gelu")
+        gelu = node(
+            "Mul",
+            [node("Mul", [inter, half], f"l{i}_half"), node("Add", [erf, one], f"l{i}_erf1")],
+            f"l{i}_gelu",
+        )
         out = linear(gelu, f"{p}.output.dense", f"l{i}_out")
         x = layer_norm(node("Add", [out, x], f"l{i}_res2"), f"{p}.output.LayerNorm", f"l{i}_h2")
 

@@ -1,8 +1,8 @@
 """What a question points at: quoted words, an article named by its title, people's names.
 
-    Who said "Peace cannot mean capitulation"?          → quotes
-    According to the article "Plan alarms Europe", …    → titles
-    What did Boris Johnson say about Nato?              → names
+Who said "Peace cannot mean capitulation"?          → quotes
+According to the article "Plan alarms Europe", …    → titles
+What did Boris Johnson say about Nato?              → names
 """
 
 from __future__ import annotations

@@ -109,8 +109,12 @@ class Retriever(BaseRetriever):
             dense = self.index.dense_search(vector, n, filters.chroma_where())
         if mode in ("bm25", "hybrid"):
             keyword = self.keyword.search(
-                query, n, article_ids=filters.article_ids, sources=filters.sources,
-                date_from=date_number(filters.date_from), date_to=date_number(filters.date_to),
+                query,
+                n,
+                article_ids=filters.article_ids,
+                sources=filters.sources,
+                date_from=date_number(filters.date_from),
+                date_to=date_number(filters.date_to),
             )
         keyword_ids = {c.id for c, _ in keyword}
         # A dense hit that is neither similar enough nor shares a keyword is noise.
@@ -156,8 +160,12 @@ class Retriever(BaseRetriever):
         candidates = dict((c.id, (c, s)) for c, s in ranked)
         for quote in quotes:
             for chunk, score in self.keyword.search(
-                quote, n, article_ids=filters.article_ids, sources=filters.sources,
-                date_from=date_number(filters.date_from), date_to=date_number(filters.date_to),
+                quote,
+                n,
+                article_ids=filters.article_ids,
+                sources=filters.sources,
+                date_from=date_number(filters.date_from),
+                date_to=date_number(filters.date_to),
             ):
                 candidates.setdefault(chunk.id, (chunk, score))
         scored = []
@@ -242,12 +250,19 @@ def document_to_passage(doc: Document) -> Passage:
 
     m = doc.metadata
     chunk = Chunk(
-        article_id=m["article_id"], index=m["chunk_index"], start=m["start"], end=m["end"],
+        article_id=m["article_id"],
+        index=m["chunk_index"],
+        start=m["start"],
+        end=m["end"],
         text=doc.page_content,
     )
     return Passage(
-        chunk=chunk, title=m.get("title", ""), source=m.get("source", ""),
-        date=m.get("date", ""), url=m.get("url", ""), score=m.get("score", 0.0),
+        chunk=chunk,
+        title=m.get("title", ""),
+        source=m.get("source", ""),
+        date=m.get("date", ""),
+        url=m.get("url", ""),
+        score=m.get("score", 0.0),
         context_before=m.get("context_before", ""),
         context_start=m.get("context_start", m["start"]),
     )

@@ -107,11 +107,15 @@ class Index:
         meta = {"embedder": self.embedder.name, "dim": self.embedder.dim}
         config = {"hnsw": {"space": "cosine"}}
         self.chunks = self.client.get_or_create_collection(
-            f"{settings.collection}_chunks", embedding_function=ef, configuration=config,
+            f"{settings.collection}_chunks",
+            embedding_function=ef,
+            configuration=config,
             metadata=meta,
         )
         self.articles = self.client.get_or_create_collection(
-            f"{settings.collection}_articles", embedding_function=ef, configuration=config,
+            f"{settings.collection}_articles",
+            embedding_function=ef,
+            configuration=config,
             metadata=meta,
         )
         built_with = (self.chunks.metadata or {}).get("embedder")
@@ -189,9 +193,7 @@ class Index:
         committed = self.committed_hashes()
         offset = 0
         while True:
-            page = self.chunks.get(
-                include=["documents", "metadatas"], limit=_PAGE, offset=offset
-            )
+            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
             for cid, text, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
             ):
@@ -216,8 +218,11 @@ class Index:
         return [
             (_chunk_from_record(cid, text or "", meta), 1.0 - float(dist))
             for cid, text, meta, dist in zip(
-                result["ids"][0], result["documents"][0], result["metadatas"][0],
-                result["distances"][0], strict=True,
+                result["ids"][0],
+                result["documents"][0],
+                result["metadatas"][0],
+                result["distances"][0],
+                strict=True,
             )
         ]
 
@@ -280,9 +285,7 @@ class Index:
             pending = str(meta.get("pending_hash", ""))
             committed = str(meta.get("content_hash", ""))
             if pending and pending != committed:
-                self.chunks.delete(
-                    where={"$and": [{"article_id": aid}, {"content_hash": pending}]}
-                )
+                self.chunks.delete(where={"$and": [{"article_id": aid}, {"content_hash": pending}]})
             if committed:
                 self.articles.update(ids=[aid], metadatas=[{**meta, "pending_hash": ""}])
             else:

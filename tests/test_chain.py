@@ -58,8 +58,9 @@ def test_stream_yields_deltas_then_the_answer(engine: Engine, fake_llm: QueuedCh
 
 def test_batch_answers_each_question(engine: Engine, fake_llm: QueuedChatModel) -> None:
     fake_llm.enqueue("Barrot [1].", "The articles do not say.")
-    answers = engine.chain.batch([BARROT_Q, "Who is the Kellogg envoy to Ukraine?"],
-                                 config={"max_concurrency": 1})
+    answers = engine.chain.batch(
+        [BARROT_Q, "Who is the Kellogg envoy to Ukraine?"], config={"max_concurrency": 1}
+    )
     assert [a.abstained for a in answers] == [False, True]
 
 

@@ -41,8 +41,9 @@ def test_every_chunk_is_the_exact_article_span(text: str, max_chars: int) -> Non
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(SENTENCE.filter(lambda s: s[-1] in ".!?”…" and len(s) <= 200), min_size=2,
-                max_size=30))
+@given(
+    st.lists(SENTENCE.filter(lambda s: s[-1] in ".!?”…" and len(s) <= 200), min_size=2, max_size=30)
+)
 def test_long_paragraphs_are_cut_between_sentences(sentences: list[str]) -> None:
     text = " ".join(sentences)
     ends = {s_end for _, s_end in split_sentences(text)}
@@ -51,8 +52,9 @@ def test_long_paragraphs_are_cut_between_sentences(sentences: list[str]) -> None
 
 
 def test_sentence_split_respects_abbreviations_and_quotes() -> None:
-    text = ('Mr. Whitaker met Gen. Kellogg in the U.S. on Monday. “It was fine,” he said. '
-            'Then he left!')
+    text = (
+        "Mr. Whitaker met Gen. Kellogg in the U.S. on Monday. “It was fine,” he said. Then he left!"
+    )
     sentences = [text[a:b] for a, b in split_sentences(text)]
     assert sentences == [
         "Mr. Whitaker met Gen. Kellogg in the U.S. on Monday.",

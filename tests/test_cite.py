@@ -16,8 +16,13 @@ ABSTAIN = "The articles do not say."
 def passage_with(fragment: str, context_chars: int = 400) -> Passage:
     chunk = next(c for c in CHUNKS if fragment in c.text)
     begin = context_start(TEXT, chunk.start, context_chars)
-    return Passage(chunk=chunk, title="Seed", source="The National", context_start=begin,
-                   context_before=TEXT[begin : chunk.start])
+    return Passage(
+        chunk=chunk,
+        title="Seed",
+        source="The National",
+        context_start=begin,
+        context_before=TEXT[begin : chunk.start],
+    )
 
 
 BARROT = passage_with("Peace cannot mean capitulation")
@@ -99,8 +104,10 @@ def test_quote_found_in_the_context_widens_the_citation() -> None:
 
 
 def test_answer_without_markers_gets_inferred_citations_and_a_note() -> None:
-    a = answer("Jean-Noël Barrot, France's Foreign Minister, bluntly stated that peace cannot "
-               "mean capitulation.")
+    a = answer(
+        "Jean-Noël Barrot, France's Foreign Minister, bluntly stated that peace cannot "
+        "mean capitulation."
+    )
     assert [c.n for c in a.citations] == [2]
     assert a.citations[0].inferred
     assert a.text.endswith("[2].")
@@ -143,7 +150,9 @@ def test_no_passages_means_abstention_without_asking() -> None:
 def test_find_quotes_handles_curly_straight_and_doubled_single_marks() -> None:
     text = "He said “a bit squirmy” and \"inevitable things\" and ''jolly grateful'' but it's fine."
     assert [q.text for q in find_quotes(text)] == [
-        "a bit squirmy", "inevitable things", "jolly grateful",
+        "a bit squirmy",
+        "inevitable things",
+        "jolly grateful",
     ]
 
 

@@ -57,7 +57,7 @@ def test_ask_json_shape(runner: CliRunner, fake_llm: QueuedChatModel) -> None:
     fake_llm.enqueue("Jean-Noël Barrot said “Peace cannot mean capitulation.” [1]")
     result = runner.invoke(cli, ["ask", "--json", 'Who said "Peace cannot mean capitulation"?'])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output[result.output.index("{"):])
+    data = json.loads(result.output[result.output.index("{") :])
     assert set(data) >= {"answer", "abstained", "citations"}
     assert data["abstained"] is False and "Barrot" in data["answer"]
     (c,) = data["citations"]
@@ -85,8 +85,14 @@ def test_bad_date_filter_is_a_usage_error(runner: CliRunner) -> None:
 
 def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     env = {**os.environ, "RAG_HOME": str(tmp_path / "home"), "RAG_EMBEDDER": "minilm"}
-    proc = subprocess.run([sys.executable, "-m", "rag.cli", "remove", "no-such-id"],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "rag.cli", "remove", "no-such-id"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
         f"Error: no article with id 'no-such-id' in {tmp_path / 'home' / 'chroma'}"

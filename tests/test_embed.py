@@ -66,6 +66,12 @@ def test_a_later_process_reopens_the_collection_with_its_embedding_function(
         print(res["documents"][0][0])
         """
     )
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         cwd=ROOT, timeout=120, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
     assert "Peace cannot mean capitulation" in out.stdout

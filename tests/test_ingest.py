@@ -27,7 +27,11 @@ def test_txt_first_line_is_title_and_sidecar_adds_metadata(tmp_path: Path) -> No
     assert article.id == "story"
     assert article.title == "Ministers meet in Brussels"
     assert article.text.startswith("Ministers meet in Brussels\n")
-    assert (article.source, article.date, article.url) == ("The National", "2025-11-20", "https://x")
+    assert (article.source, article.date, article.url) == (
+        "The National",
+        "2025-11-20",
+        "https://x",
+    )
     assert len(article.content_hash) == 16
 
 
@@ -67,8 +71,16 @@ def test_json_single_list_and_wrapped(tmp_path: Path) -> None:
     one = tmp_path / "one.json"
     one.write_text(json.dumps({"id": "a1", "title": "T1", "text": "Body one.", "author": "X"}))
     many = tmp_path / "many.json"
-    many.write_text(json.dumps({"articles": [{"title": "T2", "text": "Body two."},
-                                             {"id": "a3", "text": "Body three."}]}))
+    many.write_text(
+        json.dumps(
+            {
+                "articles": [
+                    {"title": "T2", "text": "Body two."},
+                    {"id": "a3", "text": "Body three."},
+                ]
+            }
+        )
+    )
     (a1,), _ = load_file(one, MB)
     assert (a1.id, a1.title, a1.author) == ("a1", "T1", "X")
     articles, errors = load_file(many, MB)
@@ -83,7 +95,7 @@ def test_jsonl_bad_lines_are_reported_by_number_and_good_lines_kept(tmp_path: Pa
         '{"id": "g1", "title": "Good", "text": "First good story."}\n'
         "{not json\n"
         '{"id": "g2", "title": "No text"}\n'
-        '\n'
+        "\n"
         '{"id": "g3", "title": "Also good", "text": "Second good story.", "date": "2016-02-01"}\n'
     )
     articles, errors = load_file(path, MB)
@@ -95,8 +107,11 @@ def test_jsonl_bad_lines_are_reported_by_number_and_good_lines_kept(tmp_path: Pa
 
 @pytest.mark.parametrize(
     ("content", "problem"),
-    [(b"", "empty file"), (b"  \n\t\n", "only whitespace"),
-     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary")],
+    [
+        (b"", "empty file"),
+        (b"  \n\t\n", "only whitespace"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ],
 )
 def test_unreadable_files_name_the_problem(tmp_path: Path, content: bytes, problem: str) -> None:
     path = tmp_path / "bad.txt"
@@ -122,8 +137,10 @@ def test_discover_walks_folders_and_reports_bad_paths(tmp_path: Path) -> None:
     (tmp_path / "d" / ".hidden.txt").write_text("H\nText.")
     files, errors = discover([tmp_path / "d", tmp_path / "missing.txt", tmp_path / "d/image.png"])
     assert [f.name for f in files] == ["a.txt", "b.md"]
-    assert [e.problem.split(" (")[0] for e in errors] == ["no such file or folder",
-                                                         "unsupported file type"]
+    assert [e.problem.split(" (")[0] for e in errors] == [
+        "no such file or folder",
+        "unsupported file type",
+    ]
 
 
 def test_dates_are_normalised() -> None:
@@ -200,16 +217,31 @@ def test_interrupted_write_is_invisible_and_repaired(settings: Settings) -> None
     index = Index(settings)
     ingest_paths(index, [SEEDS], settings)
     (article,), _ = load_file(SEED_FILE, MB)
-    changed = article.model_copy(update={"text": article.text + "\nA late paragraph.\n",
-                                         "content_hash": "f" * 16})
+    changed = article.model_copy(
+        update={"text": article.text + "\nA late paragraph.\n", "content_hash": "f" * 16}
+    )
     # Steps 1-2 of the protocol only: mark pending, add the new chunks.
     meta = index.articles.get(ids=[article.id])["metadatas"][0]
     index.articles.update(ids=[article.id], metadatas=[{**meta, "pending_hash": "f" * 16}])
-    index.chunks.add(ids=[f"{article.id}::{'f' * 16}::0"], documents=["A late paragraph."],
-                     embeddings=index.embedder.embed(["A late paragraph."]).tolist(),
-                     metadatas=[{"article_id": article.id, "content_hash": "f" * 16, "index": 0,
-                                 "start": 0, "end": 16, "title": "", "source": "", "date": "",
-                                 "date_num": 0, "url": ""}])
+    index.chunks.add(
+        ids=[f"{article.id}::{'f' * 16}::0"],
+        documents=["A late paragraph."],
+        embeddings=index.embedder.embed(["A late paragraph."]).tolist(),
+        metadatas=[
+            {
+                "article_id": article.id,
+                "content_hash": "f" * 16,
+                "index": 0,
+                "start": 0,
+                "end": 16,
+                "title": "",
+                "source": "",
+                "date": "",
+                "date_num": 0,
+                "url": "",
+            }
+        ],
+    )
     assert all(c.content_hash != "f" * 16 for c in index.iter_chunks())
     assert index.get_article(article.id).text == article.text  # the old version still served
     assert index.repair() == 1

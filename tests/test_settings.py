@@ -51,7 +51,10 @@ def test_openai_variables_select_that_endpoint(monkeypatch: pytest.MonkeyPatch) 
     assert not uses_embedded(s)
     endpoint = resolve_endpoint(s)
     assert (endpoint.kind, endpoint.base_url, endpoint.model) == (
-        "remote", "http://llm.example:8000/v1", "my-model")
+        "remote",
+        "http://llm.example:8000/v1",
+        "my-model",
+    )
     assert endpoint.api_key == "sk-secret-value"
     # The key never shows in what is printed or logged.
     assert "sk-secret-value" not in repr(s) and "sk-secret-value" not in describe_llm(s)

@@ -56,8 +56,14 @@ def test_ask_in_a_fresh_interpreter_indexes_the_seeds_first(tmp_path: Path) -> N
         "import json; print(json.dumps(a.to_public_dict()))\n"
     )
     env = {**os.environ, "RAG_HOME": str(tmp_path / "fresh")}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          cwd=tmp_path, env=env, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "Barrot" in data["answer"]
@@ -67,8 +73,13 @@ def test_ask_in_a_fresh_interpreter_indexes_the_seeds_first(tmp_path: Path) -> N
 def test_cli_streams_the_answer_to_a_terminal(engine: Engine) -> None:
     env = {**os.environ, "RAG_HOME": str(engine.settings.home)}
     primary, secondary = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ask", BARROT_Q], stdout=secondary,
-                            stderr=subprocess.PIPE, cwd=ROOT, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ask", BARROT_Q],
+        stdout=secondary,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+    )
     os.close(secondary)
     reads: list[tuple[float, bytes]] = []
     while True:
