@@ -20,6 +20,7 @@ from rapidfuzz import fuzz
 
 from rag.chunk import split_sentences
 from rag.keyword import tokenize
+from rag.text import normalise
 from rag.types import Answer, Citation, Passage, QuoteCheck
 
 log = logging.getLogger(__name__)
@@ -43,22 +44,6 @@ _DECLINE = re.compile(
 UNVERIFIED_MARK = " [unverified quote: not found in the sources]"
 REPAIR_MIN_SCORE = 90.0
 INFER_MIN_OVERLAP = 0.34
-
-
-def normalise(text: str) -> tuple[str, list[int]]:
-    """Casefolded text with quotes, dashes and spaces unified, and the map back to offsets."""
-    out: list[str] = []
-    where: list[int] = []
-    table = {"’": "'", "‘": "'", "`": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "}
-    for i, ch in enumerate(text):
-        ch = table.get(ch, ch)
-        if ch.isspace():
-            if out and out[-1] == " ":
-                continue
-            ch = " "
-        out.append(ch.lower())
-        where.append(i)
-    return "".join(out), where
 
 
 def _strip_edges(text: str) -> str:

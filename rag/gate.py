@@ -8,15 +8,13 @@ for spelling variants like Zelensky/Zelenskyy) appears in a passage or the text 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from rag.question import parse_question
+from rag.question import WORD, parse_question
 from rag.types import Passage
 
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'\-]*")
 _MIN_SIMILARITY = 85.0
 
 
@@ -28,7 +26,7 @@ def absent_names(question: str, passages: Sequence[Passage]) -> list[str]:
     vocabulary = {
         w.lower().strip("'’")
         for p in passages
-        for w in _WORD.findall(p.context_before + " " + p.chunk.text + " " + p.title)
+        for w in WORD.findall(p.context_before + " " + p.chunk.text + " " + p.title)
     }
     missing = []
     for name in names:

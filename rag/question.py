@@ -14,7 +14,7 @@ _QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|''(.+?)''|‘([^’]+)’")
 _TITLE_CUE = re.compile(
     r"\b(?:article|story|piece|report|headline)\s*(?:titled|called|entitled)?\s*$", re.IGNORECASE
 )
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'\-]*")
+WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'\-]*")
 _NOT_NAMES = frozenset(
     """
     who what when where why how which whom whose did does do is are was were has have had
@@ -49,7 +49,7 @@ def _names(text: str) -> list[str]:
     """Runs of capitalised words that do not start a sentence and are not question words."""
     names: list[list[str]] = []
     last_end = -1
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         word = m.group(0)
         before = text[: m.start()].rstrip()
         sentence_start = not before or before[-1] in ".?!|:"

@@ -15,11 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
 from rag.chunk import split_sentences
-from rag.cite import normalise
 from rag.keyword import KeywordIndex
 from rag.question import parse_question
 from rag.settings import Settings
 from rag.store import Index, StoredChunk, date_number
+from rag.text import normalise
 from rag.types import Article, Passage
 
 

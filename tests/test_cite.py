@@ -5,6 +5,7 @@ import pytest
 from rag.chunk import chunk_text
 from rag.cite import UNVERIFIED_MARK, build_answer, find_quotes, is_abstention
 from rag.retrieve import context_start
+from rag.text import normalise
 from rag.types import Passage
 from tests.conftest import SEED_FILE
 
@@ -160,3 +161,10 @@ def test_ellipsis_quote_is_verified_part_by_part() -> None:
     a = answer("Barrot said “The Ukrainians … will always refuse any form of capitulation” [4].")
     (q,) = a.quotes
     assert q.status == "verified"
+
+
+def test_normalise_keeps_one_offset_per_character() -> None:
+    text = "İstanbul’s “mayor” — said"
+    norm, where = normalise(text)
+    assert len(norm) == len(where)
+    assert norm == 'İstanbul\'s "mayor" - said'

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.errors import NotFoundError
+from rag.errors import ConfigError, NotFoundError
 from rag.ingest import discover, ingest_paths, load_file, normalise_date
 from rag.settings import Settings
 from rag.store import Index
@@ -248,3 +248,9 @@ def test_interrupted_write_is_invisible_and_repaired(settings: Settings) -> None
     assert index.chunks.get(where={"content_hash": "f" * 16})["ids"] == []
     ingest_paths(index, [SEEDS], settings)  # re-running finishes cleanly
     assert changed.content_hash != index.get_article(article.id).content_hash
+
+
+def test_opening_an_index_with_another_embedder_is_refused(settings: Settings) -> None:
+    ingest_paths(Index(settings), [SEEDS], settings)
+    with pytest.raises(ConfigError, match="built with embedder 'hash'"):
+        Index(settings.model_copy(update={"embedder": "minilm"}))

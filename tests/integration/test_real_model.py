@@ -100,3 +100,14 @@ def test_cli_streams_the_answer_to_a_terminal(engine: Engine) -> None:
     assert "Barrot" in out and "chars 1565–1685" in out
     answer_reads = [t for t, d in reads if d.strip() and b"chars" not in d]
     assert len(answer_reads) >= 3, "the answer arrived in one piece, not streamed"
+
+
+def test_a_dead_model_server_is_restarted_by_the_next_question(engine: Engine) -> None:
+    server = embedded_server(engine.settings)
+    state = json.loads(server.state_path.read_text())
+    os.kill(int(state["pid"]), 9)
+    time.sleep(0.5)
+    assert server.running() is None
+    answer = engine.ask(BARROT_Q)
+    assert "Barrot" in answer.text and not answer.error
+    assert server.running() is not None
