@@ -76,8 +76,13 @@ class Engine:
 
     # --- the corpus ----------------------------------------------------------------------
 
-    def ingest(self, paths: Sequence[Path], progress: ProgressFn | None = None) -> IngestReport:
-        return ingest_paths(self.index, list(paths), self.settings, progress)
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        progress: ProgressFn | None = None,
+        metadata: dict[str, dict[str, str]] | None = None,
+    ) -> IngestReport:
+        return ingest_paths(self.index, list(paths), self.settings, progress, metadata)
 
     def ensure_corpus(self) -> IngestReport | None:
         """Index the default corpus (seeds/) when the index is empty."""

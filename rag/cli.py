@@ -55,11 +55,19 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
+@click.option(
+    "--metadata",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A .tsv/.csv table of per-file metadata (filename, title, source, date…).",
+)
+def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
     """Index article files or folders (.txt .md .html .json .jsonl)."""
     from tqdm import tqdm
 
+    from rag.ingest import read_metadata_table
+
     engine = _engine()
+    table = read_metadata_table(metadata) if metadata else None
     bar = None if quiet else tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr)
 
     def progress(path: Path, done: int, total: int, report: Any) -> None:
@@ -74,7 +82,7 @@ def ingest(paths: tuple[Path, ...], quiet: bool) -> None:
         )
         bar.update(done - bar.n)
 
-    report = engine.ingest(list(paths), progress)
+    report = engine.ingest(list(paths), progress, table)
     if bar is not None:
         bar.close()
     for error in report.errors:
@@ -182,6 +190,138 @@ def show(article_id: str) -> None:
     click.echo(" · ".join(x for x in (article.source, article.date, article.url) if x))
     click.echo()
     click.echo(article.text)
+
+
+@cli.command("eval")
+@click.argument("cases", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--articles",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Folder of the cases' articles (default: articles/ beside CASES).",
+)
+@click.option(
+    "--metadata",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Metadata table (.tsv/.csv) for the articles (default: metadata.tsv "
+    "beside CASES, if any).",
+)
+@click.option("--types", default="", help="Only these case types (comma-separated).")
+@click.option("--limit", type=int, default=None, help="Only the first N cases.")
+@click.option(
+    "--retrieval",
+    type=click.Choice(["hybrid", "dense", "bm25"]),
+    default=None,
+    help="Override RAG_RETRIEVAL for this run.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write one JSON row per case to this file.",
+)
+def eval_command(
+    cases: Path,
+    articles: Path | None,
+    metadata: Path | None,
+    types: str,
+    limit: int | None,
+    retrieval: str | None,
+    as_json: bool,
+    out: Path | None,
+) -> None:
+    """Score answers to gold CASES (JSONL) over an isolated index of their articles."""
+    from tqdm import tqdm
+
+    from rag import eval as ev
+    from rag.settings import get_settings
+
+    articles = articles or cases.parent / "articles"
+    if metadata is None and (cases.parent / "metadata.tsv").exists():
+        metadata = cases.parent / "metadata.tsv"
+    settings = get_settings()
+    if retrieval:
+        settings = settings.model_copy(update={"retrieval": retrieval})
+    gold = ev.load_cases(cases, [t for t in types.split(",") if t], limit)
+    engine = ev.eval_engine(articles, settings, metadata, _status)
+    bar = tqdm(total=len(gold), unit="case", desc="Evaluating", file=sys.stderr)
+
+    def progress(done: int, total: int, result: ev.CaseResult) -> None:
+        bar.update(1)
+
+    results = ev.run_cases(gold, ev.engine_predictor(engine), progress)
+    bar.close()
+    if out:
+        ev.write_rows(out, results)
+    data = ev.report(results)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    rows = {"overall": data["overall"], **data["by_type"]}
+    click.echo(ev.format_table(rows))
+    click.echo(
+        f"{len(data['failures'])} case(s) not fully right"
+        + (f"; per-case rows in {out}" if out else "; --out FILE keeps per-case rows")
+    )
+
+
+@cli.command()
+@click.option(
+    "--cases",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Gold cases (default: ../shared/eval/polnear-dev/cases.jsonl).",
+)
+@click.option(
+    "--articles",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Their articles (default: articles/ beside the cases).",
+)
+@click.option("--limit", type=int, default=None, help="Only the first N cases.")
+@click.option(
+    "--synthetic",
+    type=int,
+    default=10_000,
+    show_default=True,
+    help="Synthetic articles for the scale figures (0 to skip).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def bench(
+    cases: Path | None, articles: Path | None, limit: int | None, synthetic: int, as_json: bool
+) -> None:
+    """This project vs a naive LangChain pipeline, retrieval modes, ingest and scale."""
+    from tqdm import tqdm
+
+    from rag.bench import format_bench, run_bench
+    from rag.settings import PROJECT_DIR, get_settings
+
+    cases = cases or PROJECT_DIR.parent / "shared" / "eval" / "polnear-dev" / "cases.jsonl"
+    if not cases.exists():
+        raise click.BadParameter(f"{cases} does not exist", param_hint="--cases")
+    articles = articles or cases.parent / "articles"
+    metadata = cases.parent / "metadata.tsv"
+    bar: Any = None
+
+    def progress(done: int, total: int, result: Any) -> None:
+        nonlocal bar
+        if bar is None or bar.n >= bar.total:
+            bar = tqdm(total=total, unit="case", file=sys.stderr)
+        bar.update(1)
+        if done == total:
+            bar.close()
+
+    result = run_bench(
+        articles,
+        cases,
+        get_settings(),
+        limit=limit,
+        synthetic=synthetic,
+        metadata=metadata if metadata.exists() else None,
+        status=_status,
+        progress=progress,
+    )
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_bench(result))
 
 
 @cli.group()

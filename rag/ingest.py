@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from rag.chunk import chunk_text
 from rag.errors import InputError
 from rag.settings import Settings
 from rag.store import Index
-from rag.types import Article
+from rag.types import Article, Chunk
 
 log = logging.getLogger(__name__)
 
@@ -99,8 +100,11 @@ def read_text_file(path: Path, max_bytes: int) -> str:
     return text
 
 
-def load_file(path: Path, max_bytes: int) -> tuple[list[Article], list[InputError]]:
-    """Articles in one file, and errors for bad records in it (file-level errors raise)."""
+def load_file(
+    path: Path, max_bytes: int, metadata: dict[str, dict[str, str]] | None = None
+) -> tuple[list[Article], list[InputError]]:
+    """Articles in one file, and errors for bad records in it (file-level errors raise).
+    Metadata precedence: the file itself < its folder's table < ``metadata`` < its sidecar."""
     suffix = path.suffix.lower()
     if suffix in RECORD_SUFFIXES:
         return _load_records(path, read_text_file(path, max_bytes))
@@ -111,7 +115,12 @@ def load_file(path: Path, max_bytes: int) -> tuple[list[Article], list[InputErro
         fields = {"title": _markdown_title(text), "text": text}
     else:
         fields = {"title": _first_line(text), "text": text}
-    fields = {**fields, **_sidecar(path)}
+    fields = {
+        **fields,
+        **folder_metadata(path.parent).get(path.stem, {}),
+        **(metadata or {}).get(path.stem, {}),
+        **_sidecar(path),
+    }
     fields.setdefault("id", path.stem)
     return [make_article(fields, path)], []
 
@@ -174,6 +183,64 @@ def _html_fallback_text(html: str) -> str:
         bad.drop_tree()
     lines = [line.strip() for line in doc.text_content().splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+# Column names accepted in a folder's metadata.tsv / metadata.csv, and the field each fills.
+_METADATA_COLUMNS = {
+    "title": "title",
+    "headline": "title",
+    "source": "source",
+    "publisher": "source",
+    "url": "url",
+    "date": "date",
+    "publication_date": "date",
+    "published": "date",
+    "author": "author",
+    "byline": "author",
+}
+
+
+def read_metadata_table(path: Path) -> dict[str, dict[str, str]]:
+    """Per-file metadata from a .tsv/.csv table keyed by file stem (a ``filename`` or ``id``
+    column), with columns such as title, source/publisher, date/publication_date, author."""
+    import csv
+
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    rows: dict[str, dict[str, str]] = {}
+    try:
+        with path.open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f, delimiter=delimiter):
+                key = (row.get("filename") or row.get("id") or "").strip()
+                if not key:
+                    continue
+                if Path(key).suffix.lower() in SUFFIXES:
+                    key = Path(key).stem
+                rows[key] = {
+                    field: value.strip()
+                    for column, field in _METADATA_COLUMNS.items()
+                    if (value := row.get(column) or "").strip() and value.strip() != "None"
+                }
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise InputError(str(path), f"cannot read the metadata table: {e}") from e
+    return rows
+
+
+@lru_cache(maxsize=32)
+def _folder_table(folder: Path, mtime_ns: int) -> dict[str, dict[str, str]]:
+    for name in ("metadata.tsv", "metadata.csv"):
+        if (folder / name).exists():
+            return read_metadata_table(folder / name)
+    return {}
+
+
+def folder_metadata(folder: Path) -> dict[str, dict[str, str]]:
+    """The table in ``folder``'s own metadata.tsv (or .csv), if it has one."""
+    stamps = [
+        (folder / n).stat().st_mtime_ns
+        for n in ("metadata.tsv", "metadata.csv")
+        if (folder / n).exists()
+    ]
+    return _folder_table(folder, max(stamps)) if stamps else {}
 
 
 def _sidecar(path: Path) -> dict[str, Any]:
@@ -331,37 +398,65 @@ def ingest_paths(
     paths: Sequence[Path],
     settings: Settings,
     progress: ProgressFn | None = None,
+    metadata: dict[str, dict[str, str]] | None = None,
 ) -> IngestReport:
-    """Index every article under ``paths``; unchanged articles are skipped by content hash."""
+    """Index every article under ``paths``; unchanged articles are skipped by content hash.
+    ``metadata`` (see :func:`read_metadata_table`) adds fields to files by stem."""
     report = IngestReport()
     index.repair()
     files, report.errors = discover(paths)
     max_bytes = int(settings.max_file_mb * 1e6)
+    batch = _Batch(index, settings, report)
     for n, path in enumerate(files, 1):
         report.files += 1
         try:
-            articles, record_errors = load_file(path, max_bytes)
+            articles, record_errors = load_file(path, max_bytes, metadata)
             report.errors.extend(record_errors)
             for article in articles:
-                ingest_article(index, article, settings, report)
+                batch.add(article)
         except InputError as e:
             report.errors.append(e)
         if progress:
             progress(path, n, len(files), report)
+    batch.flush()
+    if progress and files:
+        progress(files[-1], len(files), len(files), report)
     return report
 
 
-def ingest_article(
-    index: Index, article: Article, settings: Settings, report: IngestReport
-) -> None:
-    """Index one article unless the same content is already there."""
-    stored = index.stored_hash(article.id)
-    if stored == article.content_hash:
-        report.unchanged.append(article.id)
-        return
-    chunks = chunk_text(article.id, article.text, settings.chunk_max_chars)
-    if not chunks:
-        raise InputError(article.path or article.id, "no text to index")
-    index.upsert(article, chunks)
-    report.chunks += len(chunks)
-    (report.replaced if stored else report.added).append(article.id)
+class _Batch:
+    """Changed articles waiting to be written together (see Index.upsert_many)."""
+
+    MAX_ARTICLES = 64
+    MAX_CHUNKS = 512
+
+    def __init__(self, index: Index, settings: Settings, report: IngestReport) -> None:
+        self.index, self.settings, self.report = index, settings, report
+        self.items: dict[str, tuple[Article, list[Chunk], bool]] = {}
+
+    def add(self, article: Article) -> None:
+        queued = self.items.get(article.id)
+        if queued is not None:
+            unchanged, replaced = queued[0].content_hash == article.content_hash, queued[2]
+        else:
+            stored = self.index.stored_hash(article.id)
+            unchanged, replaced = stored == article.content_hash, stored is not None
+        if unchanged:
+            self.report.unchanged.append(article.id)
+            return
+        chunks = chunk_text(article.id, article.text, self.settings.chunk_max_chars)
+        if not chunks:
+            raise InputError(article.path or article.id, "no text to index")
+        self.items[article.id] = (article, chunks, replaced)
+        queued_chunks = sum(len(c) for _, c, _ in self.items.values())
+        if len(self.items) >= self.MAX_ARTICLES or queued_chunks >= self.MAX_CHUNKS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.items:
+            return
+        self.index.upsert_many([(a, c) for a, c, _ in self.items.values()])
+        for article, chunks, replaced in self.items.values():
+            self.report.chunks += len(chunks)
+            (self.report.replaced if replaced else self.report.added).append(article.id)
+        self.items = {}

@@ -31,7 +31,7 @@ from rag.types import Article, ArticleInfo, Chunk
 log = logging.getLogger(__name__)
 
 _PAGE = 2000
-_ADD_BATCH = 256
+_ADD_BATCH = 1000
 
 
 def date_number(date: str) -> int:
@@ -230,42 +230,79 @@ class Index:
 
     def upsert(self, article: Article, chunks: Sequence[Chunk]) -> None:
         """Index ``article`` with ``chunks`` (replacing an older version) atomically."""
-        new_hash = article.content_hash
-        if not new_hash:
+        self.upsert_many([(article, chunks)])
+
+    def upsert_many(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
+        """Index several articles with a fixed number of Chroma writes (each write costs a
+        commit, so batching is what makes large ingests fast). Same protocol as upsert."""
+        items = list({a.id: (a, c) for a, c in items}.values())  # the last version of an id wins
+        if not items:
+            return
+        if any(not a.content_hash for a, _ in items):
             raise ValueError("article.content_hash must be set before indexing")
-        existing = self.articles.get(ids=[article.id], include=["metadatas", "embeddings"])
-        if existing["ids"]:
-            meta = dict(existing["metadatas"][0])
-            meta["pending_hash"] = new_hash
-            self.articles.update(ids=[article.id], metadatas=[meta])
-        else:
+        ids = [a.id for a, _ in items]
+        existing = self.articles.get(ids=ids, include=["metadatas"])
+        old = dict(zip(existing["ids"], existing["metadatas"], strict=True))
+        # 1. Mark every article pending (new ones get a hidden placeholder record).
+        pending_old = [
+            (aid, {**old[aid], "pending_hash": a.content_hash})
+            for aid, (a, _) in zip(ids, items, strict=True)
+            if aid in old
+        ]
+        if pending_old:
+            self.articles.update(
+                ids=[i for i, _ in pending_old], metadatas=[m for _, m in pending_old]
+            )
+        fresh = [a for a, _ in items if a.id not in old]
+        if fresh:
             self.articles.add(
-                ids=[article.id],
-                embeddings=[np.zeros(self.embedder.dim, dtype=np.float32).tolist()],
-                metadatas=[_article_meta(article, chunks=0, content_hash="", pending=new_hash)],
-                documents=[""],
+                ids=[a.id for a in fresh],
+                embeddings=np.zeros((len(fresh), self.embedder.dim), dtype=np.float32).tolist(),
+                metadatas=[
+                    _article_meta(a, chunks=0, content_hash="", pending=a.content_hash)
+                    for a in fresh
+                ],
+                documents=[""] * len(fresh),
             )
-        texts = [c.text for c in chunks]
-        vectors = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dim))
-        base = _article_meta(article, chunks=len(chunks), content_hash=new_hash, pending="")
-        for lo in range(0, len(chunks), _ADD_BATCH):
-            batch = chunks[lo : lo + _ADD_BATCH]
+        # 2. Add the new chunks.
+        records = []
+        for article, chunks in items:
+            base = _article_meta(
+                article, chunks=len(chunks), content_hash=article.content_hash, pending=""
+            )
+            for c in chunks:
+                records.append((f"{article.id}::{article.content_hash}::{c.index}", c, base))
+        vectors = self.embedder.embed([c.text for _, c, _ in records])
+        for lo in range(0, len(records), _ADD_BATCH):
+            batch = records[lo : lo + _ADD_BATCH]
             self.chunks.upsert(
-                ids=[f"{article.id}::{new_hash}::{c.index}" for c in batch],
+                ids=[cid for cid, _, _ in batch],
                 embeddings=vectors[lo : lo + _ADD_BATCH].tolist(),
-                documents=[c.text for c in batch],
-                metadatas=[_chunk_meta(base, c) for c in batch],
+                documents=[c.text for _, c, _ in batch],
+                metadatas=[_chunk_meta(base, c) for _, c, base in batch],
             )
-        summary = f"{article.title}\n{article.text[:400]}"
+        # 3. Commit: the records with the new text and hash.
+        summaries = [f"{a.title}\n{a.text[:400]}" for a, _ in items]
         self.articles.upsert(
-            ids=[article.id],
-            embeddings=self.embedder.embed([summary]).tolist(),
-            metadatas=[base],
-            documents=[article.text],
+            ids=ids,
+            embeddings=self.embedder.embed(summaries).tolist(),
+            metadatas=[
+                _article_meta(a, chunks=len(c), content_hash=a.content_hash, pending="")
+                for a, c in items
+            ],
+            documents=[a.text for a, _ in items],
         )
-        self.chunks.delete(
-            where={"$and": [{"article_id": article.id}, {"content_hash": {"$ne": new_hash}}]}
-        )
+        # 4. Drop the chunks of the versions just replaced.
+        written = {cid for cid, _, _ in records}
+        stale = [
+            f"{aid}::{meta.get('content_hash')}::{i}"
+            for aid, meta in old.items()
+            if meta.get("content_hash")
+            for i in range(int(meta.get("chunks", 0)))
+        ]
+        stale = [cid for cid in stale if cid not in written]
+        if stale:
+            self.chunks.delete(ids=stale)
         self._bump_generation()
 
     def remove(self, article_id: str) -> None:

@@ -1,0 +1,333 @@
+"""``rag bench``: this project against the naive LangChain pipeline, on the same machine and
+cases in one run, plus retrieval and scale figures.
+
+Ratios against the baseline measured in the same run are the figures that count.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from rag import eval as ev
+from rag.ingest import IngestReport, _Batch, make_article
+from rag.retrieve import Retriever
+from rag.settings import Settings
+from rag.types import Article
+
+StatusFn = Callable[[str], None]
+
+
+# --- retrieval ----------------------------------------------------------------------------
+
+
+def retrieval_figures(retriever: Retriever, cases: Sequence[ev.Case], mode: str) -> dict:
+    """hit@1 / hit@k of ``mode`` retrieval on the cases, and its latency."""
+    hits1, hitsk, times = [], [], []
+    for case in cases:
+        start = time.perf_counter()
+        passages = retriever.search(case.question, mode=mode)
+        times.append(time.perf_counter() - start)
+        pred = ev.Prediction(
+            text="",
+            abstained=False,
+            passages=[
+                ev.Span(article_id=p.article_id, start=p.chunk.start, end=p.chunk.end)
+                for p in passages
+            ],
+        )
+        result = ev.score(case, pred)
+        hits1.append(result.hit_at_1)
+        hitsk.append(result.hit_at_k)
+    return {
+        "mode": mode,
+        "hit_at_1": ev._mean(hits1),
+        "hit_at_k": ev._mean(hitsk),
+        "latency_p50_ms": _ms(ev._percentile(times, 0.5)),
+        "latency_p95_ms": _ms(ev._percentile(times, 0.95)),
+    }
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+# --- ingest and scale ---------------------------------------------------------------------
+
+
+def ingest_figures(articles_dir: Path, settings: Settings, metadata: Path | None) -> dict:
+    """Articles/s and chunks/s of a cold ingest (fresh index, real embedder)."""
+    from rag.api import Engine
+    from rag.ingest import read_metadata_table
+
+    home = Path(tempfile.mkdtemp(prefix="ingest-", dir=_scratch(settings)))
+    try:
+        engine = Engine(settings.model_copy(update={"home": home, "chroma_url": None}))
+        engine.index  # noqa: B018  (open the store outside the timing)
+        start = time.perf_counter()
+        report = engine.ingest(
+            [articles_dir], metadata=read_metadata_table(metadata) if metadata else None
+        )
+        seconds = time.perf_counter() - start
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    n = len(report.added)
+    return {
+        "articles": n,
+        "chunks": report.chunks,
+        "seconds": round(seconds, 2),
+        "articles_per_s": round(n / seconds, 1),
+        "chunks_per_s": round(report.chunks / seconds, 1),
+    }
+
+
+_FIRST = "Amara Bruno Chiara Dmitri Elif Farid Greta Hugo Ines Jonas Keiko Lars Mira Nuno".split()
+_LAST = "Adeyemi Brandt Castell Dvorak Eriksen Ferraz Gallo Halvorsen Ibsen Jansen Kovac".split()
+_ROLES = [
+    "the finance minister",
+    "a senior diplomat",
+    "the mayor",
+    "a union leader",
+    "the opposition leader",
+    "a central bank official",
+    "the defence secretary",
+]
+_TOPICS = [
+    "the budget",
+    "the border talks",
+    "the rail strike",
+    "the harbour project",
+    "the energy tariff",
+    "the school reform",
+    "the fishing quotas",
+    "the trade deal",
+]
+_CUES = ["said", "told reporters", "added", "warned", "argued"]
+_VERBS = [
+    "would collapse",
+    "must be delayed",
+    "was a mistake",
+    "will pass next week",
+    "needs more money",
+    "has broad support",
+    "cannot continue like this",
+]
+
+
+def synthetic_articles(n: int, seed: int = 0) -> Iterator[Article]:
+    """``n`` generated news-like articles with named speakers and quotes (nothing copied)."""
+    rng = random.Random(seed)
+    for i in range(n):
+        topic = rng.choice(_TOPICS)
+        paragraphs = [f"Row over {topic} deepens ({i})"]
+        for _ in range(rng.randint(5, 9)):
+            name = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
+            role = rng.choice(_ROLES)
+            quote = f"{rng.choice(_TOPICS).capitalize()} {rng.choice(_VERBS)}"
+            paragraphs.append(
+                f"{name}, {role}, spoke on day {rng.randint(1, 28)} about {topic}. "
+                f"“{quote},” {name.split()[1]} {rng.choice(_CUES)}, "
+                f"adding that talks on {rng.choice(_TOPICS)} {rng.choice(_VERBS)}."
+            )
+        yield make_article(
+            {
+                "id": f"synthetic-{i:06d}",
+                "title": paragraphs[0],
+                "text": "\n".join(paragraphs),
+                "source": "Synthetic",
+                "date": f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}",
+            },
+            Path("synthetic"),
+        )
+
+
+class _FastEmbedder:
+    """384-d vectors from a hash of the words: the right shape for measuring the store and
+    BM25 at scale without hours of MiniLM (query embedding is measured separately)."""
+
+    name = "bench-hash"
+    dim = 384
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in text.lower().split():
+                out[i, hash(word) % self.dim] += 1.0
+            out[i] /= max(float(np.linalg.norm(out[i])), 1e-9)
+        return out
+
+
+def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
+    """Ingest and retrieval figures at ``n`` synthetic articles (store + BM25 + HNSW)."""
+    from rag.keyword import KeywordIndex
+    from rag.store import Index
+
+    home = Path(tempfile.mkdtemp(prefix="scale-", dir=_scratch(settings)))
+    try:
+        s = settings.model_copy(update={"home": home, "chroma_url": None, "embedder": "bench-hash"})
+        index = Index(s, embedder=_FastEmbedder())
+        report = IngestReport()
+        batch = _Batch(index, s, report)
+        start = time.perf_counter()
+        for article in synthetic_articles(n):
+            batch.add(article)
+        batch.flush()
+        ingest_s = time.perf_counter() - start
+        retriever = Retriever.for_index(index, KeywordIndex(index))
+        start = time.perf_counter()
+        retriever.keyword.search("warm up", 1)
+        bm25_build_s = time.perf_counter() - start
+        rng = random.Random(1)
+        times = []
+        for _ in range(queries):
+            q = (
+                f"What did {rng.choice(_FIRST)} {rng.choice(_LAST)} say about "
+                f"{rng.choice(_TOPICS)}?"
+            )
+            t = time.perf_counter()
+            retriever.search(q)
+            times.append(time.perf_counter() - t)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    return {
+        "articles": n,
+        "chunks": report.chunks,
+        "store_articles_per_s": round(n / ingest_s, 1),
+        "store_chunks_per_s": round(report.chunks / ingest_s, 1),
+        "bm25_build_s": round(bm25_build_s, 2),
+        "retrieval_p50_ms": _ms(ev._percentile(times, 0.5)),
+        "retrieval_p95_ms": _ms(ev._percentile(times, 0.95)),
+    }
+
+
+def _scratch(settings: Settings) -> Path:
+    path = settings.home / "bench"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def peak_rss_mb() -> dict:
+    """Peak resident memory of this process and of the local model server, in MB."""
+    from rag.llm import embedded_server
+    from rag.settings import get_settings
+
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    server = None
+    try:
+        import json
+
+        state = json.loads(embedded_server(get_settings()).state_path.read_text())
+        for line in Path(f"/proc/{state['pid']}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                server = int(line.split()[1]) / 1024
+    except (OSError, ValueError, KeyError):
+        pass
+    return {"bench_process_mb": round(own), "model_server_mb": round(server) if server else None}
+
+
+# --- the whole bench ----------------------------------------------------------------------
+
+
+def run_bench(
+    articles_dir: Path,
+    cases_path: Path,
+    settings: Settings,
+    *,
+    metadata: Path | None = None,
+    limit: int | None = None,
+    synthetic: int = 10_000,
+    status: StatusFn = lambda _: None,
+    progress: ev.ProgressFn | None = None,
+) -> dict[str, Any]:
+    from rag.baseline import NaivePipeline
+    from rag.embed import register_embedder
+    from rag.llm import chat_model
+
+    register_embedder("bench-hash", lambda s: _FastEmbedder())
+    cases = ev.load_cases(cases_path, limit=limit)
+    out: dict[str, Any] = {"cases": len(cases)}
+
+    status("Ingest throughput (cold index, MiniLM)…")
+    out["ingest"] = ingest_figures(articles_dir, settings, metadata)
+
+    engine = ev.eval_engine(articles_dir, settings, metadata, status)
+    status("Retrieval: dense vs hybrid vs BM25…")
+    out["retrieval"] = [
+        retrieval_figures(engine.retriever, cases, m) for m in ("dense", "hybrid", "bm25")
+    ]
+
+    status(f"This project on {len(cases)} cases…")
+    ours = ev.run_cases(cases, ev.engine_predictor(engine), progress)
+    status(f"The naive LangChain pipeline on {len(cases)} cases…")
+    naive = NaivePipeline(
+        articles_dir,
+        engine.settings.home.with_name(engine.settings.home.name + "-naive"),
+        engine.index.embedder,
+        chat_model(engine.settings, status),
+        metadata,
+    )
+    theirs = ev.run_cases(cases, naive.predict, progress)
+    out["project"] = ev.report(ours)
+    out["baseline"] = ev.report(theirs)
+    out["baseline"]["chunks"] = naive.chunk_count()
+
+    if synthetic:
+        status(f"Scale: {synthetic} synthetic articles…")
+        out["scale"] = scale_figures(synthetic, settings)
+    out["memory"] = peak_rss_mb()
+    return out
+
+
+def format_bench(result: dict[str, Any]) -> str:
+    p, b = result["project"]["overall"], result["baseline"]["overall"]
+    lines = [f"Cases: {result['cases']}", "", "This project vs the naive LangChain pipeline:"]
+    lines.append(ev.format_table({"this project": p, "naive baseline": b}))
+    for key, label in (
+        ("answer_accuracy", "answer accuracy"),
+        ("citation_accuracy", "citation accuracy"),
+    ):
+        if p.get(key) is not None and b.get(key):
+            lines.append(f"  {label}: {p[key]} vs {b[key]} ({p[key] / b[key]:.2f}x)")
+    lines.append("")
+    lines.append("By type (this project | baseline), answer accuracy:")
+    for t, m in result["project"]["by_type"].items():
+        lines.append(
+            f"  {t:<20} {m['answer_accuracy']} | "
+            f"{result['baseline']['by_type'].get(t, {}).get('answer_accuracy')}"
+        )
+    lines += ["", "Retrieval (no LLM):"]
+    for r in result["retrieval"]:
+        lines.append(
+            f"  {r['mode']:<7} hit@1 {r['hit_at_1']}  hit@k {r['hit_at_k']}  "
+            f"p50 {r['latency_p50_ms']} ms  p95 {r['latency_p95_ms']} ms"
+        )
+    i = result["ingest"]
+    lines += [
+        "",
+        f"Ingest: {i['articles']} articles, {i['chunks']} chunks in {i['seconds']} s "
+        f"= {i['articles_per_s']} articles/s, {i['chunks_per_s']} chunks/s",
+    ]
+    if "scale" in result:
+        s = result["scale"]
+        lines.append(
+            f"Scale ({s['articles']} synthetic articles, {s['chunks']} chunks): store "
+            f"{s['store_articles_per_s']} articles/s; BM25 build {s['bm25_build_s']} s; "
+            f"retrieval p50 {s['retrieval_p50_ms']} ms, p95 {s['retrieval_p95_ms']} ms"
+        )
+    lines.append(
+        f"End to end: p50 {p['latency_p50']} s, p95 {p['latency_p95']} s, "
+        f"first token p50 {p['ttft_p50']} s"
+    )
+    m = result["memory"]
+    lines.append(
+        f"Peak RSS: bench {m['bench_process_mb']} MB, model server {m['model_server_mb']} MB"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,339 @@
+"""``rag eval``: ask gold cases through the same ``ask()`` users get, and score the answers.
+
+Case format (one JSON object per line): ``id``, ``article_id`` (file stem in the articles
+folder), ``type``, ``question``, ``answer``, ``answer_aliases``, optional ``answers`` (gold
+quotes, for ``what_did_say``) and ``evidence_spans`` ([[start, end], ...] into the article).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import statistics
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from rapidfuzz import fuzz
+
+from rag.errors import InputError
+from rag.settings import Settings
+from rag.text import normalise
+from rag.types import Answer, AnswerDelta
+
+INDEX_FORMAT = 1  # bump when the index layout changes, so eval indexes are rebuilt
+
+
+class Case(BaseModel):
+    """One gold question."""
+
+    id: str
+    article_id: str = ""
+    type: str = "unknown"
+    question: str
+    answer: str = ""
+    answer_aliases: list[str] = []
+    answers: list[str] = []
+    evidence_spans: list[tuple[int, int]] = []
+
+
+class Span(BaseModel):
+    article_id: str
+    start: int
+    end: int
+
+
+class Prediction(BaseModel):
+    """What a pipeline answered, reduced to what scoring needs."""
+
+    text: str
+    abstained: bool
+    citations: list[Span] = []
+    passages: list[Span] = Field(default_factory=list, description="Retrieved, best first.")
+    latency: float = 0.0
+    ttft: float | None = None
+    error: str = ""
+
+    @classmethod
+    def of(cls, answer: Answer, latency: float, ttft: float | None) -> Prediction:
+        return cls(
+            text=answer.text,
+            abstained=answer.abstained,
+            citations=[
+                Span(article_id=c.article_id, start=c.start, end=c.end) for c in answer.citations
+            ],
+            passages=[
+                Span(article_id=p.article_id, start=p.chunk.start, end=p.chunk.end)
+                for p in answer.passages
+            ],
+            latency=latency,
+            ttft=ttft,
+            error=answer.error,
+        )
+
+
+class CaseResult(BaseModel):
+    """The scores of one case."""
+
+    id: str
+    type: str
+    question: str
+    expected: str
+    answer: str
+    abstained: bool
+    correct: float = Field(description="1/0, or the share of gold quotes recalled.")
+    hit_at_1: bool | None = None
+    hit_at_k: bool | None = None
+    citation_ok: bool | None = None
+    citation_precision: float | None = None
+    latency: float = 0.0
+    ttft: float | None = None
+    error: str = ""
+
+
+# --- loading ------------------------------------------------------------------------------
+
+
+def load_cases(path: Path, types: Sequence[str] = (), limit: int | None = None) -> list[Case]:
+    """Cases from a JSONL file; bad lines are errors naming the line."""
+    cases: list[Case] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise InputError(str(path), f"cannot read cases: {e.strerror}") from e
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            case = Case.model_validate_json(line)
+        except ValueError as e:
+            raise InputError(f"{path} line {n}", f"not a valid case: {e}") from e
+        if not types or case.type in types:
+            cases.append(case)
+    return cases[:limit] if limit else cases
+
+
+def eval_home(articles_dir: Path, settings: Settings, metadata: Path | None = None) -> Path:
+    """The isolated index folder for ``articles_dir``, keyed by its content and the settings
+    that shape an index (never the user's main index)."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in articles_dir.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(articles_dir)).encode())
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    if metadata is not None and metadata.exists():
+        digest.update(metadata.read_bytes())
+    digest.update(f"{settings.embedder}|{settings.chunk_max_chars}|{INDEX_FORMAT}".encode())
+    return settings.home / "eval" / digest.hexdigest()[:16]
+
+
+def eval_engine(
+    articles_dir: Path,
+    settings: Settings,
+    metadata: Path | None = None,
+    on_status: Callable[[str], None] = lambda _: None,
+) -> Any:
+    """An Engine over an isolated index of ``articles_dir`` (built once, then reused)."""
+    from rag.api import Engine
+    from rag.ingest import read_metadata_table
+
+    if not articles_dir.is_dir():
+        raise InputError(str(articles_dir), "no such folder of articles")
+    home = eval_home(articles_dir, settings, metadata)
+    engine = Engine(settings.model_copy(update={"home": home, "chroma_url": None}), on_status)
+    if engine.index.count_articles() == 0:
+        on_status(f"Indexing {articles_dir} into an isolated evaluation index ({home})…")
+        table = read_metadata_table(metadata) if metadata else None
+        report = engine.ingest([articles_dir], metadata=table)
+        if report.errors:
+            on_status(f"{len(report.errors)} article file(s) could not be read: {report.errors[0]}")
+    return engine
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    text = normalise(text)[0]
+    text = re.sub(r"[^\w\s]", " ", text)
+    return " ".join(text.split())
+
+
+def names_answer(expected: Iterable[str], text: str) -> bool:
+    """True when a normalised gold answer or alias appears in ``text`` as whole words."""
+    plain = f" {_plain(text)} "
+    return any(f" {_plain(e)} " in plain for e in expected if _plain(e))
+
+
+def quote_recalled(gold: str, text: str) -> bool:
+    """A gold quote counts as recalled when the answer holds it (or 90 % of it, fuzzily)."""
+    g, t = _plain(gold), _plain(text)
+    if not g:
+        return False
+    if g in t:
+        return True
+    return len(g) >= 20 and fuzz.partial_ratio(g, t) >= 90
+
+
+def _overlaps(span: Span, case: Case) -> bool:
+    return span.article_id == case.article_id and any(
+        span.start < end and start < span.end for start, end in case.evidence_spans
+    )
+
+
+def score(case: Case, prediction: Prediction) -> CaseResult:
+    """Score one prediction against its gold case."""
+    if case.type == "what_did_say" and case.answers:
+        recalled = [quote_recalled(q, prediction.text) for q in case.answers]
+        correct = 0.0 if prediction.abstained else sum(recalled) / len(recalled)
+    elif case.type == "unanswerable":
+        correct = float(prediction.abstained)
+    else:
+        expected = [case.answer, *case.answer_aliases]
+        correct = float(not prediction.abstained and names_answer(expected, prediction.text))
+    has_evidence = bool(case.evidence_spans)
+    hits = [_overlaps(p, case) for p in prediction.passages]
+    cited = [_overlaps(c, case) for c in prediction.citations]
+    return CaseResult(
+        id=case.id,
+        type=case.type,
+        question=case.question,
+        expected=" | ".join(case.answers) if case.type == "what_did_say" else case.answer,
+        answer=prediction.text,
+        abstained=prediction.abstained,
+        correct=correct,
+        hit_at_1=(bool(hits) and hits[0]) if has_evidence else None,
+        hit_at_k=any(hits) if has_evidence else None,
+        citation_ok=any(cited) if has_evidence else None,
+        citation_precision=(sum(cited) / len(cited)) if has_evidence and cited else None,
+        latency=prediction.latency,
+        ttft=prediction.ttft,
+        error=prediction.error,
+    )
+
+
+def _mean(values: Iterable[float | bool | None]) -> float | None:
+    kept = [float(v) for v in values if v is not None]
+    return round(sum(kept) / len(kept), 3) if kept else None
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    i = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return round(ordered[i], 3)
+
+
+def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """Metrics over ``results``: accuracy, retrieval, citations, abstention, latency."""
+    latencies = [r.latency for r in results]
+    ttfts = [r.ttft for r in results if r.ttft is not None]
+    unanswerable = [r for r in results if r.type == "unanswerable"]
+    return {
+        "n": len(results),
+        "answer_accuracy": _mean(r.correct for r in results),
+        "hit_at_1": _mean(r.hit_at_1 for r in results),
+        "hit_at_k": _mean(r.hit_at_k for r in results),
+        "citation_accuracy": _mean(r.citation_ok for r in results),
+        "citation_precision": _mean(r.citation_precision for r in results),
+        "abstention_rate": _mean(r.abstained for r in results),
+        "correct_abstentions": _mean(r.abstained for r in unanswerable) if unanswerable else None,
+        "errors": sum(1 for r in results if r.error),
+        "latency_p50": _percentile(latencies, 0.5),
+        "latency_p95": _percentile(latencies, 0.95),
+        "ttft_p50": _percentile(ttfts, 0.5),
+    }
+
+
+def report(results: Sequence[CaseResult]) -> dict[str, Any]:
+    """The JSON shape of ``rag eval --json``."""
+    types = sorted({r.type for r in results})
+    return {
+        "n": len(results),
+        "overall": summarize(results),
+        "by_type": {t: summarize([r for r in results if r.type == t]) for t in types},
+        "failures": [
+            {
+                "id": r.id,
+                "type": r.type,
+                "question": r.question,
+                "expected": r.expected,
+                "answer": r.answer,
+            }
+            for r in results
+            if r.correct < 1.0
+        ],
+    }
+
+
+COLUMNS = [
+    ("answer_accuracy", "answer"),
+    ("hit_at_1", "hit@1"),
+    ("hit_at_k", "hit@k"),
+    ("citation_accuracy", "cite"),
+    ("citation_precision", "cite prec"),
+    ("abstention_rate", "abstain"),
+    ("latency_p50", "p50 s"),
+    ("latency_p95", "p95 s"),
+]
+
+
+def format_table(rows: dict[str, dict[str, Any]]) -> str:
+    """A plain-text table: one row per label, the COLUMNS metrics."""
+    header = f"{'':<22}{'n':>5}" + "".join(f"{title:>11}" for _, title in COLUMNS)
+    lines = [header, "-" * len(header)]
+    for label, m in rows.items():
+        cells = "".join(f"{'-' if m.get(key) is None else m[key]:>11}" for key, _ in COLUMNS)
+        lines.append(f"{label[:22]:<22}{m['n']:>5}{cells}")
+    return "\n".join(lines)
+
+
+# --- running ------------------------------------------------------------------------------
+
+ProgressFn = Callable[[int, int, CaseResult], None]
+
+
+def run_cases(
+    cases: Sequence[Case],
+    predict: Callable[[Case], Prediction],
+    progress: ProgressFn | None = None,
+) -> list[CaseResult]:
+    results = []
+    for n, case in enumerate(cases, 1):
+        result = score(case, predict(case))
+        results.append(result)
+        if progress:
+            progress(n, len(cases), result)
+    return results
+
+
+def engine_predictor(engine: Any) -> Callable[[Case], Prediction]:
+    """Predict through ``Engine.stream`` — the same path as ``ask()`` — timing the first
+    token and the whole answer."""
+
+    def predict(case: Case) -> Prediction:
+        start = time.perf_counter()
+        first: float | None = None
+        answer: Answer | None = None
+        for chunk in engine.stream(case.question):
+            if isinstance(chunk, AnswerDelta) and first is None:
+                first = time.perf_counter() - start
+            elif isinstance(chunk, Answer):
+                answer = chunk
+        assert answer is not None
+        return Prediction.of(answer, time.perf_counter() - start, first)
+
+    return predict
+
+
+def write_rows(path: Path, results: Sequence[CaseResult]) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for r in results:
+            f.write(json.dumps(r.model_dump(), ensure_ascii=False) + "\n")
+
+
+def median(values: Sequence[float]) -> float | None:
+    return round(statistics.median(values), 4) if values else None

@@ -1,0 +1,205 @@
+"""Scoring on hand-made cases, and the eval / bench commands end to end with fakes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.bench import format_bench
+from rag.cli import cli
+from rag.eval import Case, Prediction, Span, load_cases, report, score, summarize
+from rag.settings import get_settings
+from tests.conftest import SEED_FILE
+from tests.fakes import QueuedChatModel
+
+SEED_ID = SEED_FILE.stem
+BARROT_SPAN = (1565, 1685)
+
+WHO = Case(
+    id="w1",
+    article_id=SEED_ID,
+    type="who_said",
+    question='Who said: "Peace cannot mean capitulation."?',
+    answer="Jean-Noël Barrot",
+    answer_aliases=["Barrot"],
+    evidence_spans=[BARROT_SPAN],
+)
+WHAT = Case(
+    id="q1",
+    article_id=SEED_ID,
+    type="what_did_say",
+    question="What did Kaja Kallas say?",
+    answer="",
+    answers=[
+        "for any plan to work it needs Ukrainians and Europeans on board",
+        "Not that I know of.",
+    ],
+    evidence_spans=[(959, 1198), (1199, 1564)],
+)
+NONE = Case(id="u1", type="unanswerable", question="What did Merkel say?")
+
+
+def pred(
+    text: str,
+    cites: list[tuple[int, int]] = (),
+    passages: list[tuple[int, int]] = (),
+    abstained: bool = False,
+    latency: float = 1.0,
+) -> Prediction:
+    return Prediction(
+        text=text,
+        abstained=abstained,
+        latency=latency,
+        citations=[Span(article_id=SEED_ID, start=a, end=b) for a, b in cites],
+        passages=[Span(article_id=SEED_ID, start=a, end=b) for a, b in passages],
+    )
+
+
+def test_right_answer_right_citation() -> None:
+    r = score(
+        WHO,
+        pred(
+            "France’s Foreign Minister Jean-Noël Barrot said it [1].",
+            cites=[BARROT_SPAN],
+            passages=[BARROT_SPAN, (0, 183)],
+        ),
+    )
+    assert (r.correct, r.hit_at_1, r.hit_at_k, r.citation_ok, r.citation_precision) == (
+        1.0,
+        True,
+        True,
+        True,
+        1.0,
+    )
+
+
+def test_alias_counts_but_not_a_substring_of_another_word() -> None:
+    assert score(WHO, pred("It was Barrot.")).correct == 1.0
+    assert score(WHO, pred("It was Barroton.")).correct == 0.0
+
+
+def test_wrong_speaker_and_wrong_citation() -> None:
+    r = score(
+        WHO, pred("Kaja Kallas said it [1].", cites=[(0, 183)], passages=[(0, 183), BARROT_SPAN])
+    )
+    assert (r.correct, r.hit_at_1, r.hit_at_k, r.citation_ok, r.citation_precision) == (
+        0.0,
+        False,
+        True,
+        False,
+        0.0,
+    )
+
+
+def test_partial_quote_recall_and_citation_precision() -> None:
+    r = score(
+        WHAT,
+        pred(
+            "Kallas said “for any plan to work it needs Ukrainians and Europeans on board” [1][2].",
+            cites=[(959, 1198), (2959, 3180)],
+        ),
+    )
+    assert r.correct == 0.5
+    assert r.citation_ok and r.citation_precision == 0.5
+
+
+def test_abstention_scores_zero_unless_the_case_is_unanswerable() -> None:
+    assert score(WHO, pred("The articles do not say.", abstained=True)).correct == 0.0
+    r = score(NONE, pred("The articles do not say.", abstained=True))
+    assert r.correct == 1.0 and r.citation_ok is None  # no evidence to cite
+
+
+def test_summary_and_report_shape() -> None:
+    results = [
+        score(WHO, pred("Barrot [1]", cites=[BARROT_SPAN], passages=[BARROT_SPAN], latency=1.0)),
+        score(WHO, pred("The articles do not say.", abstained=True, latency=3.0)),
+        score(NONE, pred("The articles do not say.", abstained=True, latency=2.0)),
+    ]
+    s = summarize(results)
+    assert s["n"] == 3 and s["answer_accuracy"] == pytest.approx(0.667, abs=0.001)
+    assert s["abstention_rate"] == pytest.approx(0.667, abs=0.001)
+    assert s["correct_abstentions"] == 1.0
+    assert s["latency_p50"] == 2.0 and s["latency_p95"] == 3.0
+    data = report(results)
+    assert set(data) == {"n", "overall", "by_type", "failures"}
+    assert set(data["by_type"]) == {"who_said", "unanswerable"}
+    assert [f["id"] for f in data["failures"]] == ["w1"]
+
+
+def test_bad_case_line_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_text(WHO.model_dump_json() + '\n{"id": 3}\n')
+    with pytest.raises(Exception, match="line 2"):
+        load_cases(path)
+
+
+@pytest.fixture
+def gold_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A tiny gold set in the polnear layout: cases.jsonl, articles/, metadata.tsv."""
+    monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    monkeypatch.setenv("RAG_LLM", "fake")
+    get_settings.cache_clear()
+    root = tmp_path / "gold"
+    (root / "articles").mkdir(parents=True)
+    shutil.copy(SEED_FILE, root / "articles")
+    (root / "metadata.tsv").write_text(
+        f"filename\tpublisher\tpublication_date\n{SEED_ID}\tThe National\t2025-11-20\n"
+    )
+    (root / "cases.jsonl").write_text(WHO.model_dump_json() + "\n" + WHAT.model_dump_json())
+    yield root
+    get_settings.cache_clear()
+
+
+def test_eval_command_json_and_rows(
+    gold_set: Path, fake_llm: QueuedChatModel, tmp_path: Path
+) -> None:
+    fake_llm.enqueue(
+        "Jean-Noël Barrot said “Peace cannot mean capitulation.” [1]",
+        "Kaja Kallas said “Not that I know of.” [1]",
+    )
+    rows = tmp_path / "rows.jsonl"
+    result = CliRunner().invoke(
+        cli, ["eval", str(gold_set / "cases.jsonl"), "--json", "--out", str(rows)]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{\n") :])
+    assert data["n"] == 2
+    assert data["by_type"]["who_said"]["answer_accuracy"] == 1.0
+    assert data["by_type"]["what_did_say"]["answer_accuracy"] == 0.5
+    assert data["overall"]["citation_accuracy"] == 1.0
+    assert [json.loads(line)["id"] for line in rows.read_text().splitlines()] == ["w1", "q1"]
+    # The isolated index carries the table's metadata and is reused on a second run.
+    home = tmp_path / "home" / "eval"
+    (index_dir,) = list(home.iterdir())
+    fake_llm.enqueue("Barrot [1]")
+    again = CliRunner().invoke(cli, ["eval", str(gold_set / "cases.jsonl"), "--limit", "1"])
+    assert again.exit_code == 0 and "Indexing" not in again.output
+    assert list(home.iterdir()) == [index_dir]
+    assert not (tmp_path / "home" / "chroma").exists()  # the main index was never touched
+
+
+def test_bench_command_runs_both_pipelines(gold_set: Path, fake_llm: QueuedChatModel) -> None:
+    fake_llm.enqueue(
+        "Jean-Noël Barrot said it [1].",
+        "Kallas said “Not that I know of” [1].",
+        "Jean-Noël Barrot said it [1].",
+        "The articles do not say.",
+    )
+    result = CliRunner().invoke(
+        cli, ["bench", "--cases", str(gold_set / "cases.jsonl"), "--synthetic", "40", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output[result.output.index("{\n") :])
+    assert data["project"]["n"] == data["baseline"]["n"] == 2
+    assert [r["mode"] for r in data["retrieval"]] == ["dense", "hybrid", "bm25"]
+    assert data["ingest"]["articles"] == 1 and data["ingest"]["chunks"] == 23
+    assert data["scale"]["articles"] == 40 and data["scale"]["chunks"] > 200
+    assert data["baseline"]["overall"]["abstention_rate"] == 0.5
+    assert len(fake_llm.calls) == 4
+    table = format_bench(data)
+    assert "naive baseline" in table and "hybrid" in table and "Peak RSS" in table
