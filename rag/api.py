@@ -13,6 +13,7 @@ from langchain_core.runnables import Runnable
 from rag.errors import ConfigError
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.keyword import KeywordIndex
+from rag.ledger import Ledger
 from rag.llm import StatusFn, chat_model
 from rag.retrieve import Retriever, SearchFilter
 from rag.settings import Settings, get_settings
@@ -36,6 +37,7 @@ class Engine:
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._chain: Runnable[Any, AnswerChunk] | None = None
+        self._ledger: Ledger | None = None
 
     @property
     def index(self) -> Index:
@@ -52,13 +54,25 @@ class Engine:
             return self._retriever
 
     @property
+    def ledger(self) -> Ledger:
+        with self._lock:
+            if self._ledger is None:
+                self._ledger = Ledger(self.index)
+            return self._ledger
+
+    @property
     def chain(self) -> Runnable[Any, AnswerChunk]:
         """retriever → prompt → chat model → citation checker (starts the model if needed)."""
         with self._lock:
             if self._chain is None:
                 from rag.chain import build_chain
 
-                self._chain = build_chain(self.retriever, chat_model(self.settings, self.on_status))
+                self._chain = build_chain(
+                    self.retriever,
+                    chat_model(self.settings, self.on_status),
+                    self.ledger if self.settings.ledger else None,
+                    self.settings.ledger_answers,
+                )
             return self._chain
 
     def vectorstore(self) -> Any:

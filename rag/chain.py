@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -24,9 +25,13 @@ from langchain_core.runnables import (
     RunnablePassthrough,
 )
 
+from rag import attribution
+from rag.attribution import LedgerMatch
 from rag.cite import build_answer, citation_for
 from rag.gate import absent_names
+from rag.ledger import Ledger
 from rag.prompts import load_prompt
+from rag.question import parse_question
 from rag.retrieve import Retriever, SearchFilter
 from rag.types import Answer, AnswerChunk, AnswerDelta, Passage
 
@@ -105,19 +110,57 @@ def abstain_text(
     return load_prompt("abstain_answer").format(searched=searched, question=question)
 
 
-def build_chain(retriever: Retriever, llm: BaseChatModel) -> Runnable[Any, AnswerChunk]:
-    """The runnable behind ``ask()``; compose it like any LangChain runnable."""
+@dataclass
+class Route:
+    """Where the answer comes from: ledger rows (as passages) or searched passages."""
 
-    def retrieve(request: dict[str, Any]) -> list[Passage]:
-        return retriever.search(request["question"], request["filters"])
+    passages: list[Passage]
+    found: LedgerMatch | None = None
+
+    @property
+    def from_ledger(self) -> bool:
+        return self.found is not None and bool(self.found.rows)
+
+
+def build_chain(
+    retriever: Retriever,
+    llm: BaseChatModel,
+    ledger: Ledger | None = None,
+    ledger_answers: str = "llm",
+) -> Runnable[Any, AnswerChunk]:
+    """The runnable behind ``ask()``; compose it like any LangChain runnable.
+
+    Attribution questions go to the quote ledger first; everything else (and attribution
+    questions the ledger cannot answer) to hybrid passage retrieval."""
+
+    def route(request: dict[str, Any]) -> Route:
+        question, filters = request["question"], request["filters"]
+        found = None
+        if ledger is not None:
+            scope = list(filters.article_ids)
+            titles = parse_question(question).titles
+            if titles:
+                titled = retriever.keyword.articles_titled(titles)
+                scope = [a for a in titled if not scope or a in scope] or scope
+            found = attribution.match(ledger, question, scope)
+            if found.rows:
+                return Route(attribution.row_passages(retriever.index, found.rows), found)
+        return Route(retriever.search(question, filters), found)
 
     def prompt(request: dict[str, Any]) -> list[BaseMessage]:
-        return build_messages(request["question"], request["passages"])
+        r: Route = request["route"]
+        if r.from_ledger:
+            return attribution.build_ledger_messages(request["question"], r.found.rows)
+        return build_messages(request["question"], r.passages)
 
     def generate(request: dict[str, Any]) -> Runnable | str:
-        if not request["passages"] or absent_names(request["question"], request["passages"]):
+        r: Route = request["route"]
+        if r.from_ledger:
+            if ledger_answers == "template" or r.found.intent.kind == "did_say":
+                return ""  # the ledger states it; no model needed
+        elif not r.passages or absent_names(request["question"], r.passages):
             return ""  # nothing relevant: do not ask the model to guess
-        return RunnableLambda(lambda r: r["messages"]) | llm | StrOutputParser()
+        return RunnableLambda(lambda req: req["messages"]) | llm | StrOutputParser()
 
     def check(chunks: Iterator[dict[str, Any]]) -> Iterator[AnswerChunk]:
         request: dict[str, Any] = {}
@@ -132,9 +175,13 @@ def build_chain(retriever: Retriever, llm: BaseChatModel) -> Runnable[Any, Answe
         except LLM_ERRORS as e:
             yield llm_failure_answer(request, e)
             return
-        question, passages = request["question"], request["passages"]
         log.info("model reply: %r", "".join(raw))
-        yield build_answer(
+        r: Route = request["route"]
+        if r.from_ledger:
+            yield ledger_answer(request["question"], "".join(raw), r)
+            return
+        question, passages = request["question"], r.passages
+        answer = build_answer(
             question,
             "".join(raw),
             passages,
@@ -143,21 +190,108 @@ def build_chain(retriever: Retriever, llm: BaseChatModel) -> Runnable[Any, Answe
                 question, passages, request["filters"], absent_names(question, passages)
             ),
         )
+        if r.found is not None and r.found.note:
+            answer.notes.append(r.found.note)
+        if ledger is not None:
+            flag_misattributions(answer, ledger)
+        yield answer
 
     return (
         RunnableLambda(_as_request).with_config(run_name="request")
-        | RunnablePassthrough.assign(passages=RunnableLambda(retrieve)).with_config(
-            run_name="retrieve"
-        )
+        | RunnablePassthrough.assign(route=RunnableLambda(route)).with_config(run_name="retrieve")
         | RunnablePassthrough.assign(messages=RunnableLambda(prompt)).with_config(run_name="prompt")
         | RunnablePassthrough.assign(raw=RunnableLambda(generate)).with_config(run_name="generate")
         | RunnableGenerator(check).with_config(run_name="check_citations")
     )
 
 
+def ledger_answer(question: str, raw: str, route: Route) -> Answer:
+    """The model's wording of the ledger rows if it names the speaker and quotes truly;
+    else the rows stated plainly. Citations carry speaker, role, cue and kind."""
+    found = route.found
+    assert found is not None
+    abstain = load_prompt("abstain").template
+
+    def checked(text: str) -> Answer:
+        return build_answer(
+            question, text, route.passages, abstain_phrase=abstain, abstain_text=text
+        )
+
+    answer = checked(raw) if raw.strip() else None
+    ok = (
+        answer is not None
+        and not answer.abstained
+        and bool(answer.citations)
+        and all(q.status != "unverified" for q in answer.quotes)
+        and (found.intent.kind == "what_said" or attribution.names_speaker(answer.text, found.rows))
+        and (
+            found.intent.kind != "what_said" or any(q.status != "unverified" for q in answer.quotes)
+        )
+    )
+    if not ok:
+        note = (
+            "The model's wording did not name the speaker with verified quotes; the "
+            "ledger records are stated directly."
+            if raw.strip()
+            else ""
+        )
+        answer = checked(attribution.template_answer(found))
+        if note:
+            answer.notes.append(note)
+    for c in answer.citations:
+        row = found.rows[c.n - 1].quote
+        c.speaker, c.speaker_role, c.cue, c.kind = row.speaker, row.speaker_role, row.cue, row.kind
+    answer.source = "ledger"
+    return answer
+
+
+def flag_misattributions(answer: Answer, ledger: Ledger) -> None:
+    """Flag a verified quote whose sentence in the answer names someone other than the
+    person the ledger records as saying it."""
+    for check in answer.quotes:
+        if check.status == "unverified" or check.start is None:
+            continue
+        rows = [r.quote for r in ledger.rows([check.article_id])]
+        owners = [q for q in rows if q.start < (check.end or 0) and check.start < q.end]
+        if not owners:
+            continue
+        sentence = _sentence_with(answer.text, check.text)
+        named = {
+            q.speaker
+            for q in rows
+            if _surname(q.speaker) and _surname(q.speaker) in sentence.lower()
+        }
+        right = {q.speaker for q in owners}
+        if named and not named & right:
+            who = " / ".join(sorted(right))
+            answer.notes.append(
+                f"“{check.text}” is attributed to {who} in the article, not "
+                f"to {' / '.join(sorted(named))}."
+            )
+            check.status = "misattributed"
+            answer.text = answer.text.replace(
+                check.text, f"{check.text} [the article attributes these words to {who}]", 1
+            )
+
+
+def _surname(name: str) -> str:
+    parts = name.split()
+    return parts[-1].lower() if parts and name[:1].isupper() else ""
+
+
+def _sentence_with(text: str, fragment: str) -> str:
+    i = text.find(fragment)
+    if i < 0:
+        return text
+    start = max(text.rfind(". ", 0, i), text.rfind("\n", 0, i)) + 1
+    end = text.find(". ", i + len(fragment))
+    return text[start : end if end >= 0 else len(text)]
+
+
 def llm_failure_answer(request: dict[str, Any], error: BaseException) -> Answer:
     """When the model cannot be reached: say so, and give the best passages, cited."""
-    passages: list[Passage] = request.get("passages") or []
+    route: Route | None = request.get("route")
+    passages: list[Passage] = route.passages if route is not None else []
     log.warning("LLM request failed: %s", error)
     reason = type(error).__name__
     text = f"The language model could not be reached ({reason})."

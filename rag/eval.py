@@ -20,11 +20,10 @@ from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
 from rag.errors import InputError
+from rag.ingest import INDEX_VERSION
 from rag.settings import Settings
 from rag.text import normalise
 from rag.types import Answer, AnswerDelta
-
-INDEX_FORMAT = 1  # bump when the index layout changes, so eval indexes are rebuilt
 
 
 class Case(BaseModel):
@@ -125,7 +124,9 @@ def eval_home(articles_dir: Path, settings: Settings, metadata: Path | None = No
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     if metadata is not None and metadata.exists():
         digest.update(metadata.read_bytes())
-    digest.update(f"{settings.embedder}|{settings.chunk_max_chars}|{INDEX_FORMAT}".encode())
+    digest.update(
+        f"{settings.embedder}|{settings.chunk_max_chars}|{settings.ledger}|{INDEX_VERSION}".encode()
+    )
     return settings.home / "eval" / digest.hexdigest()[:16]
 
 

@@ -22,8 +22,8 @@ from typing import Any
 from rag.chunk import chunk_text
 from rag.errors import InputError
 from rag.settings import Settings
-from rag.store import Index
-from rag.types import Article, Chunk
+from rag.store import Index, IndexedArticle
+from rag.types import Article, Chunk, Quote
 
 log = logging.getLogger(__name__)
 
@@ -338,10 +338,23 @@ def clean_id(raw: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", raw.strip()).strip("_")[:200]
 
 
+# Bump when chunking or ledger extraction changes: every article is then re-indexed the next
+# time it is ingested, as its content hash no longer matches.
+INDEX_VERSION = 2
+
+
 def content_hash(article: Article) -> str:
     """Hash of everything that changes what the index holds (not the file path)."""
     payload = json.dumps(
-        [article.title, article.text, article.source, article.url, article.date, article.author],
+        [
+            INDEX_VERSION,
+            article.title,
+            article.text,
+            article.source,
+            article.url,
+            article.date,
+            article.author,
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
@@ -452,10 +465,19 @@ class _Batch:
         if len(self.items) >= self.MAX_ARTICLES or queued_chunks >= self.MAX_CHUNKS:
             self.flush()
 
+    def _quotes(self, article: Article) -> list[Quote]:
+        if not self.settings.ledger:
+            return []
+        from rag.quotes import extract_quotes
+
+        return extract_quotes(article)
+
     def flush(self) -> None:
         if not self.items:
             return
-        self.index.upsert_many([(a, c) for a, c, _ in self.items.values()])
+        self.index.upsert_many(
+            [IndexedArticle(a, c, self._quotes(a)) for a, c, _ in self.items.values()]
+        )
         for article, chunks, replaced in self.items.values():
             self.report.chunks += len(chunks)
             (self.report.replaced if replaced else self.report.added).append(article.id)

@@ -62,3 +62,85 @@ def _names(text: str) -> list[str]:
             names.append([word])
         last_end = m.end()
     return [" ".join(n) for n in names if len(" ".join(n)) >= 3]
+
+
+# --- attribution questions -------------------------------------------------------------------
+
+_CUE_WORDS = (
+    r"(?:said|says|say|saying|stated|states|described|describes|called|calls|told|tells|"
+    r"wrote|writes|warned|warns|argued|argues|claimed|claims|added|remarked|tweeted|"
+    r"insisted|declared|suggested|predicted|accused|quipped|promised|vowed|asked|noted)"
+)
+_WHO = re.compile(
+    rf"\bwho\s+(?:(?:has|had|have|was|is|did|do|does|first|publicly|actually|reportedly)\s+)*"
+    rf"{_CUE_WORDS}\b(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_WHAT = re.compile(
+    r"\bwhat\s+(?:did|does|do|has|have|had|was|is)\s+(?P<speaker>.+?)\s+"
+    r"(?:say|said|saying|tell|told|think|thought|write|wrote|claim|claimed|argue|argued|"
+    r"mean|meant|comment|comments|add|added)\b(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_DID = re.compile(
+    r"^\s*did\s+(?P<speaker>.+?)\s+(?:really\s+|actually\s+)?"
+    r"(?:say|said|claim|tell|call|describe|write|state|argue|warn)\b(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_TOPIC = re.compile(
+    r"^\s*(?:about|on|regarding|concerning|of|over)\s+(?P<topic>.+)$", re.IGNORECASE | re.DOTALL
+)
+_SCOPE_TAIL = re.compile(
+    r"\s*(?:,?\s*(?:in|according to)\s+(?:the|this)\s+(?:article|story|piece|report)\b.*|"
+    r"\s+across\s+(?:all\s+)?(?:the\s+)?articles\b.*|\s+in\s+(?:all|these|the)\s+articles\b.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """An attribution question, reduced to what the quote ledger can answer.
+
+    kind: 'who_said' (quoted words or reported content → speaker), 'what_said' (speaker,
+    optional topic → their quotes), 'did_say' (speaker + words → yes/no with the source),
+    or 'none'.
+    """
+
+    kind: str = "none"
+    fragments: list[str] = field(default_factory=list)
+    content: str = ""
+    speaker: str = ""
+    topic: str = ""
+
+
+def parse_intent(text: str) -> Intent:
+    q = parse_question(text)
+    m = _DID.search(text)
+    if m:
+        rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
+        return Intent(
+            "did_say", q.quotes, "" if q.quotes else _strip_that(rest), _clean(m.group("speaker"))
+        )
+    m = _WHO.search(text)
+    if m:
+        rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
+        return Intent("who_said", q.quotes, "" if q.quotes else _strip_that(rest))
+    m = _WHAT.search(text)
+    if m:
+        speaker = _clean(m.group("speaker"))
+        if speaker.lower() in ("the article", "the articles", "it", "they", "this article"):
+            return Intent()
+        rest = _SCOPE_TAIL.sub("", m.group("rest"))
+        topic = _TOPIC.match(rest)
+        return Intent(
+            "what_said", speaker=speaker, topic=_clean(topic.group("topic")) if topic else ""
+        )
+    return Intent()
+
+
+def _clean(text: str) -> str:
+    return text.strip().strip("?.!,:;").strip()
+
+
+def _strip_that(text: str) -> str:
+    return re.sub(r"^(?:that|:)\s+", "", text.strip(), flags=re.IGNORECASE).strip()

@@ -51,6 +51,16 @@ class Settings(BaseSettings):
         400, ge=0, description="Article text before a passage shown to the model as context."
     )
     max_file_mb: float = Field(20.0, gt=0, description="Larger article files are refused.")
+    ledger: bool = Field(
+        True,
+        description="Extract who-said-what into the quote ledger at ingest (spaCy) and "
+        "answer attribution questions from it first.",
+    )
+    ledger_answers: Literal["llm", "template"] = Field(
+        "llm",
+        description="How ledger answers are worded: by the LLM from the matched records "
+        "(checked; a plain statement of the records when the check fails) or always plainly.",
+    )
 
     # --- embeddings ---------------------------------------------------------------------
     embedder: str = Field(

@@ -1,11 +1,13 @@
-"""The index: two Chroma collections (articles, chunks) written with a crash-safe protocol.
+"""The index: three Chroma collections — articles, chunks and the quote ledger — written
+with a crash-safe protocol.
 
-Commit protocol for one article (no step leaves a half-indexed article visible):
-1. mark the article record ``pending_hash = new`` (creating a hidden record if new);
-2. add the new chunks, ids ``{article_id}::{hash}::{i}``, tagged with the new hash;
-3. write the record with the new text and ``content_hash = new`` (the commit point);
-4. delete the article's chunks with any other hash.
-Readers only trust chunks whose hash equals their article's committed hash, and
+Commit protocol for a batch of articles (no step leaves a half-indexed article visible):
+1. mark each article record ``pending_hash = new`` (creating a hidden record if new);
+2. add the new chunks and ledger rows, ids ``{article_id}::{hash}::{i}`` / ``::q{i}``,
+   tagged with the new hash;
+3. write the records with the new text and ``content_hash = new`` (the commit point);
+4. delete the rows of the versions just replaced.
+Readers only trust rows whose hash equals their article's committed hash, and
 :meth:`Index.repair` removes what an interrupted write left behind.
 """
 
@@ -26,7 +28,7 @@ import numpy as np
 from rag.embed import ChromaEmbeddingFunction, Embedder, get_embedder
 from rag.errors import ConfigError, NotFoundError
 from rag.settings import Settings
-from rag.types import Article, ArticleInfo, Chunk
+from rag.types import Article, ArticleInfo, Chunk, Quote
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,17 @@ def make_client(settings: Settings) -> Any:
     return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
+@dataclass(frozen=True)
+class IndexedArticle:
+    """What one article adds to the index."""
+
+    article: Article
+    chunks: Sequence[Chunk]
+    quotes: Sequence[Quote] = ()
+
+
 class Index:
-    """Articles and their chunks in Chroma; the one place that writes or reads them."""
+    """Articles, chunks and ledger rows in Chroma; the one place that writes or reads them."""
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -114,6 +125,12 @@ class Index:
         )
         self.articles = self.client.get_or_create_collection(
             f"{settings.collection}_articles",
+            embedding_function=ef,
+            configuration=config,
+            metadata=meta,
+        )
+        self.quotes = self.client.get_or_create_collection(
+            f"{settings.collection}_quotes",
             embedding_function=ef,
             configuration=config,
             metadata=meta,
@@ -203,6 +220,22 @@ class Index:
                 return
             offset += _PAGE
 
+    def iter_quotes(self, article_ids: Sequence[str] = ()) -> Iterator[tuple[Quote, str]]:
+        """Every committed ledger row (and its article title), in article order."""
+        committed = self.committed_hashes()
+        where = {"article_id": {"$in": list(article_ids)}} if article_ids else None
+        offset = 0
+        while True:
+            page = self.quotes.get(
+                where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
+            )
+            for text, meta in zip(page["documents"], page["metadatas"], strict=True):
+                if committed.get(str(meta["article_id"])) == meta.get("content_hash"):
+                    yield quote_from_record(text or "", meta), str(meta.get("title", ""))
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
+
     def dense_search(
         self, query_vector: np.ndarray, k: int, where: dict | None = None
     ) -> list[tuple[StoredChunk, float]]:
@@ -228,82 +261,111 @@ class Index:
 
     # --- writing -------------------------------------------------------------------------
 
-    def upsert(self, article: Article, chunks: Sequence[Chunk]) -> None:
-        """Index ``article`` with ``chunks`` (replacing an older version) atomically."""
-        self.upsert_many([(article, chunks)])
+    def upsert(
+        self, article: Article, chunks: Sequence[Chunk], quotes: Sequence[Quote] = ()
+    ) -> None:
+        """Index ``article`` (replacing an older version) atomically."""
+        self.upsert_many([IndexedArticle(article, chunks, quotes)])
 
-    def upsert_many(self, items: Sequence[tuple[Article, Sequence[Chunk]]]) -> None:
+    def upsert_many(self, items: Sequence[IndexedArticle]) -> None:
         """Index several articles with a fixed number of Chroma writes (each write costs a
-        commit, so batching is what makes large ingests fast). Same protocol as upsert."""
-        items = list({a.id: (a, c) for a, c in items}.values())  # the last version of an id wins
+        commit, so batching is what makes large ingests fast). See the module docstring."""
+        items = list({i.article.id: i for i in items}.values())  # the last version wins
         if not items:
             return
-        if any(not a.content_hash for a, _ in items):
+        if any(not i.article.content_hash for i in items):
             raise ValueError("article.content_hash must be set before indexing")
-        ids = [a.id for a, _ in items]
+        ids = [i.article.id for i in items]
         existing = self.articles.get(ids=ids, include=["metadatas"])
         old = dict(zip(existing["ids"], existing["metadatas"], strict=True))
         # 1. Mark every article pending (new ones get a hidden placeholder record).
         pending_old = [
-            (aid, {**old[aid], "pending_hash": a.content_hash})
-            for aid, (a, _) in zip(ids, items, strict=True)
-            if aid in old
+            (i.article.id, {**old[i.article.id], "pending_hash": i.article.content_hash})
+            for i in items
+            if i.article.id in old
         ]
         if pending_old:
             self.articles.update(
                 ids=[i for i, _ in pending_old], metadatas=[m for _, m in pending_old]
             )
-        fresh = [a for a, _ in items if a.id not in old]
+        fresh = [i.article for i in items if i.article.id not in old]
         if fresh:
             self.articles.add(
                 ids=[a.id for a in fresh],
                 embeddings=np.zeros((len(fresh), self.embedder.dim), dtype=np.float32).tolist(),
                 metadatas=[
-                    _article_meta(a, chunks=0, content_hash="", pending=a.content_hash)
-                    for a in fresh
+                    _article_meta(a, content_hash="", pending=a.content_hash) for a in fresh
                 ],
                 documents=[""] * len(fresh),
             )
-        # 2. Add the new chunks.
-        records = []
-        for article, chunks in items:
-            base = _article_meta(
-                article, chunks=len(chunks), content_hash=article.content_hash, pending=""
+        # 2. Add the new chunks and ledger rows.
+        metas = {
+            i.article.id: _article_meta(
+                i.article,
+                content_hash=i.article.content_hash,
+                pending="",
+                chunks=len(i.chunks),
+                quotes=len(i.quotes),
             )
-            for c in chunks:
-                records.append((f"{article.id}::{article.content_hash}::{c.index}", c, base))
-        vectors = self.embedder.embed([c.text for _, c, _ in records])
-        for lo in range(0, len(records), _ADD_BATCH):
-            batch = records[lo : lo + _ADD_BATCH]
-            self.chunks.upsert(
-                ids=[cid for cid, _, _ in batch],
-                embeddings=vectors[lo : lo + _ADD_BATCH].tolist(),
-                documents=[c.text for _, c, _ in batch],
-                metadatas=[_chunk_meta(base, c) for _, c, base in batch],
+            for i in items
+        }
+        chunk_rows = [
+            (
+                f"{i.article.id}::{i.article.content_hash}::{c.index}",
+                c.text,
+                _chunk_meta(metas[i.article.id], c),
             )
+            for i in items
+            for c in i.chunks
+        ]
+        quote_rows = [
+            (
+                f"{i.article.id}::{i.article.content_hash}::q{n}",
+                q.quote,
+                _quote_meta(metas[i.article.id], q),
+            )
+            for i in items
+            for n, q in enumerate(i.quotes)
+        ]
+        self._add_rows(self.chunks, chunk_rows)
+        self._add_rows(self.quotes, quote_rows)
         # 3. Commit: the records with the new text and hash.
-        summaries = [f"{a.title}\n{a.text[:400]}" for a, _ in items]
+        summaries = [f"{i.article.title}\n{i.article.text[:400]}" for i in items]
         self.articles.upsert(
             ids=ids,
             embeddings=self.embedder.embed(summaries).tolist(),
-            metadatas=[
-                _article_meta(a, chunks=len(c), content_hash=a.content_hash, pending="")
-                for a, c in items
-            ],
-            documents=[a.text for a, _ in items],
+            metadatas=[metas[i] for i in ids],
+            documents=[i.article.text for i in items],
         )
-        # 4. Drop the chunks of the versions just replaced.
-        written = {cid for cid, _, _ in records}
-        stale = [
-            f"{aid}::{meta.get('content_hash')}::{i}"
-            for aid, meta in old.items()
-            if meta.get("content_hash")
-            for i in range(int(meta.get("chunks", 0)))
-        ]
-        stale = [cid for cid in stale if cid not in written]
-        if stale:
-            self.chunks.delete(ids=stale)
+        # 4. Drop the rows of the versions just replaced.
+        written = {cid for cid, _, _ in chunk_rows} | {qid for qid, _, _ in quote_rows}
+        for collection, count_key, prefix in (
+            (self.chunks, "chunks", ""),
+            (self.quotes, "quotes", "q"),
+        ):
+            stale = [
+                f"{aid}::{meta.get('content_hash')}::{prefix}{n}"
+                for aid, meta in old.items()
+                if meta.get("content_hash")
+                for n in range(int(meta.get(count_key, 0)))
+            ]
+            stale = [row_id for row_id in stale if row_id not in written]
+            if stale:
+                collection.delete(ids=stale)
         self._bump_generation()
+
+    def _add_rows(self, collection: Any, rows: list[tuple[str, str, dict]]) -> None:
+        if not rows:
+            return
+        vectors = self.embedder.embed([text for _, text, _ in rows])
+        for lo in range(0, len(rows), _ADD_BATCH):
+            batch = rows[lo : lo + _ADD_BATCH]
+            collection.upsert(
+                ids=[row_id for row_id, _, _ in batch],
+                embeddings=vectors[lo : lo + _ADD_BATCH].tolist(),
+                documents=[text for _, text, _ in batch],
+                metadatas=[meta for _, _, meta in batch],
+            )
 
     def remove(self, article_id: str) -> None:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:
@@ -311,6 +373,7 @@ class Index:
         # Hide the article first, then drop its chunks, then the record itself.
         self.articles.update(ids=[article_id], metadatas=[{"content_hash": ""}])
         self.chunks.delete(where={"article_id": article_id})
+        self.quotes.delete(where={"article_id": article_id})
         self.articles.delete(ids=[article_id])
         self._bump_generation()
 
@@ -322,7 +385,9 @@ class Index:
             pending = str(meta.get("pending_hash", ""))
             committed = str(meta.get("content_hash", ""))
             if pending and pending != committed:
-                self.chunks.delete(where={"$and": [{"article_id": aid}, {"content_hash": pending}]})
+                where = {"$and": [{"article_id": aid}, {"content_hash": pending}]}
+                self.chunks.delete(where=where)
+                self.quotes.delete(where=where)
             if committed:
                 self.articles.update(ids=[aid], metadatas=[{**meta, "pending_hash": ""}])
             else:
@@ -340,7 +405,9 @@ class Index:
         col.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
 
 
-def _article_meta(article: Article, *, chunks: int, content_hash: str, pending: str) -> dict:
+def _article_meta(
+    article: Article, *, content_hash: str, pending: str, chunks: int = 0, quotes: int = 0
+) -> dict:
     return {
         "title": article.title,
         "source": article.source,
@@ -350,6 +417,7 @@ def _article_meta(article: Article, *, chunks: int, content_hash: str, pending: 
         "author": article.author,
         "path": article.path,
         "chunks": chunks,
+        "quotes": quotes,
         "content_hash": content_hash,
         "pending_hash": pending,
     }
@@ -370,6 +438,44 @@ def _chunk_meta(base: dict, chunk: Chunk) -> dict:
     }
 
 
+def _quote_meta(base: dict, quote: Quote) -> dict:
+    return {
+        "article_id": quote.article_id,
+        "content_hash": base["content_hash"],
+        "title": base["title"],
+        "speaker": quote.speaker,
+        "speaker_mention": quote.speaker_mention,
+        "speaker_role": quote.speaker_role,
+        "cue": quote.cue,
+        "kind": quote.kind,
+        "start": quote.start,
+        "end": quote.end,
+        "span_start": quote.span_start,
+        "span_end": quote.span_end,
+        "source": base["source"],
+        "date": base["date"],
+        "date_num": base["date_num"],
+    }
+
+
+def quote_from_record(text: str, meta: dict) -> Quote:
+    return Quote(
+        article_id=str(meta["article_id"]),
+        speaker=str(meta.get("speaker", "")),
+        speaker_mention=str(meta.get("speaker_mention", "")),
+        speaker_role=str(meta.get("speaker_role", "")),
+        cue=str(meta.get("cue", "")),
+        quote=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        kind=meta.get("kind", "direct"),
+        date=str(meta.get("date", "")),
+        source=str(meta.get("source", "")),
+        span_start=int(meta.get("span_start", meta["start"])),
+        span_end=int(meta.get("span_end", meta["end"])),
+    )
+
+
 def _info(aid: str, meta: dict) -> ArticleInfo:
     return ArticleInfo(
         id=aid,
@@ -381,12 +487,13 @@ def _info(aid: str, meta: dict) -> ArticleInfo:
         path=str(meta.get("path", "")),
         content_hash=str(meta.get("content_hash", "")),
         chunks=int(meta.get("chunks", 0)),
+        quotes=int(meta.get("quotes", 0)),
     )
 
 
 def _article(aid: str, meta: dict, text: str) -> Article:
     info = _info(aid, meta)
-    return Article(text=text, **info.model_dump(exclude={"chunks"}))
+    return Article(text=text, **info.model_dump(exclude={"chunks", "quotes"}))
 
 
 def index_dir(settings: Settings) -> Path:

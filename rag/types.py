@@ -35,6 +35,7 @@ class ArticleInfo(BaseModel):
     path: str = ""
     content_hash: str = ""
     chunks: int = 0
+    quotes: int = 0
 
 
 class Chunk(BaseModel):
@@ -83,9 +84,34 @@ class Citation(BaseModel):
     inferred: bool = Field(
         False, description="Attached by matching the answer to passages; the model gave none."
     )
+    speaker: str = Field("", description="Who said the cited quote (answers from the ledger).")
+    speaker_role: str = ""
+    cue: str = ""
+    kind: str = Field("", description="direct / partial / indirect / anonymous (ledger).")
 
 
-QuoteStatus = Literal["verified", "repaired", "unverified"]
+QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
+
+
+class Quote(BaseModel):
+    """One row of the quote ledger: who said what, where. ``article.text[start:end] == quote``."""
+
+    article_id: str
+    speaker: str = Field(description="Canonical full name, or the description when unnamed.")
+    speaker_mention: str = Field("", description="The speaker as written ('he', 'Gen Barrons').")
+    speaker_role: str = Field("", description="E.g. 'France’s Foreign Minister'.")
+    cue: str = Field("", description="'said', 'told The National', 'according to'…")
+    quote: str
+    start: int
+    end: int
+    kind: QuoteKind = "direct"
+    date: str = ""
+    source: str = ""
+    span_start: int = Field(0, description="Start of the sentence(s) holding quote and cue.")
+    span_end: int = Field(0, description="End of the sentence(s) holding quote and cue.")
+
+
+QuoteStatus = Literal["verified", "repaired", "unverified", "misattributed"]
 
 
 class QuoteCheck(BaseModel):
@@ -117,6 +143,9 @@ class Answer(BaseModel):
         default_factory=list, description="What retrieval put in front of the model."
     )
     error: str = Field("", description="Set when the LLM failed; the answer is retrieval-only.")
+    source: Literal["passages", "ledger"] = Field(
+        "passages", description="'ledger' when answered from the quote ledger's records."
+    )
 
     def to_public_dict(self) -> dict:
         """The stable JSON shape printed by ``rag ask --json``."""
@@ -131,12 +160,23 @@ class Answer(BaseModel):
                     "start": c.start,
                     "end": c.end,
                     "quote": c.quote,
+                    **(
+                        {
+                            "speaker": c.speaker,
+                            "speaker_role": c.speaker_role,
+                            "cue": c.cue,
+                            "kind": c.kind,
+                        }
+                        if c.speaker
+                        else {}
+                    ),
                 }
                 for c in self.citations
             ],
             "quotes": [q.model_dump() for q in self.quotes],
             "notes": list(self.notes),
             "error": self.error,
+            "source": self.source,
         }
 
     def __add__(self, other: object) -> Answer:

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 extras="local"
-[ "${1:-}" = "--test" ] && extras="local,test"
+[ "${1:-}" = "--test" ] && extras="local,test,compare"
 python=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$python" -m venv .venv
 pip=(.venv/bin/python -m pip --disable-pip-version-check)

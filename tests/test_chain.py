@@ -18,7 +18,8 @@ BARROT_Q = 'Who said "Peace cannot mean capitulation"?'
 
 @pytest.fixture
 def engine(settings: Settings) -> Engine:
-    engine = Engine(settings, on_status=lambda _: None)
+    """The passage path: the ledger is off here (tests/test_ledger.py covers it)."""
+    engine = Engine(settings.model_copy(update={"ledger": False}), on_status=lambda _: None)
     engine.ensure_corpus()
     return engine
 

