@@ -13,12 +13,12 @@ from langchain_core.runnables import Runnable
 from rag.errors import ConfigError
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.keyword import KeywordIndex
-from rag.ledger import Ledger
+from rag.ledger import Ledger, Speaker
 from rag.llm import StatusFn, chat_model
 from rag.retrieve import Retriever, SearchFilter
 from rag.settings import Settings, get_settings
 from rag.store import Index
-from rag.types import Answer, AnswerChunk, Article, ArticleInfo
+from rag.types import Answer, AnswerChunk, Article, ArticleInfo, Quote
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +116,19 @@ class Engine:
 
     def remove(self, article_id: str) -> None:
         self.index.remove(article_id)
+
+    # --- the quote ledger -----------------------------------------------------------------
+
+    def quotes(self, speaker: str = "", article_id: str = "") -> list[Quote]:
+        """Ledger rows, optionally one speaker's (any name variant) or one article's."""
+        self.ensure_corpus()
+        ids = [article_id] if article_id else []
+        return [r.quote for r in self.ledger.quotes(speaker, ids)]
+
+    def speakers(self, article_id: str = "") -> list[Speaker]:
+        """People and sources in the ledger, most quoted first."""
+        self.ensure_corpus()
+        return self.ledger.speakers([article_id] if article_id else [])
 
     # --- questions -----------------------------------------------------------------------
 

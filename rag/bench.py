@@ -236,6 +236,15 @@ def peak_rss_mb() -> dict:
 # --- the whole bench ----------------------------------------------------------------------
 
 
+VARIANTS = ("project", "plain", "textacy", "naive")
+VARIANT_LABELS = {
+    "project": "this project",
+    "plain": "no ledger (passages only)",
+    "textacy": "ledger from textacy",
+    "naive": "naive LangChain",
+}
+
+
 def run_bench(
     articles_dir: Path,
     cases_path: Path,
@@ -244,18 +253,21 @@ def run_bench(
     metadata: Path | None = None,
     limit: int | None = None,
     synthetic: int = 10_000,
+    variants: Sequence[str] = VARIANTS,
     status: StatusFn = lambda _: None,
     progress: ev.ProgressFn | None = None,
 ) -> dict[str, Any]:
+    """Every figure of ``rag bench``; QA variants: this project, the same without the quote
+    ledger, with textacy's extractor as the ledger, and the naive LangChain pipeline."""
     from rag.baseline import NaivePipeline
     from rag.embed import register_embedder
     from rag.llm import chat_model
 
     register_embedder("bench-hash", lambda s: _FastEmbedder())
     cases = ev.load_cases(cases_path, limit=limit)
-    out: dict[str, Any] = {"cases": len(cases)}
+    out: dict[str, Any] = {"cases": len(cases), "variants": {}, "extraction": {}}
 
-    status("Ingest throughput (cold index, MiniLM)…")
+    status("Ingest throughput (cold index, MiniLM, ledger)…")
     out["ingest"] = ingest_figures(articles_dir, settings, metadata)
 
     engine = ev.eval_engine(articles_dir, settings, metadata, status)
@@ -263,21 +275,32 @@ def run_bench(
     out["retrieval"] = [
         retrieval_figures(engine.retriever, cases, m) for m in ("dense", "hybrid", "bm25")
     ]
+    out["extraction"]["rules"] = ev.extraction_scores(engine.index, cases)
 
-    status(f"This project on {len(cases)} cases…")
-    ours = ev.run_cases(cases, ev.engine_predictor(engine), progress)
-    status(f"The naive LangChain pipeline on {len(cases)} cases…")
-    naive = NaivePipeline(
-        articles_dir,
-        engine.settings.home.with_name(engine.settings.home.name + "-naive"),
-        engine.index.embedder,
-        chat_model(engine.settings, status),
-        metadata,
-    )
-    theirs = ev.run_cases(cases, naive.predict, progress)
-    out["project"] = ev.report(ours)
-    out["baseline"] = ev.report(theirs)
-    out["baseline"]["chunks"] = naive.chunk_count()
+    for variant in variants:
+        status(f"{VARIANT_LABELS[variant]} on {len(cases)} cases…")
+        if variant == "project":
+            predict = ev.engine_predictor(engine)
+        elif variant == "plain":
+            plain = ev.eval_engine(
+                articles_dir, settings.model_copy(update={"ledger": False}), metadata, status
+            )
+            predict = ev.engine_predictor(plain)
+        elif variant == "textacy":
+            other = settings.model_copy(update={"ledger_extractor": "textacy"})
+            textacy_engine = ev.eval_engine(articles_dir, other, metadata, status)
+            out["extraction"]["textacy"] = ev.extraction_scores(textacy_engine.index, cases)
+            predict = ev.engine_predictor(textacy_engine)
+        else:
+            naive = NaivePipeline(
+                articles_dir,
+                engine.settings.home.with_name(engine.settings.home.name + "-naive"),
+                engine.index.embedder,
+                chat_model(engine.settings, status),
+                metadata,
+            )
+            predict = naive.predict
+        out["variants"][variant] = ev.report(ev.run_cases(cases, predict, progress))
 
     if synthetic:
         status(f"Scale: {synthetic} synthetic articles…")
@@ -287,22 +310,38 @@ def run_bench(
 
 
 def format_bench(result: dict[str, Any]) -> str:
-    p, b = result["project"]["overall"], result["baseline"]["overall"]
-    lines = [f"Cases: {result['cases']}", "", "This project vs the naive LangChain pipeline:"]
-    lines.append(ev.format_table({"this project": p, "naive baseline": b}))
-    for key, label in (
-        ("answer_accuracy", "answer accuracy"),
-        ("citation_accuracy", "citation accuracy"),
-    ):
-        if p.get(key) is not None and b.get(key):
-            lines.append(f"  {label}: {p[key]} vs {b[key]} ({p[key] / b[key]:.2f}x)")
-    lines.append("")
-    lines.append("By type (this project | baseline), answer accuracy:")
-    for t, m in result["project"]["by_type"].items():
-        lines.append(
-            f"  {t:<20} {m['answer_accuracy']} | "
-            f"{result['baseline']['by_type'].get(t, {}).get('answer_accuracy')}"
+    variants = result["variants"]
+    lines = [f"Cases: {result['cases']}", ""]
+    lines.append(ev.format_table({VARIANT_LABELS[v]: r["overall"] for v, r in variants.items()}))
+    if "project" in variants and "naive" in variants:
+        p, b = variants["project"]["overall"], variants["naive"]["overall"]
+        for key, label in (
+            ("answer_accuracy", "answer accuracy"),
+            ("citation_accuracy", "citation accuracy"),
+        ):
+            if p.get(key) is not None and b.get(key):
+                lines.append(f"  {label}: {p[key]} vs naive {b[key]} ({p[key] / b[key]:.2f}x)")
+    types = sorted({t for r in variants.values() for t in r["by_type"]})
+    lines += ["", "Answer accuracy by type (speaker accuracy; quote recall for what_did_say):"]
+    lines.append(f"  {'':<20}" + "".join(f"{VARIANT_LABELS[v][:18]:>20}" for v in variants))
+    for t in types:
+        cells = "".join(
+            f"{r['by_type'].get(t, {}).get('answer_accuracy', '-')!s:>20}"
+            for r in variants.values()
         )
+        lines.append(f"  {t:<20}{cells}")
+    lines += [
+        "",
+        "Ledger extraction against the gold attributions (coverage / speaker recall /"
+        " speaker precision):",
+    ]
+    for name, scores in result["extraction"].items():
+        parts = [
+            f"{k}: {v['coverage']} / {v['speaker_recall']} / {v['speaker_precision']}"
+            for k, v in scores.items()
+            if isinstance(v, dict)
+        ]
+        lines.append(f"  {name:<8} {'; '.join(parts)}; {scores['rows']} rows")
     lines += ["", "Retrieval (no LLM):"]
     for r in result["retrieval"]:
         lines.append(
@@ -322,10 +361,12 @@ def format_bench(result: dict[str, Any]) -> str:
             f"{s['store_articles_per_s']} articles/s; BM25 build {s['bm25_build_s']} s; "
             f"retrieval p50 {s['retrieval_p50_ms']} ms, p95 {s['retrieval_p95_ms']} ms"
         )
-    lines.append(
-        f"End to end: p50 {p['latency_p50']} s, p95 {p['latency_p95']} s, "
-        f"first token p50 {p['ttft_p50']} s"
-    )
+    if "project" in variants:
+        p = variants["project"]["overall"]
+        lines.append(
+            f"End to end: p50 {p['latency_p50']} s, p95 {p['latency_p95']} s, "
+            f"first token p50 {p['ttft_p50']} s"
+        )
     m = result["memory"]
     lines.append(
         f"Peak RSS: bench {m['bench_process_mb']} MB, model server {m['model_server_mb']} MB"

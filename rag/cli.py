@@ -192,6 +192,48 @@ def show(article_id: str) -> None:
     click.echo(article.text)
 
 
+@cli.command()
+@click.option("--speaker", default="", help="Only this person (any name variant).")
+@click.option("--article", "article_id", default="", help="Only this article id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def quotes(speaker: str, article_id: str, as_json: bool) -> None:
+    """List the quote ledger: who said what, where."""
+    rows = _engine().quotes(speaker, article_id)
+    if as_json:
+        click.echo(json.dumps([r.model_dump() for r in rows], ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        click.echo("No quotes found." + (f" (speaker {speaker!r})" if speaker else ""))
+        return
+    for r in rows:
+        who = r.speaker + (f" ({r.speaker_role})" if r.speaker_role else "")
+        click.secho(f"{who} — {r.cue or 'said'} [{r.kind}]", bold=True)
+        click.echo(f"    “{' '.join(r.quote.split())}”")
+        click.secho(
+            f"    {r.article_id} chars {r.start}–{r.end}" + (f", {r.date}" if r.date else ""),
+            dim=True,
+        )
+    click.echo(f"{len(rows)} quote(s)")
+
+
+@cli.command()
+@click.option("--article", "article_id", default="", help="Only this article id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def speakers(article_id: str, as_json: bool) -> None:
+    """List the people (and unnamed sources) quoted, with quote counts."""
+    found = _engine().speakers(article_id)
+    if as_json:
+        click.echo(json.dumps([s.to_dict() for s in found], ensure_ascii=False, indent=2))
+        return
+    for s in found:
+        roles = ", ".join(sorted(r for r in s.roles if r))
+        click.echo(
+            f"{s.quotes:>4}  {s.name}"
+            + (f" — {roles}" if roles else "")
+            + f"  ({len(s.articles)} article(s))"
+        )
+
+
 @cli.command("eval")
 @click.argument("cases", type=click.Path(path_type=Path, dir_okay=False))
 @click.option(

@@ -37,6 +37,9 @@ class Case(BaseModel):
     answer_aliases: list[str] = []
     answers: list[str] = []
     evidence_spans: list[tuple[int, int]] = []
+    gold: dict[str, Any] = Field(
+        default_factory=dict, description="Annotation (source, cue, content), if the set has it."
+    )
 
 
 class Span(BaseModel):
@@ -125,7 +128,8 @@ def eval_home(articles_dir: Path, settings: Settings, metadata: Path | None = No
     if metadata is not None and metadata.exists():
         digest.update(metadata.read_bytes())
     digest.update(
-        f"{settings.embedder}|{settings.chunk_max_chars}|{settings.ledger}|{INDEX_VERSION}".encode()
+        f"{settings.embedder}|{settings.chunk_max_chars}|{settings.ledger}|"
+        f"{settings.ledger_extractor}|{INDEX_VERSION}".encode()
     )
     return settings.home / "eval" / digest.hexdigest()[:16]
 
@@ -328,6 +332,46 @@ def engine_predictor(engine: Any) -> Callable[[Case], Prediction]:
         return Prediction.of(answer, time.perf_counter() - start, first)
 
     return predict
+
+
+def extraction_scores(index: Any, cases: Sequence[Case]) -> dict[str, Any]:
+    """How well the ledger holds the gold attributions: for each who_said /
+    who_said_indirect case, is there a row over the gold quote (coverage) and does it name
+    the gold speaker (recall; precision = right among those found)."""
+    texts = index.get_articles(sorted({c.article_id for c in cases}))
+    rows: dict[str, list[Any]] = {}
+    for quote, _ in index.iter_quotes(sorted(texts)):
+        rows.setdefault(quote.article_id, []).append(quote)
+    out: dict[str, Any] = {}
+    for kind in ("who_said", "who_said_indirect"):
+        gold = [c for c in cases if c.type == kind and c.evidence_spans and c.article_id in texts]
+        found = right = 0
+        for case in gold:
+            start, end = _gold_span(texts[case.article_id].text, case)
+            over = [r for r in rows.get(case.article_id, []) if r.start < end and start < r.end]
+            expected = [case.answer, *case.answer_aliases]
+            found += bool(over)
+            right += any(names_answer(expected, f"{r.speaker} | {r.speaker_mention}") for r in over)
+        out[kind] = {
+            "n": len(gold),
+            "coverage": round(found / len(gold), 3) if gold else None,
+            "speaker_recall": round(right / len(gold), 3) if gold else None,
+            "speaker_precision": round(right / found, 3) if found else None,
+        }
+    out["rows"] = sum(len(v) for v in rows.values())
+    return out
+
+
+def _gold_span(text: str, case: Case) -> tuple[int, int]:
+    """Where the gold quote lies: its annotated content found inside the evidence, else the
+    evidence span itself."""
+    start, end = case.evidence_spans[0]
+    content = str(case.gold.get("content", "")).strip("“”\"' ")
+    if content:
+        at = text.find(content[:30], start, end + 5)
+        if at >= 0:
+            return at, at + len(content)
+    return start, end
 
 
 def write_rows(path: Path, results: Sequence[CaseResult]) -> None:

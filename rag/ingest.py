@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.chunk import chunk_text
-from rag.errors import InputError
+from rag.errors import InputError, RagError
 from rag.settings import Settings
 from rag.store import Index, IndexedArticle
 from rag.types import Article, Chunk, Quote
@@ -468,9 +468,19 @@ class _Batch:
     def _quotes(self, article: Article) -> list[Quote]:
         if not self.settings.ledger:
             return []
-        from rag.quotes import extract_quotes
+        from rag.quotes import EXTRACTORS
 
-        return extract_quotes(article)
+        try:
+            return EXTRACTORS[self.settings.ledger_extractor](article)
+        except RagError:
+            raise
+        except Exception as e:  # a ledger bug must never cost the user the article itself
+            log.warning(
+                "%s: quote extraction failed (%s); indexed without ledger rows",
+                article.path or article.id,
+                e,
+            )
+            return []
 
     def flush(self) -> None:
         if not self.items:

@@ -560,3 +560,48 @@ def _dedupe(rows: list[Quote]) -> list[Quote]:
             seen.add((row.start, row.end))
             out.append(row)
     return out
+
+
+# --- textacy, for comparison ---------------------------------------------------------------
+
+
+def extract_quotes_textacy(article: Article, nlp: Any = None) -> list[Quote]:
+    """textacy's ``direct_quotations`` as a ledger extractor: its speaker tokens as written
+    (pronouns and all), no name merging, no indirect speech. Kept to measure the rules
+    against (``RAG_LEDGER_EXTRACTOR=textacy``)."""
+    try:
+        from textacy.extract import direct_quotations
+    except ImportError as e:
+        raise ConfigError("the textacy extractor needs: pip install -e '.[compare]'") from e
+    nlp = nlp or load_nlp()
+    doc = nlp(article.text)
+    rows = []
+    for dq in direct_quotations(doc):
+        if not dq.speaker or not dq.content:
+            continue
+        a, b = _inner_span(article.text, (dq.content.start_char, dq.content.end_char))
+        if b - a < _MIN_QUOTE_CHARS:
+            continue
+        speaker = " ".join(t.text for t in dq.speaker)
+        sa, sb = _sentence_bounds(doc, min(a, dq.speaker[0].idx), max(b, dq.speaker[-1].idx))
+        rows.append(
+            Quote(
+                article_id=article.id,
+                speaker=speaker,
+                speaker_mention=speaker,
+                speaker_role="",
+                cue=" ".join(t.text for t in dq.cue),
+                quote=article.text[a:b],
+                start=a,
+                end=b,
+                kind="direct",
+                date=article.date,
+                source=article.source,
+                span_start=sa,
+                span_end=sb,
+            )
+        )
+    return _dedupe(rows)
+
+
+EXTRACTORS = {"rules": extract_quotes, "textacy": extract_quotes_textacy}

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
         description="Extract who-said-what into the quote ledger at ingest (spaCy) and "
         "answer attribution questions from it first.",
     )
+    ledger_extractor: Literal["rules", "textacy"] = Field(
+        "rules",
+        description="Who-said-what extractor: this project's rules, or textacy's "
+        "direct_quotations (for comparison; needs the 'compare' extra).",
+    )
     ledger_answers: Literal["llm", "template"] = Field(
         "llm",
         description="How ledger answers are worded: by the LLM from the matched records "

@@ -20,6 +20,7 @@ class QueuedChatModel(BaseChatModel):
 
     replies: list[Any] = Field(default_factory=list)
     calls: list[list[BaseMessage]] = Field(default_factory=list)
+    default: str | None = None  # the reply once the queue is empty (None: fail the test)
 
     @property
     def _llm_type(self) -> str:
@@ -32,6 +33,8 @@ class QueuedChatModel(BaseChatModel):
     def _next(self, messages: list[BaseMessage]) -> str:
         self.calls.append(list(messages))
         if not self.replies:
+            if self.default is not None:
+                return self.default
             raise AssertionError("QueuedChatModel: no reply queued")
         reply = self.replies.pop(0)
         if isinstance(reply, BaseException):

@@ -99,3 +99,23 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
         f"Error: no article with id 'no-such-id' in {tmp_path / 'home' / 'chroma'}"
     ]
     assert "Traceback" not in proc.stderr
+
+
+def test_quotes_and_speakers_commands(runner: CliRunner) -> None:
+    assert runner.invoke(cli, ["ingest", "-q", str(SEEDS)]).exit_code == 0
+    listed = runner.invoke(cli, ["speakers", "--json"])
+    assert listed.exit_code == 0, listed.output
+    people = {s["name"]: s for s in json.loads(listed.output)}
+    assert people["Kaja Kallas"]["quotes"] >= 4
+    assert "EU’s foreign affairs chief" in people["Kaja Kallas"]["roles"]
+    table = runner.invoke(cli, ["speakers"]).output
+    assert "Richard Barrons — retired General" in table
+
+    rows = json.loads(runner.invoke(cli, ["quotes", "--speaker", "Gen Barrons", "--json"]).output)
+    assert rows and {r["speaker"] for r in rows} == {"Richard Barrons"}
+    text = (SEEDS / "000_054a51117a7b1a50.txt").read_text(encoding="utf-8")
+    assert all(text[r["start"] : r["end"]] == r["quote"] for r in rows)
+    human = runner.invoke(cli, ["quotes", "--speaker", "Barrot"]).output
+    assert "Jean-Noël Barrot (France’s Foreign Minister) — stated [direct]" in human
+    none = runner.invoke(cli, ["quotes", "--speaker", "Nobody Atall"]).output
+    assert "No quotes found" in none

@@ -183,23 +183,20 @@ def test_eval_command_json_and_rows(
     assert not (tmp_path / "home" / "chroma").exists()  # the main index was never touched
 
 
-def test_bench_command_runs_both_pipelines(gold_set: Path, fake_llm: QueuedChatModel) -> None:
-    fake_llm.enqueue(
-        "Jean-Noël Barrot said it [1].",
-        "Kallas said “Not that I know of” [1].",
-        "Jean-Noël Barrot said it [1].",
-        "The articles do not say.",
-    )
-    result = CliRunner().invoke(
-        cli, ["bench", "--cases", str(gold_set / "cases.jsonl"), "--synthetic", "40", "--json"]
-    )
+def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatModel) -> None:
+    fake_llm.default = "Jean-Noël Barrot said “Peace cannot mean capitulation.” [1]"
+    result = CliRunner().invoke(cli, ["bench", "--cases", str(gold_set / "cases.jsonl"),
+                                      "--synthetic", "40", "--json"])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output[result.output.index("{\n") :])
-    assert data["project"]["n"] == data["baseline"]["n"] == 2
+    data = json.loads(result.output[result.output.index("{\n"):])
+    assert list(data["variants"]) == ["project", "plain", "textacy", "naive"]
+    assert all(v["n"] == 2 for v in data["variants"].values())
+    assert data["variants"]["project"]["by_type"]["who_said"]["answer_accuracy"] == 1.0
     assert [r["mode"] for r in data["retrieval"]] == ["dense", "hybrid", "bm25"]
     assert data["ingest"]["articles"] == 1 and data["ingest"]["chunks"] == 23
     assert data["scale"]["articles"] == 40 and data["scale"]["chunks"] > 200
-    assert data["baseline"]["overall"]["abstention_rate"] == 0.5
-    assert len(fake_llm.calls) == 4
+    rules, textacy = data["extraction"]["rules"], data["extraction"]["textacy"]
+    assert rules["who_said"]["speaker_recall"] == 1.0
+    assert textacy["rows"] > 0
     table = format_bench(data)
-    assert "naive baseline" in table and "hybrid" in table and "Peak RSS" in table
+    assert "naive LangChain" in table and "hybrid" in table and "Peak RSS" in table
