@@ -185,10 +185,11 @@ def test_eval_command_json_and_rows(
 
 def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatModel) -> None:
     fake_llm.default = "Jean-Noël Barrot said “Peace cannot mean capitulation.” [1]"
-    result = CliRunner().invoke(cli, ["bench", "--cases", str(gold_set / "cases.jsonl"),
-                                      "--synthetic", "40", "--json"])
+    result = CliRunner().invoke(
+        cli, ["bench", "--cases", str(gold_set / "cases.jsonl"), "--synthetic", "40", "--json"]
+    )
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output[result.output.index("{\n"):])
+    data = json.loads(result.output[result.output.index("{\n") :])
     assert list(data["variants"]) == ["project", "plain", "textacy", "naive"]
     assert all(v["n"] == 2 for v in data["variants"].values())
     assert data["variants"]["project"]["by_type"]["who_said"]["answer_accuracy"] == 1.0
