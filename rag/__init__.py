@@ -17,9 +17,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 if TYPE_CHECKING:
-    from rag.api import Engine, ask, get_chain
+    from rag.api import Engine, ask, get_chain, list_quotes, list_speakers
     from rag.retrieve import SearchFilter
-    from rag.types import Answer, Article, Citation, Passage, QuoteCheck
+    from rag.types import Answer, Article, Citation, Passage, Quote, QuoteCheck
 
 __all__ = [
     "Answer",
@@ -27,14 +27,20 @@ __all__ = [
     "Citation",
     "Engine",
     "Passage",
+    "Quote",
     "QuoteCheck",
     "SearchFilter",
     "ask",
     "get_chain",
+    "list_quotes",
+    "list_speakers",
 ]
 
 _LAZY = {
     "ask": "rag.api",
+    "list_quotes": "rag.api",
+    "list_speakers": "rag.api",
+    "Quote": "rag.types",
     "get_chain": "rag.api",
     "Engine": "rag.api",
     "SearchFilter": "rag.retrieve",

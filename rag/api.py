@@ -192,6 +192,18 @@ def ask(
     return (engine or default_engine()).ask(question, filters)
 
 
+def list_quotes(
+    speaker: str = "", article_id: str = "", *, engine: Engine | None = None
+) -> list[Quote]:
+    """The quote ledger: every quote (or one speaker's, any name variant, or one article's)."""
+    return (engine or default_engine()).quotes(speaker, article_id)
+
+
+def list_speakers(article_id: str = "", *, engine: Engine | None = None) -> list[Speaker]:
+    """People and unnamed sources in the ledger, most quoted first."""
+    return (engine or default_engine()).speakers(article_id)
+
+
 def get_chain(engine: Engine | None = None) -> Runnable[Any, AnswerChunk]:
     """The LangChain runnable behind ``ask()`` (invoke / stream / batch)."""
     engine = engine or default_engine()

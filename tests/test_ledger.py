@@ -203,3 +203,11 @@ def test_misattributed_quote_is_flagged(engine: Engine, fake_llm: QueuedChatMode
     (q,) = answer.quotes
     assert q.status == "misattributed"
     assert "attributes these words to Richard Barrons" in answer.text
+
+
+def test_python_api_lists_quotes_and_speakers(engine: Engine) -> None:
+    from rag import list_quotes, list_speakers
+
+    rows = list_quotes(speaker="Kallas", engine=engine)
+    assert {q.speaker for q in rows} == {"Kaja Kallas"} and len(rows) >= 4
+    assert list_speakers(engine=engine)[0].name == "Richard Barrons"
