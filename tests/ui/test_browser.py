@@ -1,0 +1,137 @@
+"""The page in a real headless Chromium (Debian's, driven by Playwright) against the app
+served by `rag ui` on a free localhost port, with the real embedded model."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.integration
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LAST_BOT = "[data-testid='bot'] >> nth=-1"
+# The answer is final when a new bot bubble exists and no longer shows the streaming text.
+ANSWER_DONE = """(before) => {
+  const bots = [...document.querySelectorAll('[data-testid="bot"]')];
+  const last = bots[bots.length - 1];
+  return bots.length > before && !!last && !last.querySelector('.streaming');
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "RAG_HOME": str(tmp_path_factory.mktemp("ui") / "home"),
+           "GRADIO_ANALYTICS_ENABLED": "False"}
+    log = (tmp_path_factory.mktemp("ui-log") / "ui.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ui", "--port", str(port)],
+                            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the page did not come up")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(app_url: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url)
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page: object, question: str) -> str:
+    before = page.locator("[data-testid='bot']").count()
+    page.fill("#question textarea", question)
+    page.press("#question textarea", "Enter")
+    page.wait_for_function(ANSWER_DONE, arg=before, timeout=240_000)
+    return page.locator(LAST_BOT).inner_text()
+
+
+def test_seed_question_streams_an_answer_with_clickable_citations(page) -> None:
+    text = ask(page, 'Who said "Peace cannot mean capitulation"?')
+    assert "Barrot" in text
+    marker = page.locator(f"{LAST_BOT} >> a.cite").first
+    target = marker.get_attribute("href")[1:]
+    marker.click()
+    source = page.locator(f"#{target}")
+    assert source.evaluate("el => el.open && el.classList.contains('flash')")
+    assert "Peace cannot mean capitulation" in source.locator("mark").first.inner_text()
+    assert "Jean-Noël Barrot" in source.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "chat.png"))
+
+
+def test_uploaded_article_is_listed_and_can_be_asked_about(page, tmp_path: Path) -> None:
+    story = tmp_path / "harbour-vote.txt"
+    story.write_text(
+        "Harbour plan approved after long night\n"
+        "The council approved the harbour expansion on Tuesday after a six-hour debate.\n"
+        "“This harbour will feed the town for fifty years,” said councillor Maren Solberg, "
+        "who chairs the planning committee.\n"
+    )
+    page.get_by_role("tab", name="Articles").click()
+    page.set_input_files("#upload input[type=file]", str(story))
+    page.wait_for_selector("#upload :text('harbour-vote.txt')")
+    page.click("#ingest")
+    page.wait_for_function(
+        "() => document.querySelector('#ingest-report').innerText.includes('1 added')",
+        timeout=120_000,
+    )
+    assert "harbour-vote" in page.locator("#articles").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "articles.png"))
+    page.get_by_role("tab", name="Chat").click()
+    text = ask(page, 'Who said "This harbour will feed the town for fifty years"?')
+    assert "Solberg" in text
+
+
+def test_speakers_tab_lists_kallas_and_her_quotes(page) -> None:
+    page.get_by_role("tab", name="Speakers").click()
+    speakers = page.locator("#speakers")
+    speakers.get_by_text("Kaja Kallas", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('#quotes').innerText.includes('Not that I know of')",
+        timeout=30_000,
+    )
+    page.locator("#quotes").get_by_text("Not that I know of.", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('#quote-view mark') !== null", timeout=30_000
+    )
+    assert "Kaja Kallas" in page.locator("#quote-view").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "speakers.png"))

@@ -1,0 +1,63 @@
+"""The page's presentation helpers: escaping, clickable markers, highlights."""
+
+from __future__ import annotations
+
+from rag.types import Answer, Article, Citation, QuoteCheck
+from ui import render
+
+TEXT = "Title line\nThe minister said “we will win” on Monday.\nA second paragraph.\n"
+ARTICLE = Article(id="a1", title="Title <b>line</b>", text=TEXT, source="Daily", date="2025-01-02")
+START = TEXT.index("The minister")
+END = TEXT.index("\nA second")
+CITATION = Citation(n=1, article_id="a1", title=ARTICLE.title, start=START, end=END,
+                    quote=TEXT[START:END], source="Daily", date="2025-01-02",
+                    speaker="Ann Lee", speaker_role="minister", cue="said", kind="direct")
+
+
+def answer(text: str, **kw) -> Answer:
+    return Answer(question="q", text=text, citations=[CITATION], **kw)
+
+
+def test_markers_become_links_to_their_sources_and_unknown_ones_stay_text() -> None:
+    out = render.answer_html(answer("Ann Lee said it [1]. Also [7]."), turn=3)
+    assert '<a class="cite" href="#cite-3-1"' in out
+    assert "[7]" in out and 'href="#cite-3-7"' not in out
+
+
+def test_answer_text_cannot_inject_markup() -> None:
+    out = render.answer_html(answer('<script>alert(1)</script><img src=x onerror="x()"> [1]'), 0)
+    assert "<script>" not in out and "<img" not in out
+    assert "&lt;script&gt;" in out
+
+
+def test_sources_panel_highlights_the_quote_inside_its_paragraph() -> None:
+    q_start = TEXT.index("we will win")
+    a = answer("Ann Lee said “we will win” [1].", quotes=[QuoteCheck(
+        text="we will win", original="we will win", status="verified", citation=1,
+        article_id="a1", start=q_start, end=q_start + len("we will win"))])
+    out = render.sources_html(a, 2, {"a1": ARTICLE})
+    assert 'id="cite-2-1"' in out
+    assert '<mark title="quoted in the answer">we will win</mark>' in out
+    assert "The minister said “" in out and "A second paragraph" not in out
+    assert "Title &lt;b&gt;line&lt;/b&gt;" in out  # titles are escaped too
+    assert "<b>Ann Lee</b>, minister — said" in out and ">direct<" in out
+
+
+def test_article_text_with_script_stays_inert() -> None:
+    hostile = Article(id="h", title="<script>x()</script>", text="<script>alert('x')</script>\n"
+                      "<style>body{display:none}</style> “Hi,” she said.\n")
+    out = render.article_html(hostile, [])
+    assert "<script" not in out and "<style" not in out
+    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in out
+
+
+def test_abstention_and_llm_errors_are_labelled() -> None:
+    abstained = Answer(question="q", text="The articles do not say.", abstained=True)
+    assert "The articles do not say" in render.answer_html(abstained, 0)
+    down = Answer(question="q", text="The language model could not be reached.", error="X")
+    assert "LLM endpoint unreachable" in render.answer_html(down, 0)
+
+
+def test_highlight_skips_overlaps_and_clips_to_the_range() -> None:
+    out = render.highlight("abcdefghij", 2, 8, [(0, 4, "a"), (3, 5, "b"), (6, 20, "c")])
+    assert out == '<mark title="a">cd</mark>ef<mark title="c">gh</mark>'

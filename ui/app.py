@@ -1,0 +1,291 @@
+"""The Gradio page: chat with streamed, cited answers; Articles; Speakers; Settings.
+
+Presentation only: every question, ingest and lookup goes through ``rag.api.Engine``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr
+
+from rag.api import Engine
+from rag.conversation import Turn
+from rag.errors import RagError
+from rag.types import Answer, AnswerDelta
+from ui import render
+
+log = logging.getLogger(__name__)
+
+ARTICLE_COLUMNS = ["id", "title", "source", "date", "chunks", "quotes"]
+SPEAKER_COLUMNS = ["speaker", "quotes", "articles", "roles"]
+QUOTE_COLUMNS = ["quote", "article", "cue", "kind", "chars"]
+UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"]
+STARTING = (
+    "The model server is starting… (the first start loads 1.1 GB; about 10–20 s). "
+    "Your question is queued."
+)
+
+
+def build_app(engine: Engine) -> gr.Blocks:
+    """The Blocks app over ``engine``."""
+    with gr.Blocks(title="Who said what — news Q&A") as app:
+        turns = gr.State([])
+        source_blocks = gr.State([])
+        selected_article = gr.State("")
+        gr.Markdown(
+            "## Who said what\nAsk about the indexed news articles. Every `[n]` opens "
+            "the exact passage it cites."
+        )
+        with gr.Tab("Chat"), gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Answers",
+                    height=520,
+                    elem_id="chat",
+                    buttons=["copy"],
+                    feedback_options=None,
+                )
+                rewritten = gr.Markdown("", elem_id="rewritten")
+                question = gr.Textbox(
+                    placeholder='Who said "Peace cannot mean capitulation"?',
+                    show_label=False,
+                    elem_id="question",
+                    submit_btn=True,
+                )
+                status = gr.Markdown("", elem_id="status")
+            with gr.Column(scale=2):
+                sources = gr.HTML(
+                    '<div class="sources empty">Sources appear here.</div>',
+                    elem_id="sources",
+                    label="Sources",
+                )
+        with gr.Tab("Articles"):
+            with gr.Row():
+                search = gr.Textbox(
+                    placeholder="Filter by title, id or source", show_label=False, scale=3
+                )
+                refresh = gr.Button("Refresh", scale=1)
+            articles = gr.Dataframe(
+                headers=ARTICLE_COLUMNS, interactive=False, elem_id="articles", wrap=True
+            )
+            with gr.Row():
+                remove = gr.Button("Remove the selected article", variant="stop", scale=1)
+                removed = gr.Markdown("")
+            article_view = gr.HTML("", elem_id="article-view")
+            upload = gr.File(
+                label="Add articles",
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                elem_id="upload",
+            )
+            ingest = gr.Button("Index the uploaded files", variant="primary", elem_id="ingest")
+            ingest_report = gr.Markdown("", elem_id="ingest-report")
+        with gr.Tab("Speakers"):
+            who = gr.Textbox(placeholder="Filter by name or article id", show_label=False)
+            speakers = gr.Dataframe(
+                headers=SPEAKER_COLUMNS, interactive=False, elem_id="speakers", wrap=True
+            )
+            quotes = gr.Dataframe(
+                headers=QUOTE_COLUMNS,
+                interactive=False,
+                elem_id="quotes",
+                wrap=True,
+                column_widths=["52%", "24%", "8%", "8%", "8%"],
+            )
+            quote_rows = gr.State([])
+            quote_view = gr.HTML("", elem_id="quote-view")
+        with gr.Tab("Settings"):
+            settings_view = gr.Markdown("", elem_id="settings")
+
+        # --- chat -------------------------------------------------------------------
+        def respond(message: str, history: list, past: list[Turn], blocks: list[str]) -> Iterator:
+            if not message.strip():
+                yield history, gr.skip(), gr.skip(), past, blocks, gr.skip()
+                return
+            history = [
+                *history,
+                {"role": "user", "content": render.esc(message)},
+                {"role": "assistant", "content": ""},
+            ]
+            waiting = engine.llm_status != "ready"
+            history[-1]["content"] = render.streaming_html(STARTING if waiting else "…")
+            yield history, "", gr.skip(), past, blocks, ""
+            try:
+                asked, stream = engine.chat(message, past)
+                caption = f"Searched for: *{render.esc(asked)}*" if asked != message else ""
+                text, answer = "", None
+                for chunk in stream:
+                    if isinstance(chunk, AnswerDelta):
+                        text += chunk.text
+                        history[-1]["content"] = render.streaming_html(text)
+                        yield history, gr.skip(), caption, past, blocks, gr.skip()
+                    elif isinstance(chunk, Answer):
+                        answer = chunk
+                if answer is None:
+                    raise RagError("no answer came back")
+            except RagError as e:
+                history[-1]["content"] = render.error_html(str(e))
+                yield history, gr.skip(), gr.skip(), past, blocks, gr.skip()
+                return
+            except Exception:
+                log.exception("answering %r failed", message)
+                history[-1]["content"] = render.error_html(
+                    "Something went wrong while answering; the server log has the details."
+                )
+                yield history, gr.skip(), gr.skip(), past, blocks, gr.skip()
+                return
+            n = len(past)
+            history[-1]["content"] = render.answer_html(answer, n)
+            cited = engine.index.get_articles([c.article_id for c in answer.citations])
+            blocks = [render.turn_sources_html(asked, answer, n, cited), *blocks]
+            yield history, "".join(blocks), caption, [*past, Turn(asked, answer)], blocks, ""
+
+        question.submit(
+            respond,
+            [question, chat, turns, source_blocks],
+            [chat, sources, rewritten, turns, source_blocks, question],
+        )
+
+        # --- articles ---------------------------------------------------------------
+        def list_articles(query: str = "") -> list[list[Any]]:
+            q = query.strip().lower()
+            return [
+                [a.id, a.title, a.source, a.date, a.chunks, a.quotes]
+                for a in engine.list_articles()
+                if not q or q in f"{a.id} {a.title} {a.source}".lower()
+            ]
+
+        def open_article(evt: gr.SelectData, table: Any) -> tuple[str, str]:
+            article_id = _row(table, evt)[0]
+            article = engine.get_article(article_id)
+            return render.article_html(article, engine.quotes(article_id=article_id)), article_id
+
+        def remove_article(article_id: str, query: str) -> tuple[str, list, str, str]:
+            if not article_id:
+                return "Select an article first.", list_articles(query), gr.skip(), ""
+            try:
+                engine.remove(article_id)
+            except RagError as e:
+                return render.esc(str(e)), list_articles(query), gr.skip(), ""
+            return f"Removed `{article_id}`.", list_articles(query), "", ""
+
+        def index_uploads(
+            files: list[str] | None,
+            query: str,
+            progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds the bar)
+        ) -> tuple[str, list]:
+            if not files:
+                return "Choose files to upload first.", list_articles(query)
+
+            def step(path: Path, done: int, total: int, report: Any) -> None:
+                progress(
+                    done / max(total, 1),
+                    desc=f"{path.name} — {report.chunks} chunks, {len(report.errors)} errors",
+                )
+
+            report = engine.ingest([Path(f) for f in files], step)
+            lines = [
+                f"**{report.files} file(s)**: {len(report.added)} added, "
+                f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
+                f"{report.chunks} chunks."
+            ]
+            lines += [f"- ⚠ {render.esc(str(e))}" for e in report.errors]
+            return "\n".join(lines), list_articles(query)
+
+        search.change(list_articles, search, articles)
+        refresh.click(list_articles, search, articles)
+        articles.select(open_article, articles, [article_view, selected_article])
+        remove.click(
+            remove_article,
+            [selected_article, search],
+            [removed, articles, article_view, selected_article],
+        )
+        ingest.click(index_uploads, [upload, search], [ingest_report, articles])
+
+        # --- speakers ---------------------------------------------------------------
+        def list_speakers(query: str = "") -> list[list[Any]]:
+            q = query.strip().lower()
+            return [
+                [
+                    s.name,
+                    s.quotes,
+                    ", ".join(sorted(s.articles)),
+                    ", ".join(sorted(r for r in s.roles if r)),
+                ]
+                for s in engine.speakers()
+                if not q or q in s.name.lower() or any(q in a.lower() for a in s.articles)
+            ]
+
+        def speaker_quotes(evt: gr.SelectData, table: Any) -> tuple[list, list, str]:
+            name = _row(table, evt)[0]
+            rows = engine.quotes(speaker=name)
+            rows = [r for r in rows if r.speaker == name]
+            data = [
+                [r.quote, r.article_id, r.cue or "said", r.kind, f"{r.start}–{r.end}"] for r in rows
+            ]
+            return data, [r.model_dump() for r in rows], ""
+
+        def show_quote(evt: gr.SelectData, rows: list[dict]) -> str:
+            from rag.types import Quote
+
+            quote = Quote(**rows[evt.index[0]])
+            return render.quote_span_html(engine.get_article(quote.article_id), quote)
+
+        who.change(list_speakers, who, speakers)
+        speakers.select(speaker_quotes, speakers, [quotes, quote_rows, quote_view])
+        quotes.select(show_quote, quote_rows, quote_view)
+
+        # --- settings and start-up --------------------------------------------------
+        def describe() -> str:
+            return "\n".join(f"- **{k}**: `{v}`" for k, v in engine.describe().items())
+
+        def load() -> tuple[list, list, str, str]:
+            return list_articles(), list_speakers(), describe(), _status_line(engine)
+
+        app.load(load, None, [articles, speakers, settings_view, status])
+        gr.Timer(3).tick(lambda: _status_line(engine), None, status)
+    return app
+
+
+def _row(table: Any, evt: gr.SelectData) -> list[Any]:
+    if evt.row_value is not None:
+        return list(evt.row_value)
+    return list(table.iloc[evt.index[0]]) if hasattr(table, "iloc") else list(table[evt.index[0]])
+
+
+def _status_line(engine: Engine) -> str:
+    state = engine.llm_status
+    if state == "ready":
+        return ""
+    if state.startswith("error"):
+        return f"⚠ The language model is unavailable: {render.esc(state[7:])}"
+    return "⏳ The model server is starting in the background; you can already type."
+
+
+def launch(
+    engine: Engine, host: str, port: int, share: bool = False, auth: tuple[str, str] | None = None
+) -> None:
+    """Start the background warm-up and serve the page (blocks until stopped)."""
+    engine.warm_up()
+    app = build_app(engine)
+    app.queue(
+        default_concurrency_limit=engine.settings.ui_concurrency,
+        max_size=engine.settings.ui_queue_size,
+    )
+    app.launch(
+        server_name=host,
+        server_port=port,
+        share=share,
+        auth=auth,
+        css=render.CSS,
+        head=render.HEAD,
+        show_error=False,
+        quiet=True,
+    )
