@@ -9,9 +9,20 @@ TEXT = "Title line\nThe minister said “we will win” on Monday.\nA second par
 ARTICLE = Article(id="a1", title="Title <b>line</b>", text=TEXT, source="Daily", date="2025-01-02")
 START = TEXT.index("The minister")
 END = TEXT.index("\nA second")
-CITATION = Citation(n=1, article_id="a1", title=ARTICLE.title, start=START, end=END,
-                    quote=TEXT[START:END], source="Daily", date="2025-01-02",
-                    speaker="Ann Lee", speaker_role="minister", cue="said", kind="direct")
+CITATION = Citation(
+    n=1,
+    article_id="a1",
+    title=ARTICLE.title,
+    start=START,
+    end=END,
+    quote=TEXT[START:END],
+    source="Daily",
+    date="2025-01-02",
+    speaker="Ann Lee",
+    speaker_role="minister",
+    cue="said",
+    kind="direct",
+)
 
 
 def answer(text: str, **kw) -> Answer:
@@ -32,9 +43,20 @@ def test_answer_text_cannot_inject_markup() -> None:
 
 def test_sources_panel_highlights_the_quote_inside_its_paragraph() -> None:
     q_start = TEXT.index("we will win")
-    a = answer("Ann Lee said “we will win” [1].", quotes=[QuoteCheck(
-        text="we will win", original="we will win", status="verified", citation=1,
-        article_id="a1", start=q_start, end=q_start + len("we will win"))])
+    a = answer(
+        "Ann Lee said “we will win” [1].",
+        quotes=[
+            QuoteCheck(
+                text="we will win",
+                original="we will win",
+                status="verified",
+                citation=1,
+                article_id="a1",
+                start=q_start,
+                end=q_start + len("we will win"),
+            )
+        ],
+    )
     out = render.sources_html(a, 2, {"a1": ARTICLE})
     assert 'id="cite-2-1"' in out
     assert '<mark title="quoted in the answer">we will win</mark>' in out
@@ -44,8 +66,11 @@ def test_sources_panel_highlights_the_quote_inside_its_paragraph() -> None:
 
 
 def test_article_text_with_script_stays_inert() -> None:
-    hostile = Article(id="h", title="<script>x()</script>", text="<script>alert('x')</script>\n"
-                      "<style>body{display:none}</style> “Hi,” she said.\n")
+    hostile = Article(
+        id="h",
+        title="<script>x()</script>",
+        text="<script>alert('x')</script>\n<style>body{display:none}</style> “Hi,” she said.\n",
+    )
     out = render.article_html(hostile, [])
     assert "<script" not in out and "<style" not in out
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in out
