@@ -19,6 +19,7 @@ def test_every_prompt_file_loads() -> None:
         "ledger_system",
         "passage",
         "question",
+        "rewrite",
         "system",
     ]
     for name in names:
