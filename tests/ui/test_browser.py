@@ -111,6 +111,14 @@ def test_seed_question_streams_an_answer_with_clickable_citations(page) -> None:
     page.screenshot(path=str(ARTIFACTS / "chat.png"))
 
 
+def test_a_follow_up_is_rewritten_and_the_searched_question_shown(page) -> None:
+    ask(page, "What did Kaja Kallas say?")
+    text = ask(page, "and what did she say about concessions?")
+    caption = page.locator("#rewritten").inner_text()
+    assert "What did Kaja Kallas say about concessions?" in caption
+    assert "concessions" in text and "Kallas" in text
+
+
 def test_uploaded_article_is_listed_and_can_be_asked_about(page, tmp_path: Path) -> None:
     story = tmp_path / "harbour-vote.txt"
     story.write_text(
