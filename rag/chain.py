@@ -31,7 +31,6 @@ from rag.cite import build_answer, citation_for
 from rag.gate import absent_names
 from rag.ledger import Ledger
 from rag.prompts import load_prompt
-from rag.question import parse_question
 from rag.retrieve import Retriever, SearchFilter
 from rag.types import Answer, AnswerChunk, AnswerDelta, Passage
 
@@ -137,12 +136,8 @@ def build_chain(
         question, filters = request["question"], request["filters"]
         found = None
         if ledger is not None:
-            scope = list(filters.article_ids)
-            titles = parse_question(question).titles
-            if titles:
-                titled = retriever.keyword.articles_titled(titles)
-                scope = [a for a in titled if not scope or a in scope] or scope
-            found = attribution.match(ledger, question, scope)
+            _, scoped = retriever.scope_by_title(question, filters)
+            found = attribution.match(ledger, question, scoped.article_ids)
             if found.rows:
                 return Route(attribution.row_passages(retriever.index, found.rows), found)
         return Route(retriever.search(question, filters), found)

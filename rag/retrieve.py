@@ -100,8 +100,7 @@ class Retriever(BaseRetriever):
         mode = mode or self.settings.retrieval
         n = max(self.settings.candidates, k)
         parsed = parse_question(query)
-        if parsed.titles:
-            query, filters = self._scope_to_titled_articles(query, parsed.titles, filters)
+        query, filters = self.scope_by_title(query, filters)
         dense: list[tuple[StoredChunk, float]] = []
         keyword: list[tuple[StoredChunk, float]] = []
         if mode in ("dense", "hybrid"):
@@ -135,10 +134,12 @@ class Retriever(BaseRetriever):
                 break
         return passages
 
-    def _scope_to_titled_articles(
-        self, query: str, titles: list[str], filters: SearchFilter
-    ) -> tuple[str, SearchFilter]:
-        """'According to the article "T", …': search only that article, without T's words."""
+    def scope_by_title(self, query: str, filters: SearchFilter) -> tuple[str, SearchFilter]:
+        """'According to the article "T", …': the filters narrowed to that article, and the
+        query without T's words. Unchanged when the question names no known title."""
+        titles = parse_question(query).titles
+        if not titles:
+            return query, filters
         ids = self.keyword.articles_titled(titles)
         if filters.article_ids:
             ids = [i for i in ids if i in filters.article_ids]

@@ -207,31 +207,30 @@ class Index:
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every committed chunk (for the keyword index)."""
-        committed = self.committed_hashes()
-        offset = 0
-        while True:
-            page = self.chunks.get(include=["documents", "metadatas"], limit=_PAGE, offset=offset)
-            for cid, text, meta in zip(
-                page["ids"], page["documents"], page["metadatas"], strict=True
-            ):
-                if committed.get(str(meta["article_id"])) == meta.get("content_hash"):
-                    yield _chunk_from_record(cid, text or "", meta)
-            if len(page["ids"]) < _PAGE:
-                return
-            offset += _PAGE
+        for cid, text, meta in self._committed_rows(self.chunks):
+            yield _chunk_from_record(cid, text, meta)
 
     def iter_quotes(self, article_ids: Sequence[str] = ()) -> Iterator[tuple[Quote, str]]:
         """Every committed ledger row (and its article title), in article order."""
-        committed = self.committed_hashes()
         where = {"article_id": {"$in": list(article_ids)}} if article_ids else None
+        for _, text, meta in self._committed_rows(self.quotes, where):
+            yield quote_from_record(text, meta), str(meta.get("title", ""))
+
+    def _committed_rows(
+        self, collection: Any, where: dict | None = None
+    ) -> Iterator[tuple[str, str, dict]]:
+        """(id, document, metadata) of the rows whose article version is committed, paged."""
+        committed = self.committed_hashes()
         offset = 0
         while True:
-            page = self.quotes.get(
+            page = collection.get(
                 where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
             )
-            for text, meta in zip(page["documents"], page["metadatas"], strict=True):
+            for row_id, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            ):
                 if committed.get(str(meta["article_id"])) == meta.get("content_hash"):
-                    yield quote_from_record(text or "", meta), str(meta.get("title", ""))
+                    yield row_id, text or "", meta
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE

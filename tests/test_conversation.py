@@ -8,8 +8,9 @@ from tests.fakes import QueuedChatModel
 
 
 def kallas_turn() -> Turn:
-    cited = Citation(n=1, article_id="a", title="t", start=0, end=1, quote="q",
-                     speaker="Kaja Kallas")
+    cited = Citation(
+        n=1, article_id="a", title="t", start=0, end=1, quote="q", speaker="Kaja Kallas"
+    )
     return Turn("What did Kaja Kallas say?", Answer(question="q", text="…", citations=[cited]))
 
 
