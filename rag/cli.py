@@ -85,11 +85,14 @@ def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
     report = engine.ingest(list(paths), progress, table)
     if bar is not None:
         bar.close()
+    for skipped, twin in report.duplicates:
+        click.secho(f"skipped {skipped}: same text as {twin}", err=True, fg="yellow")
     for error in report.errors:
         click.secho(f"error: {error}", err=True, fg="red")
     click.echo(
         f"{report.files} file(s): {len(report.added)} added, {len(report.replaced)} replaced, "
-        f"{len(report.unchanged)} unchanged, {report.chunks} chunks written, "
+        f"{len(report.unchanged)} unchanged, {len(report.duplicates)} duplicate(s) skipped, "
+        f"{report.chunks} chunks written, "
         f"{len(report.errors)} error(s). Index: {engine.index.location}"
     )
     if report.errors:

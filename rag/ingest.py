@@ -22,7 +22,7 @@ from typing import Any
 from rag.chunk import chunk_text
 from rag.errors import InputError, RagError
 from rag.settings import Settings
-from rag.store import Index, IndexedArticle
+from rag.store import Index, IndexedArticle, text_digest
 from rag.types import Article, Chunk, Quote
 
 log = logging.getLogger(__name__)
@@ -340,7 +340,7 @@ def clean_id(raw: str) -> str:
 
 # Bump when chunking or ledger extraction changes: every article is then re-indexed the next
 # time it is ingested, as its content hash no longer matches.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 
 
 def content_hash(article: Article) -> str:
@@ -395,6 +395,7 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped, same text as)
     chunks: int = 0
     errors: list[InputError] = field(default_factory=list)
 
@@ -457,6 +458,11 @@ class _Batch:
         if unchanged:
             self.report.unchanged.append(article.id)
             return
+        if not replaced:
+            twin = self._twin(article)
+            if twin:
+                self.report.duplicates.append((article.id, twin))
+                return
         chunks = chunk_text(article.id, article.text, self.settings.chunk_max_chars)
         if not chunks:
             raise InputError(article.path or article.id, "no text to index")
@@ -464,6 +470,14 @@ class _Batch:
         queued_chunks = sum(len(c) for _, c, _ in self.items.values())
         if len(self.items) >= self.MAX_ARTICLES or queued_chunks >= self.MAX_CHUNKS:
             self.flush()
+
+    def _twin(self, article: Article) -> str:
+        """Another article (indexed or queued) with exactly this text, if any."""
+        digest = text_digest(article.text)
+        for other, _, _ in self.items.values():
+            if other.id != article.id and text_digest(other.text) == digest:
+                return other.id
+        return next((i for i in self.index.ids_with_text(digest) if i != article.id), "")
 
     def _quotes(self, article: Article) -> list[Quote]:
         if not self.settings.ledger:

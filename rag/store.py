@@ -13,6 +13,7 @@ Readers only trust rows whose hash equals their article's committed hash, and
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -34,6 +35,11 @@ log = logging.getLogger(__name__)
 
 _PAGE = 2000
 _ADD_BATCH = 1000
+
+
+def text_digest(text: str) -> str:
+    """Identity of an article's words (whitespace ignored): the same story saved twice."""
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
 
 
 def date_number(date: str) -> int:
@@ -204,6 +210,13 @@ class Index:
         if not page["ids"]:
             return None
         return str(page["metadatas"][0].get("content_hash", "")) or None
+
+    def ids_with_text(self, digest: str) -> list[str]:
+        """Committed articles whose text has this :func:`text_digest`."""
+        page = self.articles.get(
+            where={"$and": [{"text_hash": digest}, {"content_hash": {"$ne": ""}}]}, include=[]
+        )
+        return list(page["ids"])
 
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every committed chunk (for the keyword index)."""
@@ -417,6 +430,7 @@ def _article_meta(
         "path": article.path,
         "chunks": chunks,
         "quotes": quotes,
+        "text_hash": text_digest(article.text),
         "content_hash": content_hash,
         "pending_hash": pending,
     }

@@ -254,3 +254,17 @@ def test_opening_an_index_with_another_embedder_is_refused(settings: Settings) -
     ingest_paths(Index(settings), [SEEDS], settings)
     with pytest.raises(ConfigError, match="built with embedder 'hash'"):
         Index(settings.model_copy(update={"embedder": "minilm"}))
+
+
+def test_the_same_text_under_another_name_is_skipped(settings: Settings, tmp_path: Path) -> None:
+    index = Index(settings)
+    ingest_paths(index, [SEEDS], settings)
+    copy = tmp_path / "copy-of-seed.txt"
+    copy.write_text(SEED_FILE.read_text(encoding="utf-8").replace("\n", "\n\n"))  # spacing only
+    twin_in_batch = tmp_path / "b.md"
+    twin_in_batch.write_text("# Same\nBody text here.\n")
+    (tmp_path / "c.md").write_text("# Same\nBody text here.\n")
+    report = ingest_paths(index, [copy, twin_in_batch, tmp_path / "c.md"], settings)
+    assert report.duplicates == [("copy-of-seed", "000_054a51117a7b1a50"), ("c", "b")]
+    assert report.added == ["b"]
+    assert {a.id for a in index.list_articles()} == {"000_054a51117a7b1a50", "b"}
