@@ -12,7 +12,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
 from rag.conversation import Turn
-from rag.errors import ConfigError
+from rag.errors import ConfigError, QuestionError
 from rag.ingest import IngestReport, ProgressFn, ingest_paths
 from rag.keyword import KeywordIndex
 from rag.ledger import Ledger, Speaker
@@ -182,6 +182,7 @@ class Engine:
 
     def stream(self, question: str, filters: SearchFilter | None = None) -> Iterator[AnswerChunk]:
         """Answer text pieces as the model writes them, then the checked Answer."""
+        question = self.check_question(question)
         self.ensure_corpus()
         request = {"question": question, "filters": filters or SearchFilter()}
         for attempt in (1, 2):
@@ -199,6 +200,19 @@ class Engine:
             if answer is not None:
                 yield answer
             return
+
+    def check_question(self, question: str) -> str:
+        """The question, stripped; an error a person can act on when it cannot be asked."""
+        question = " ".join(question.split())
+        if not question:
+            raise QuestionError("the question is empty")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(
+                f"the question is {len(question)} characters long; the limit is {limit} "
+                "(RAG_MAX_QUESTION_CHARS)"
+            )
+        return question
 
     def _server_died(self) -> bool:
         """True when the answer failed because the embedded server is gone."""

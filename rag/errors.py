@@ -32,5 +32,9 @@ class PromptError(RagError):
     """A prompt file is missing or was formatted with missing variables."""
 
 
+class QuestionError(RagError):
+    """A question that cannot be asked as it is (empty, or too long)."""
+
+
 class NotFoundError(RagError):
     """An article id that is not in the index."""

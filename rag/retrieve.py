@@ -99,6 +99,8 @@ class Retriever(BaseRetriever):
         k = k or self.settings.top_k
         mode = mode or self.settings.retrieval
         n = max(self.settings.candidates, k)
+        if not any(ch.isalnum() for ch in query):
+            return []  # no words: nothing to search for
         parsed = parse_question(query)
         query, filters = self.scope_by_title(query, filters)
         dense: list[tuple[StoredChunk, float]] = []

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
         "hybrid", description="hybrid = dense + BM25 fused by reciprocal rank."
     )
     top_k: int = Field(5, ge=1, le=50, description="Passages put in front of the model.")
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longer questions are refused (they would crowd out passages)."
+    )
     candidates: int = Field(30, ge=1, description="Candidates per retriever before fusion.")
     rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
     min_similarity: float = Field(
