@@ -13,11 +13,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import openai
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langchain_core.output_parsers import StrOutputParser
 from langchain_core.runnables import (
     Runnable,
     RunnableGenerator,
@@ -28,6 +25,7 @@ from langchain_core.runnables import (
 from rag import attribution
 from rag.attribution import LedgerMatch
 from rag.cite import build_answer, citation_for
+from rag.errors import LLMError
 from rag.gate import absent_names
 from rag.ledger import Ledger
 from rag.prompts import load_prompt
@@ -35,8 +33,6 @@ from rag.retrieve import Retriever, SearchFilter
 from rag.types import Answer, AnswerChunk, AnswerDelta, Passage
 
 log = logging.getLogger(__name__)
-
-LLM_ERRORS = (openai.APIError, httpx.HTTPError, ConnectionError, TimeoutError)
 
 
 def _as_request(value: Any) -> dict[str, Any]:
@@ -155,7 +151,7 @@ def build_chain(
                 return ""  # the ledger states it; no model needed
         elif not r.passages or absent_names(request["question"], r.passages):
             return ""  # nothing relevant: do not ask the model to guess
-        return RunnableLambda(lambda req: req["messages"]) | llm | StrOutputParser()
+        return RunnableLambda(lambda req: req["messages"]) | RunnableGenerator(guarded(llm))
 
     def check(chunks: Iterator[dict[str, Any]]) -> Iterator[AnswerChunk]:
         request: dict[str, Any] = {}
@@ -167,8 +163,18 @@ def build_chain(
                     raw.append(piece)
                     yield AnswerDelta(text=piece)
                 request.update({k: v for k, v in chunk.items() if k != "raw"})
-        except LLM_ERRORS as e:
-            yield llm_failure_answer(request, e)
+        except LLMError as e:
+            r = request.get("route")
+            if r is not None and r.from_ledger:  # the records still answer; say the model failed
+                answer = ledger_answer(request["question"], "", r)
+                answer.error = type(e.__cause__ or e).__name__
+                answer.notes.append(
+                    f"The language model did not answer ({e}); the ledger "
+                    "records are stated directly."
+                )
+                yield answer
+            else:
+                yield llm_failure_answer(request, e)
             return
         log.info("model reply: %r", "".join(raw))
         r: Route = request["route"]
@@ -198,6 +204,30 @@ def build_chain(
         | RunnablePassthrough.assign(raw=RunnableLambda(generate)).with_config(run_name="generate")
         | RunnableGenerator(check).with_config(run_name="check_citations")
     )
+
+
+def guarded(llm: BaseChatModel) -> Any:
+    """The model's text, streamed; any failure of the endpoint (unreachable, timed out, an
+    error status, a reply that is not a completion) becomes one LLMError, so the answer can
+    fall back to the passages instead of failing."""
+
+    def stream(inputs: Iterator[list[BaseMessage]]) -> Iterator[str]:
+        messages: list[BaseMessage] = []
+        for item in inputs:
+            messages = item
+        produced = False
+        try:
+            for chunk in llm.stream(messages):
+                text = str(chunk.content)
+                if text:
+                    produced = True
+                    yield text
+        except Exception as e:  # the endpoint's failure modes are many; all mean the same
+            raise LLMError(f"{type(e).__name__}: {e}") from e
+        if not produced:
+            raise LLMError("the model returned no text")
+
+    return stream
 
 
 def ledger_answer(question: str, raw: str, route: Route) -> Answer:
@@ -288,8 +318,8 @@ def llm_failure_answer(request: dict[str, Any], error: BaseException) -> Answer:
     route: Route | None = request.get("route")
     passages: list[Passage] = route.passages if route is not None else []
     log.warning("LLM request failed: %s", error)
-    reason = type(error).__name__
-    text = f"The language model could not be reached ({reason})."
+    reason = type(error.__cause__ or error).__name__
+    text = f"The language model did not answer ({reason})."
     if passages:
         text += " The most relevant passages are cited below: " + " ".join(
             f"[{i}]" for i in range(1, min(3, len(passages)) + 1)

@@ -9,7 +9,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -62,9 +61,13 @@ def run_ingest(corpus: Path, home: Path, kill_at: int | None) -> int:
     """Run `rag ingest`; with ``kill_at``, SIGKILL it once its progress bar has passed that
     many files (so the kill lands while batches are being embedded and written)."""
     env = {**os.environ, "RAG_HOME": str(home)}
-    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", str(corpus)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", str(corpus)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     if kill_at is None:
         proc.stderr.read()
         return proc.wait(timeout=600)

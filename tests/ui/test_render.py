@@ -79,7 +79,7 @@ def test_article_text_with_script_stays_inert() -> None:
 def test_abstention_and_llm_errors_are_labelled() -> None:
     abstained = Answer(question="q", text="The articles do not say.", abstained=True)
     assert "The articles do not say" in render.answer_html(abstained, 0)
-    down = Answer(question="q", text="The language model could not be reached.", error="X")
+    down = Answer(question="q", text="The language model did not answer.", error="X")
     assert "LLM endpoint unreachable" in render.answer_html(down, 0)
 
 

@@ -1,0 +1,86 @@
+"""The LLM endpoint down, slow, failing or talking nonsense: the real openai client against
+real local HTTP servers. Every case ends in a clear, cited, retrieval-only answer."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from rag.api import Engine
+from rag.settings import Settings
+
+
+class Endpoint(http.server.BaseHTTPRequestHandler):
+    mode = "down"
+
+    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        if Endpoint.mode == "slow":
+            time.sleep(5)
+            return
+        if Endpoint.mode == "500":
+            self.send_response(500)
+            self.end_headers()
+            self.wfile.write(b'{"error": {"message": "boom"}}')
+            return
+        self.send_response(200)
+        if Endpoint.mode == "garbage":
+            self.send_header("content-type", "text/event-stream")
+            self.end_headers()
+            self.wfile.write(b"data: {not json at all\n\n")
+        else:  # "html": a proxy's error page with status 200
+            self.send_header("content-type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<html><body>Service temporarily unavailable</body></html>")
+
+    def log_message(self, *args: object) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def server_url() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Endpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+
+
+def engine_for(settings: Settings, url: str, ledger: bool = False) -> Engine:
+    s = settings.model_copy(update={"llm": "openai", "llm_base_url": url, "llm_timeout": 1.5,
+                                    "llm_max_retries": 1, "ledger": ledger})
+    engine = Engine(s, on_status=lambda _: None)
+    engine.ensure_corpus()
+    return engine
+
+
+@pytest.mark.parametrize("mode", ["slow", "500", "garbage", "html"])
+def test_a_failing_endpoint_gives_the_passages_instead(settings: Settings, server_url: str,
+                                                       mode: str) -> None:
+    Endpoint.mode = mode
+    engine = engine_for(settings, server_url)
+    start = time.monotonic()
+    answer = engine.ask("What did the US suggest about Germany and Nato?")
+    assert time.monotonic() - start < 30, "the timeout and retries must bound the wait"
+    assert answer.error and "did not answer" in answer.text
+    assert answer.citations and all(
+        engine.get_article(c.article_id).text[c.start : c.end] == c.quote
+        for c in answer.citations
+    )
+
+
+def test_an_unreachable_endpoint_is_reported(settings: Settings) -> None:
+    engine = engine_for(settings, "http://127.0.0.1:9/v1")  # nothing listens on port 9
+    answer = engine.ask("What did the US suggest about Germany and Nato?")
+    assert "ConnectionError" in answer.error and answer.citations
+
+
+def test_ledger_answers_survive_a_dead_endpoint(settings: Settings) -> None:
+    engine = engine_for(settings, "http://127.0.0.1:9/v1", ledger=True)
+    answer = engine.ask('Who said "Peace cannot mean capitulation"?')
+    assert answer.error and answer.source == "ledger"
+    assert answer.text.startswith("Jean-Noël Barrot")
+    assert any("did not answer" in n for n in answer.notes)
