@@ -16,6 +16,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from rag.ledger import Ledger, LedgerRow
 from rag.prompts import load_prompt
 from rag.question import Intent, parse_intent
+from rag.sanitize import mask_instructions
 from rag.store import Index
 from rag.types import Chunk, Passage
 
@@ -97,7 +98,12 @@ def build_ledger_messages(question: str, rows: Sequence[LedgerRow]) -> list[Base
         where = ", ".join(x for x in (title, q.date) if x)
         lines.append(
             row_prompt.format(
-                n=n, speaker=q.speaker, role=role, cue=q.cue or "said", quote=q.quote, where=where
+                n=n,
+                speaker=q.speaker,
+                role=role,
+                cue=q.cue or "said",
+                quote=mask_instructions(q.quote),
+                where=where,
             )
         )
     abstain = load_prompt("abstain").template

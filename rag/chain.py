@@ -30,6 +30,7 @@ from rag.gate import absent_names
 from rag.ledger import Ledger
 from rag.prompts import load_prompt
 from rag.retrieve import Retriever, SearchFilter
+from rag.sanitize import mask_instructions
 from rag.types import Answer, AnswerChunk, AnswerDelta, Passage
 
 log = logging.getLogger(__name__)
@@ -53,11 +54,12 @@ def format_passages(passages: list[Passage]) -> str:
     blocks = []
     for n, p in enumerate(passages, 1):
         context = " ".join(p.context_before.split()) if needs_context(p.chunk.text) else ""
+        context = mask_instructions(context)
         blocks.append(
             passage_prompt.format(
                 n=n,
                 context=context_prompt.format(context=context) + "\n" if context else "",
-                text=p.chunk.text,
+                text=mask_instructions(p.chunk.text),
             )
         )
     return "\n\n".join(blocks)

@@ -128,6 +128,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1.0)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
 def _answers(base_url: str, timeout: float = 2.0) -> bool:
     try:
         r = httpx.get(f"{base_url}/models", timeout=timeout)
@@ -155,7 +161,8 @@ class EmbeddedServer:
         base_url = f"http://127.0.0.1:{state['port']}/v1"
         if state.get("sha256") != GGUF_SHA256 or not _pid_alive(int(state["pid"])):
             return None
-        if not _answers(base_url):
+        # A busy server can be slow to answer HTTP; a listening port is proof enough of life.
+        if not _listening(int(state["port"])):
             return None
         return Endpoint("embedded", base_url, EMBEDDED_MODEL)
 
@@ -201,6 +208,9 @@ class EmbeddedServer:
             str(threads),
             "--seed",
             "0",
+            # Queue concurrent requests; by default a new request cuts off the one streaming.
+            "--interrupt_requests",
+            "False",
         ]
         env = {**os.environ, "HF_HUB_OFFLINE": "1", "ORT_DISABLE_TELEMETRY": "1"}
         with self.log_path.open("ab") as log_file:

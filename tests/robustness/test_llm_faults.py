@@ -17,7 +17,7 @@ from rag.settings import Settings
 class Endpoint(http.server.BaseHTTPRequestHandler):
     mode = "down"
 
-    def do_POST(self) -> None:  # noqa: N802 (the http.server API)
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length", 0)))
         if Endpoint.mode == "slow":
             time.sleep(5)
@@ -50,16 +50,24 @@ def server_url() -> Iterator[str]:
 
 
 def engine_for(settings: Settings, url: str, ledger: bool = False) -> Engine:
-    s = settings.model_copy(update={"llm": "openai", "llm_base_url": url, "llm_timeout": 1.5,
-                                    "llm_max_retries": 1, "ledger": ledger})
+    s = settings.model_copy(
+        update={
+            "llm": "openai",
+            "llm_base_url": url,
+            "llm_timeout": 1.5,
+            "llm_max_retries": 1,
+            "ledger": ledger,
+        }
+    )
     engine = Engine(s, on_status=lambda _: None)
     engine.ensure_corpus()
     return engine
 
 
 @pytest.mark.parametrize("mode", ["slow", "500", "garbage", "html"])
-def test_a_failing_endpoint_gives_the_passages_instead(settings: Settings, server_url: str,
-                                                       mode: str) -> None:
+def test_a_failing_endpoint_gives_the_passages_instead(
+    settings: Settings, server_url: str, mode: str
+) -> None:
     Endpoint.mode = mode
     engine = engine_for(settings, server_url)
     start = time.monotonic()
@@ -67,8 +75,7 @@ def test_a_failing_endpoint_gives_the_passages_instead(settings: Settings, serve
     assert time.monotonic() - start < 30, "the timeout and retries must bound the wait"
     assert answer.error and "did not answer" in answer.text
     assert answer.citations and all(
-        engine.get_article(c.article_id).text[c.start : c.end] == c.quote
-        for c in answer.citations
+        engine.get_article(c.article_id).text[c.start : c.end] == c.quote for c in answer.citations
     )
 
 
