@@ -13,6 +13,7 @@ Readers only trust rows whose hash equals their article's committed hash, and
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from filelock import FileLock
 
 from rag.embed import ChromaEmbeddingFunction, Embedder, get_embedder
 from rag.errors import ConfigError, NotFoundError
@@ -279,9 +281,20 @@ class Index:
         """Index ``article`` (replacing an older version) atomically."""
         self.upsert_many([IndexedArticle(article, chunks, quotes)])
 
+    def write_lock(self) -> contextlib.AbstractContextManager[object]:
+        """Serialises writers of an embedded index across processes (a CLI ingest while the
+        page serves). A Chroma server orders its own writes."""
+        if self.settings.chroma_url:
+            return contextlib.nullcontext()
+        return FileLock(str(self.settings.home / "write.lock"), timeout=600)
+
     def upsert_many(self, items: Sequence[IndexedArticle]) -> None:
         """Index several articles with a fixed number of Chroma writes (each write costs a
         commit, so batching is what makes large ingests fast). See the module docstring."""
+        with self.write_lock():
+            self._upsert_many(items)
+
+    def _upsert_many(self, items: Sequence[IndexedArticle]) -> None:
         items = list({i.article.id: i for i in items}.values())  # the last version wins
         if not items:
             return
@@ -380,6 +393,10 @@ class Index:
             )
 
     def remove(self, article_id: str) -> None:
+        with self.write_lock():
+            self._remove(article_id)
+
+    def _remove(self, article_id: str) -> None:
         if not self.articles.get(ids=[article_id], include=[])["ids"]:
             raise NotFoundError(f"no article with id {article_id!r} in {self.location}")
         # Hide the article first, then drop its chunks, then the record itself.
@@ -391,6 +408,10 @@ class Index:
 
     def repair(self) -> int:
         """Remove what interrupted writes left behind; returns how many articles it fixed."""
+        with self.write_lock():
+            return self._repair()
+
+    def _repair(self) -> int:
         page = self.articles.get(where={"pending_hash": {"$ne": ""}}, include=["metadatas"])
         fixed = 0
         for aid, meta in zip(page["ids"], page["metadatas"], strict=True):
