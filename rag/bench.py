@@ -6,11 +6,13 @@ Ratios against the baseline measured in the same run are the figures that count.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import resource
 import shutil
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -166,14 +168,24 @@ class _FastEmbedder:
 
 
 def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
-    """Ingest and retrieval figures at ``n`` synthetic articles (store + BM25 + HNSW)."""
+    """Ingest and retrieval figures at ``n`` synthetic articles (store + BM25 + HNSW; the
+    ledger's extraction rate is in the ingest figures). On a Chroma server when
+    RAG_CHROMA_URL is set (in throw-away collections), else in a temporary embedded index."""
     from rag.keyword import KeywordIndex
     from rag.store import Index
 
     home = Path(tempfile.mkdtemp(prefix="scale-", dir=_scratch(settings)))
+    s = settings.model_copy(
+        update={
+            "home": home,
+            "embedder": "bench-hash",
+            "ledger": False,
+            "collection": f"bench{uuid.uuid4().hex[:8]}",
+        }
+    )
+    rss_before = _rss_mb()
+    index = Index(s, embedder=_FastEmbedder())
     try:
-        s = settings.model_copy(update={"home": home, "chroma_url": None, "embedder": "bench-hash"})
-        index = Index(s, embedder=_FastEmbedder())
         report = IngestReport()
         batch = _Batch(index, s, report)
         start = time.perf_counter()
@@ -195,17 +207,30 @@ def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
             t = time.perf_counter()
             retriever.search(q)
             times.append(time.perf_counter() - t)
+        rss_after = _rss_mb()
     finally:
+        for collection in (index.chunks, index.articles, index.quotes):
+            with contextlib.suppress(Exception):
+                index.client.delete_collection(collection.name)
         shutil.rmtree(home, ignore_errors=True)
     return {
         "articles": n,
         "chunks": report.chunks,
+        "store": settings.chroma_url or "embedded",
         "store_articles_per_s": round(n / ingest_s, 1),
         "store_chunks_per_s": round(report.chunks / ingest_s, 1),
         "bm25_build_s": round(bm25_build_s, 2),
         "retrieval_p50_ms": _ms(ev._percentile(times, 0.5)),
         "retrieval_p95_ms": _ms(ev._percentile(times, 0.95)),
+        "process_rss_growth_mb": round(rss_after - rss_before),
     }
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def _scratch(settings: Settings) -> Path:

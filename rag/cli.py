@@ -328,14 +328,25 @@ def eval_command(
     show_default=True,
     help="Synthetic articles for the scale figures (0 to skip).",
 )
+@click.option(
+    "--variants",
+    default="project,plain,textacy,naive",
+    show_default=True,
+    help="QA pipelines to compare: project, plain (no ledger), textacy, naive.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench(
-    cases: Path | None, articles: Path | None, limit: int | None, synthetic: int, as_json: bool
+    cases: Path | None,
+    articles: Path | None,
+    limit: int | None,
+    synthetic: int,
+    variants: str,
+    as_json: bool,
 ) -> None:
     """This project vs a naive LangChain pipeline, retrieval modes, ingest and scale."""
     from tqdm import tqdm
 
-    from rag.bench import format_bench, run_bench
+    from rag.bench import VARIANTS, format_bench, run_bench
     from rag.settings import PROJECT_DIR, get_settings
 
     cases = cases or PROJECT_DIR.parent / "shared" / "eval" / "polnear-dev" / "cases.jsonl"
@@ -353,12 +364,17 @@ def bench(
         if done == total:
             bar.close()
 
+    chosen = [v.strip() for v in variants.split(",") if v.strip()]
+    unknown = sorted(set(chosen) - set(VARIANTS))
+    if unknown:
+        raise click.BadParameter(f"unknown: {', '.join(unknown)}", param_hint="--variants")
     result = run_bench(
         articles,
         cases,
         get_settings(),
         limit=limit,
         synthetic=synthetic,
+        variants=chosen,
         metadata=metadata if metadata.exists() else None,
         status=_status,
         progress=progress,

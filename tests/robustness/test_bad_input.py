@@ -11,8 +11,9 @@ from rag.store import Index
 from tests.conftest import SEEDS
 
 
-def test_a_50_mb_file_is_refused_clearly_and_the_batch_goes_on(settings: Settings,
-                                                               tmp_path: Path) -> None:
+def test_a_50_mb_file_is_refused_clearly_and_the_batch_goes_on(
+    settings: Settings, tmp_path: Path
+) -> None:
     big = tmp_path / "big.txt"
     with big.open("w") as f:
         line = "The council met again and talked for a very long time about the harbour.\n"
@@ -50,7 +51,8 @@ def test_html_with_scripts_styles_and_navigation(tmp_path: Path, settings: Setti
         "<html><head><title>Vote</title><script>document.write('pwned')</script>"
         "<style>p{}</style></head><body><nav><a href='/'>Home</a> | <a>World</a></nav>"
         "<main><article><h1>Council vote</h1><p>"
-        + "The council voted on the harbour on Tuesday after a long debate. " * 5
+        + "The council voted on the harbour on Tuesday after a long debate. "
+        * 5
         + "</p><p>“It will pass,” said Lea Voss.</p><script>alert(1)</script></article></main>"
         "<footer>© Paper</footer></body></html>"
     )

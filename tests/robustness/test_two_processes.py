@@ -30,9 +30,13 @@ def write_folder(folder: Path, prefix: str, n: int) -> Path:
 
 def ingest(home: Path, folder: Path) -> subprocess.Popen:
     env = {**os.environ, "RAG_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "rag.cli", "ingest", "-q", str(folder)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "ingest", "-q", str(folder)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def test_a_reader_sees_what_another_process_ingests(tmp_path: Path) -> None:
