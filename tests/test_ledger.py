@@ -211,3 +211,33 @@ def test_python_api_lists_quotes_and_speakers(engine: Engine) -> None:
     rows = list_quotes(speaker="Kallas", engine=engine)
     assert {q.speaker for q in rows} == {"Kaja Kallas"} and len(rows) >= 4
     assert list_speakers(engine=engine)[0].name == "Richard Barrons"
+
+
+def extract(text: str):
+    from rag.types import Article
+
+    return extract_quotes(Article(id="t", title="t", text=text))
+
+
+def test_an_organisation_named_after_a_person_is_not_that_person() -> None:
+    (row,) = extract(
+        "In 2001 the Bush administration declared that federal money could fund "
+        "research on existing stem cell lines.\n"
+    )
+    assert row.speaker == "the Bush administration" and row.kind == "anonymous"
+    (row,) = extract("“We have to be ready,” said Hillary Clinton’s right-hand woman.\n")
+    assert row.speaker.endswith("right-hand woman")
+
+
+def test_nobody_is_not_a_speaker_and_admit_is_not_a_cue() -> None:
+    assert extract("Nobody said: “This will work.”\n") == []
+    assert extract("The country will admit 10,000 refugees, “mostly men and boys”.\n") == []
+
+
+def test_template_verbs_read_as_plain_past_tense() -> None:
+    from rag.attribution import reported_verb
+
+    assert [
+        reported_verb(c)
+        for c in ("saying", "told The National", "added", "according to", "says", "", "stated")
+    ] == ["said", "told The National", "added", "said", "said", "said", "stated"]
