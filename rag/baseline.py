@@ -76,9 +76,6 @@ class NaivePipeline:
             self.store.add_documents(chunks[lo : lo + 256])
         return len(chunks)
 
-    def chunk_count(self) -> int:
-        return int(self.store._collection.count())
-
     def predict(self, case: Case) -> Prediction:
         start = time.perf_counter()
         docs = self.store.similarity_search(case.question, k=TOP_K)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -378,7 +377,3 @@ def write_rows(path: Path, results: Sequence[CaseResult]) -> None:
     with path.open("w", encoding="utf-8") as f:
         for r in results:
             f.write(json.dumps(r.model_dump(), ensure_ascii=False) + "\n")
-
-
-def median(values: Sequence[float]) -> float | None:
-    return round(statistics.median(values), 4) if values else None

@@ -136,10 +136,6 @@ class Settings(BaseSettings):
         300.0, gt=0, description="Seconds to wait for the embedded server to answer."
     )
 
-    def for_home(self, home: Path) -> Settings:
-        """A copy pointing at another index folder."""
-        return self.model_copy(update={"home": home})
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

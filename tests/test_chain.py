@@ -127,3 +127,11 @@ def test_an_answer_echoing_the_prompt_example_is_withheld(
     assert answer.abstained and "could not be checked" in answer.text
     assert "Ana Ruiz" not in answer.text and answer.citations
     assert any("Withheld answer" in n for n in answer.notes)
+
+
+def test_retriever_documents_round_trip_to_passages(engine: Engine) -> None:
+    from rag.retrieve import document_to_passage
+
+    docs = engine.retriever.invoke("What did Barrot say?")
+    passages = [document_to_passage(d) for d in docs]
+    assert passages and passages == engine.retriever.search("What did Barrot say?")
