@@ -277,6 +277,7 @@ def run_bench(
     *,
     metadata: Path | None = None,
     limit: int | None = None,
+    sample: int | None = None,
     synthetic: int = 10_000,
     variants: Sequence[str] = VARIANTS,
     status: StatusFn = lambda _: None,
@@ -289,7 +290,7 @@ def run_bench(
     from rag.llm import chat_model
 
     register_embedder("bench-hash", lambda s: _FastEmbedder())
-    cases = ev.load_cases(cases_path, limit=limit)
+    cases = ev.load_cases(cases_path, limit=limit, sample=sample)
     out: dict[str, Any] = {"cases": len(cases), "variants": {}, "extraction": {}}
 
     status("Ingest throughput (cold index, MiniLM, ledger)…")

@@ -253,6 +253,12 @@ def speakers(article_id: str, as_json: bool) -> None:
 @click.option("--types", default="", help="Only these case types (comma-separated).")
 @click.option("--limit", type=int, default=None, help="Only the first N cases.")
 @click.option(
+    "--sample",
+    type=int,
+    default=None,
+    help="N cases spread evenly through the file (every article and type).",
+)
+@click.option(
     "--retrieval",
     type=click.Choice(["hybrid", "dense", "bm25"]),
     default=None,
@@ -270,6 +276,7 @@ def eval_command(
     metadata: Path | None,
     types: str,
     limit: int | None,
+    sample: int | None,
     retrieval: str | None,
     as_json: bool,
     out: Path | None,
@@ -286,7 +293,7 @@ def eval_command(
     settings = get_settings()
     if retrieval:
         settings = settings.model_copy(update={"retrieval": retrieval})
-    gold = ev.load_cases(cases, [t for t in types.split(",") if t], limit)
+    gold = ev.load_cases(cases, [t for t in types.split(",") if t], limit, sample)
     engine = ev.eval_engine(articles, settings, metadata, _status)
     bar = tqdm(total=len(gold), unit="case", desc="Evaluating", file=sys.stderr)
 
@@ -322,6 +329,12 @@ def eval_command(
 )
 @click.option("--limit", type=int, default=None, help="Only the first N cases.")
 @click.option(
+    "--sample",
+    type=int,
+    default=None,
+    help="N cases spread evenly through the file (every article and type).",
+)
+@click.option(
     "--synthetic",
     type=int,
     default=10_000,
@@ -339,6 +352,7 @@ def bench(
     cases: Path | None,
     articles: Path | None,
     limit: int | None,
+    sample: int | None,
     synthetic: int,
     variants: str,
     as_json: bool,
@@ -373,6 +387,7 @@ def bench(
         cases,
         get_settings(),
         limit=limit,
+        sample=sample,
         synthetic=synthetic,
         variants=chosen,
         metadata=metadata if metadata.exists() else None,

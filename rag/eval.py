@@ -98,8 +98,12 @@ class CaseResult(BaseModel):
 # --- loading ------------------------------------------------------------------------------
 
 
-def load_cases(path: Path, types: Sequence[str] = (), limit: int | None = None) -> list[Case]:
-    """Cases from a JSONL file; bad lines are errors naming the line."""
+def load_cases(
+    path: Path, types: Sequence[str] = (), limit: int | None = None, sample: int | None = None
+) -> list[Case]:
+    """Cases from a JSONL file; bad lines are errors naming the line. ``sample`` keeps N
+    cases spread evenly through the file (every len/N-th), so every article and type is
+    represented; ``limit`` keeps the first N."""
     cases: list[Case] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -114,6 +118,9 @@ def load_cases(path: Path, types: Sequence[str] = (), limit: int | None = None) 
             raise InputError(f"{path} line {n}", f"not a valid case: {e}") from e
         if not types or case.type in types:
             cases.append(case)
+    if sample and sample < len(cases):
+        step = len(cases) / sample
+        cases = [cases[int(i * step)] for i in range(sample)]
     return cases[:limit] if limit else cases
 
 
