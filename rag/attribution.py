@@ -120,13 +120,13 @@ def template_answer(found: LedgerMatch) -> str:
         wanted = set(found.speakers)
         theirs = [n for n, r in enumerate(rows, 1) if r.quote.speaker in wanted]
         if not theirs:
-            others = "; ".join(_statement(r, n) for n, r in enumerate(rows, 1))
+            others = "; ".join(statement(r, n) for n, r in enumerate(rows, 1))
             return f"No. The articles attribute these words to someone else: {others}"
         n = theirs[0]
-        return f"Yes. {_statement(rows[n - 1], n)}"
+        return f"Yes. {statement(rows[n - 1], n)}"
     if intent.kind == "what_said":
-        return " ".join(_statement(r, n) for n, r in enumerate(rows, 1))
-    return " ".join(_statement(r, n) for n, r in enumerate(rows, 1))
+        return " ".join(statement(r, n) for n, r in enumerate(rows, 1))
+    return " ".join(statement(r, n) for n, r in enumerate(rows, 1))
 
 
 _PAST = {
@@ -160,7 +160,7 @@ def reported_verb(cue: str) -> str:
     return f"{word} {rest}".strip()
 
 
-def _statement(row: LedgerRow, n: int) -> str:
+def statement(row: LedgerRow, n: int) -> str:
     q = row.quote
     who = q.speaker + (f", {q.speaker_role}," if q.speaker_role else "")
     cue = reported_verb(q.cue)

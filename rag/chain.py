@@ -268,6 +268,20 @@ def ledger_answer(question: str, raw: str, route: Route) -> Answer:
         answer = checked(attribution.template_answer(found))
         if note:
             answer.notes.append(note)
+    elif found.intent.kind == "what_said":
+        # "What did X say?" wants all of it: records the wording left out are added as they are.
+        quoted = [(q.article_id, q.start) for q in answer.quotes if q.start is not None]
+        missing = [
+            n
+            for n, row in enumerate(found.rows, 1)
+            if not any(
+                a == row.quote.article_id and row.quote.start <= at < row.quote.end
+                for a, at in quoted
+            )
+        ]
+        if missing:
+            extra = " ".join(attribution.statement(found.rows[n - 1], n) for n in missing)
+            answer = checked(f"{raw.strip()} Also recorded: {extra}")
     for c in answer.citations:
         row = found.rows[c.n - 1].quote
         c.speaker, c.speaker_role, c.cue, c.kind = row.speaker, row.speaker_role, row.cue, row.kind

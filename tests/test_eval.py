@@ -205,10 +205,12 @@ def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatMo
 
 def test_sample_spreads_over_the_file(tmp_path: Path) -> None:
     path = tmp_path / "cases.jsonl"
-    path.write_text("\n".join(
-        Case(id=f"c{i}", type="a" if i < 50 else "b", question="q").model_dump_json()
-        for i in range(100)
-    ))
+    path.write_text(
+        "\n".join(
+            Case(id=f"c{i}", type="a" if i < 50 else "b", question="q").model_dump_json()
+            for i in range(100)
+        )
+    )
     picked = load_cases(path, sample=10)
     assert [c.id for c in picked] == [f"c{i}" for i in range(0, 100, 10)]
     assert {c.type for c in picked} == {"a", "b"}

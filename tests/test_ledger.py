@@ -172,7 +172,11 @@ def test_what_did_say_lists_the_speakers_quotes(engine: Engine, fake_llm: Queued
     answer = engine.ask("What did Kaja Kallas say about European involvement in the plan?")
     assert answer.source == "ledger"
     assert all(c.speaker == "Kaja Kallas" for c in answer.citations)
-    assert answer.quotes and answer.quotes[0].status == "verified"
+    assert answer.quotes and all(q.status == "verified" for q in answer.quotes)
+    # The wording quoted one record; the others are added as they are.
+    assert "Also recorded:" in answer.text
+    for words in ("Not that I know of", "for any plan to work", "one aggressor and one victim"):
+        assert words in answer.text
 
 
 def test_did_say_is_answered_from_the_records_without_the_model(
