@@ -39,8 +39,12 @@ class Turn:
     answer: Answer | None = None
 
 
+_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|''.*?''|‘[^’]*’")
+
+
 def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
-    return bool(history) and bool(_FOLLOW_UP.search(question))
+    """A follow-up: it points back ("she", "that", "and what about…") outside its quotes."""
+    return bool(history) and bool(_FOLLOW_UP.search(_QUOTED.sub(" ", question)))
 
 
 def subject_of(turn: Turn) -> str:
@@ -97,6 +101,20 @@ def _rewrite_with_llm(question: str, history: Sequence[Turn], llm: BaseChatModel
         return question
     reply = re.sub(r"^(?:standalone question|question)\s*:\s*", "", reply, flags=re.I).strip()
     kept_quotes = all(q.lower() in reply.lower() for q in parse_question(question).quotes)
-    if not reply or not kept_quotes or len(reply) > 3 * len(question) + 80:
+    known = (question + " " + " ".join(lines)).lower()
+    invented = [
+        name
+        for name in parse_question(reply).names
+        if re.sub(r"[’']s$", "", name).lower() not in known
+    ]
+    still_a_question = reply.endswith("?") or not question.rstrip().endswith("?")
+    if (
+        not reply
+        or not kept_quotes
+        or invented
+        or not still_a_question
+        or len(reply) > 3 * len(question) + 80
+    ):
+        log.info("rewrite %r of %r not used", reply, question)
         return question
     return reply
