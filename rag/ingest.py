@@ -479,28 +479,35 @@ class _Batch:
                 return other.id
         return next((i for i in self.index.ids_with_text(digest) if i != article.id), "")
 
-    def _quotes(self, article: Article) -> list[Quote]:
+    def _quotes(self, articles: list[Article]) -> list[list[Quote]]:
+        """Ledger rows of each article (parsed together); [] for all when the ledger is off."""
         if not self.settings.ledger:
-            return []
-        from rag.quotes import EXTRACTORS
+            return [[] for _ in articles]
+        from rag.quotes import EXTRACTORS, parse_many
 
-        try:
-            return EXTRACTORS[self.settings.ledger_extractor](article)
-        except RagError:
-            raise
-        except Exception as e:  # a ledger bug must never cost the user the article itself
-            log.warning(
-                "%s: quote extraction failed (%s); indexed without ledger rows",
-                article.path or article.id,
-                e,
-            )
-            return []
+        extract = EXTRACTORS[self.settings.ledger_extractor]
+        rows = []
+        for article, doc in zip(articles, parse_many(articles), strict=True):
+            try:
+                rows.append(extract(article, doc=doc))
+            except RagError:
+                raise
+            except Exception as e:  # a ledger bug must never cost the user the article itself
+                log.warning(
+                    "%s: quote extraction failed (%s); indexed without ledger rows",
+                    article.path or article.id,
+                    e,
+                )
+                rows.append([])
+        return rows
 
     def flush(self) -> None:
         if not self.items:
             return
+        queued = list(self.items.values())
+        quotes = self._quotes([a for a, _, _ in queued])
         self.index.upsert_many(
-            [IndexedArticle(a, c, self._quotes(a)) for a, c, _ in self.items.values()]
+            [IndexedArticle(a, c, q) for (a, c, _), q in zip(queued, quotes, strict=True)]
         )
         for article, chunks, replaced in self.items.values():
             self.report.chunks += len(chunks)

