@@ -144,18 +144,39 @@ class Ledger:
     def said_about(
         self, names: Sequence[str], topic: str, article_ids: Sequence[str] = (), k: int = 6
     ) -> list[LedgerRow]:
-        """A speaker's rows, the ones most about ``topic`` first (all of them, by date and
+        """A speaker's rows, the ones most about ``topic`` first: rows sharing the topic's
+        words, then by the similarity of their stored vectors (all of them, by date and
         position, when there is no topic)."""
         rows = [r for r in self.quotes(article_ids=article_ids) if r.quote.speaker in names]
         if not topic.strip() or len(rows) <= 1:
             return rows[:k] if topic.strip() else rows
-        vector = self.index.embedder.embed([topic])[0]
-        texts = [r.quote.quote for r in rows]
-        sims = self.index.embedder.embed(texts) @ vector
+        similarity = self._similarity(names, topic, article_ids, len(rows))
         words = set(tokenize(topic, query=True))
-        keyword = [len(words & r.tokens) for r in rows]
-        order = sorted(range(len(rows)), key=lambda i: (-keyword[i], -float(sims[i])))
-        return [rows[i] for i in order[:k]]
+
+        def rank(row: LedgerRow) -> tuple[int, float]:
+            key = (row.quote.article_id, row.quote.start)
+            return -len(words & row.tokens), -similarity.get(key, -1.0)
+
+        return sorted(rows, key=rank)[:k]
+
+    def _similarity(
+        self, names: Sequence[str], topic: str, article_ids: Sequence[str], n: int
+    ) -> dict[tuple[str, int], float]:
+        """Cosine similarity of the topic to the speaker's quotes, from the quote vectors
+        stored at ingest (one nearest-neighbour query, whatever the number of quotes)."""
+        where: dict = {"speaker": {"$in": list(names)}}
+        if article_ids:
+            where = {"$and": [where, {"article_id": {"$in": list(article_ids)}}]}
+        result = self.index.quotes.query(
+            query_embeddings=[self.index.embedder.embed([topic])[0].tolist()],
+            n_results=n,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        return {
+            (str(m["article_id"]), int(m["start"])): 1.0 - float(d)
+            for m, d in zip(result["metadatas"][0], result["distances"][0], strict=True)
+        }
 
 
 def _best_first(scored: list[tuple[float, LedgerRow]]) -> list[LedgerRow]:
