@@ -49,7 +49,8 @@ def match(ledger: Ledger, question: str, scope: Sequence[str]) -> LedgerMatch:
                 f"“{intent.speaker}”; answered from passages.",
             )
     if intent.kind == "what_said":
-        rows = ledger.said_about(speakers, intent.topic, scope, k=MAX_ROWS)
+        # About a topic: the few quotes most about it; without one: all of them (up to MAX).
+        rows = ledger.said_about(speakers, intent.topic, scope, k=3 if intent.topic else MAX_ROWS)
     elif intent.fragments:
         for fragment in intent.fragments:
             rows.extend(r for r in ledger.who_said(fragment, scope) if r not in rows)

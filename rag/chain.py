@@ -27,6 +27,7 @@ from rag.attribution import LedgerMatch
 from rag.cite import build_answer, citation_for
 from rag.errors import LLMError
 from rag.gate import absent_names
+from rag.keyword import tokenize
 from rag.ledger import Ledger
 from rag.prompts import load_prompt
 from rag.retrieve import Retriever, SearchFilter
@@ -271,6 +272,7 @@ def ledger_answer(question: str, raw: str, route: Route) -> Answer:
     elif found.intent.kind == "what_said":
         # "What did X say?" wants all of it: records the wording left out are added as they are.
         quoted = [(q.article_id, q.start) for q in answer.quotes if q.start is not None]
+        topic = set(tokenize(found.intent.topic, query=True))
         missing = [
             n
             for n, row in enumerate(found.rows, 1)
@@ -278,6 +280,7 @@ def ledger_answer(question: str, raw: str, route: Route) -> Answer:
                 a == row.quote.article_id and row.quote.start <= at < row.quote.end
                 for a, at in quoted
             )
+            and (not topic or topic & row.tokens)  # about a topic: only rows that are
         ]
         if missing:
             extra = " ".join(attribution.statement(found.rows[n - 1], n) for n in missing)
