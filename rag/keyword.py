@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 
 from rag.store import Index, StoredChunk, date_number, index_dir
-from rag.types import Chunk
 
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 # Words that carry no topic: dropped from documents (a short list, as Lucene does) and,
@@ -60,17 +59,21 @@ def tokenize(text: str, *, query: bool = False) -> list[str]:
 
 
 class KeywordIndex:
-    """A BM25 index of every committed chunk, rebuilt when the index generation changes."""
+    """A BM25 index of every committed chunk, rebuilt when the index generation changes.
+
+    Only the BM25 matrix and a few compact columns (chunk id, article, source, date) stay in
+    memory; the texts of the top hits are read back from the store per query."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self._lock = threading.Lock()
         self._generation: str | None = None
         self._bm25 = None
-        self._chunks: list[StoredChunk] = []
+        self._ids: list[str] = []
         self._article_ids = np.array([], dtype=object)
         self._sources = np.array([], dtype=object)
         self._dates = np.array([], dtype=np.int64)
+        self._titles: dict[str, str] = {}
 
     @property
     def cache_dir(self) -> Path:
@@ -86,47 +89,49 @@ class KeywordIndex:
             self._generation = generation
 
     def _build(self, generation: str) -> None:
-        bm25s = _bm25s()
-        chunks = list(self.index.iter_chunks())
-        log.info("building the keyword index over %d chunks", len(chunks))
-        bm25 = bm25s.BM25()
-        if chunks:
-            bm25.index([tokenize(c.chunk.text) for c in chunks], show_progress=False)
-        self._set(bm25 if chunks else None, chunks)
-        self._save_cache(generation, bm25 if chunks else None, chunks)
+        tokens: list[list[str]] = []
+        rows: list[dict] = []
+        titles: dict[str, str] = {}
+        for c in self.index.iter_chunks():  # texts are tokenised and let go, page by page
+            tokens.append(tokenize(c.chunk.text))
+            rows.append(
+                {
+                    "id": c.id,
+                    "article_id": c.chunk.article_id,
+                    "source": c.source,
+                    "date": date_number(c.date),
+                }
+            )
+            titles[c.chunk.article_id] = c.title
+        log.info("building the keyword index over %d chunks", len(rows))
+        bm25 = None
+        if rows:
+            bm25 = _bm25s().BM25()
+            bm25.index(tokens, show_progress=False)
+        del tokens
+        self._set(bm25, rows, titles)
+        self._save_cache(generation, bm25, rows, titles)
 
-    def _set(self, bm25: object, chunks: list[StoredChunk]) -> None:
+    def _set(self, bm25: object, rows: list[dict], titles: dict[str, str]) -> None:
         self._bm25 = bm25
-        self._chunks = chunks
-        self._article_ids = np.array([c.chunk.article_id for c in chunks], dtype=object)
-        self._sources = np.array([c.source for c in chunks], dtype=object)
-        self._dates = np.array([date_number(c.date) for c in chunks], dtype=np.int64)
+        self._ids = [r["id"] for r in rows]
+        self._article_ids = np.array([r["article_id"] for r in rows], dtype=object)
+        self._sources = np.array([r["source"] for r in rows], dtype=object)
+        self._dates = np.array([r["date"] for r in rows], dtype=np.int64)
+        self._titles = titles
 
-    def _save_cache(self, generation: str, bm25: object, chunks: list[StoredChunk]) -> None:
+    def _save_cache(
+        self, generation: str, bm25: object, rows: list[dict], titles: dict[str, str]
+    ) -> None:
         tmp = self.cache_dir.with_name(f"bm25.tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         if bm25 is not None:
             bm25.save(str(tmp / "bm25"), show_progress=False)
-        rows = [
-            {
-                "id": c.id,
-                "article_id": c.chunk.article_id,
-                "index": c.chunk.index,
-                "start": c.chunk.start,
-                "end": c.chunk.end,
-                "text": c.chunk.text,
-                "content_hash": c.content_hash,
-                "title": c.title,
-                "source": c.source,
-                "date": c.date,
-                "url": c.url,
-            }
-            for c in chunks
-        ]
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        (tmp / "titles.json").write_text(json.dumps(titles, ensure_ascii=False))
         (tmp / "state.json").write_text(
             json.dumps({"generation": generation, "format": _CACHE_FORMAT, "n": len(rows)})
         )
@@ -137,41 +142,21 @@ class KeywordIndex:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def _load_cache(self, generation: str) -> bool:
-        state_path = self.cache_dir / "state.json"
         try:
-            state = json.loads(state_path.read_text())
+            state = json.loads((self.cache_dir / "state.json").read_text())
             if state.get("generation") != generation or state.get("format") != _CACHE_FORMAT:
                 return False
-            chunks = []
             with (self.cache_dir / "chunks.jsonl").open(encoding="utf-8") as f:
-                for line in f:
-                    r = json.loads(line)
-                    chunk = Chunk(
-                        article_id=r["article_id"],
-                        index=r["index"],
-                        start=r["start"],
-                        end=r["end"],
-                        text=r["text"],
-                    )
-                    chunks.append(
-                        StoredChunk(
-                            id=r["id"],
-                            chunk=chunk,
-                            content_hash=r["content_hash"],
-                            title=r["title"],
-                            source=r["source"],
-                            date=r["date"],
-                            url=r["url"],
-                        )
-                    )
-            bm25 = None
-            if chunks:
-                bm25 = _bm25s().BM25.load(str(self.cache_dir / "bm25"), show_progress=False)
-            if len(chunks) != state.get("n"):
+                rows = [json.loads(line) for line in f]
+            titles = json.loads((self.cache_dir / "titles.json").read_text())
+            if len(rows) != state.get("n"):
                 return False
+            bm25 = None
+            if rows:
+                bm25 = _bm25s().BM25.load(str(self.cache_dir / "bm25"), show_progress=False)
         except (OSError, ValueError, KeyError):
             return False
-        self._set(bm25, chunks)
+        self._set(bm25, rows, titles)
         return True
 
     def articles_titled(self, titles: list[str]) -> list[str]:
@@ -179,15 +164,13 @@ class KeywordIndex:
         from rapidfuzz import fuzz
 
         self._ensure_fresh()
-        known = {c.chunk.article_id: c.title for c in self._chunks}
         wanted = [" ".join(t.lower().split()) for t in titles]
-        exact = [aid for aid, t in known.items() if " ".join(t.lower().split()) in wanted]
+        known = self._titles.items()
+        exact = [aid for aid, t in known if " ".join(t.lower().split()) in wanted]
         if exact:
             return exact
         return [
-            aid
-            for aid, t in known.items()
-            if any(fuzz.token_set_ratio(w, t.lower()) >= 90 for w in wanted)
+            aid for aid, t in known if any(fuzz.token_set_ratio(w, t.lower()) >= 90 for w in wanted)
         ]
 
     def search(
@@ -205,7 +188,7 @@ class KeywordIndex:
         if self._bm25 is None or not tokens:
             return []
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
-        mask = np.ones(len(self._chunks), dtype=bool)
+        mask = np.ones(len(self._ids), dtype=bool)
         if article_ids:
             mask &= np.isin(self._article_ids, article_ids)
         if sources:
@@ -220,4 +203,5 @@ class KeywordIndex:
             return []
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
-        return [(self._chunks[i], float(scores[i])) for i in top]
+        found = self.index.get_chunks([self._ids[i] for i in top])
+        return [(found[self._ids[i]], float(scores[i])) for i in top if self._ids[i] in found]

@@ -220,6 +220,18 @@ class Index:
         )
         return list(page["ids"])
 
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """Chunks by id (ids no longer in the index are left out)."""
+        if not ids:
+            return {}
+        page = self.chunks.get(ids=list(ids), include=["documents", "metadatas"])
+        return {
+            cid: _chunk_from_record(cid, text or "", meta)
+            for cid, text, meta in zip(
+                page["ids"], page["documents"], page["metadatas"], strict=True
+            )
+        }
+
     def iter_chunks(self) -> Iterator[StoredChunk]:
         """Every committed chunk (for the keyword index)."""
         for cid, text, meta in self._committed_rows(self.chunks):

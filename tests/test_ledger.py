@@ -247,10 +247,13 @@ def test_template_verbs_read_as_plain_past_tense() -> None:
     ] == ["said", "told The National", "added", "said", "said", "said", "stated"]
 
 
-def test_what_did_say_about_a_topic_keeps_to_the_topic(engine: Engine,
-                                                       fake_llm: QueuedChatModel) -> None:
-    fake_llm.enqueue("Richard Barrons said the European military lead has “one interesting "
-                     "exception, which is nuclear weapons” [1].")
+def test_what_did_say_about_a_topic_keeps_to_the_topic(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.enqueue(
+        "Richard Barrons said the European military lead has “one interesting "
+        "exception, which is nuclear weapons” [1]."
+    )
     answer = engine.ask("What did Gen Barrons say about nuclear weapons?")
     assert answer.source == "ledger" and [c.n for c in answer.citations] == [1]
     assert "nuclear weapons" in answer.citations[0].quote
