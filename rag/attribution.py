@@ -48,17 +48,44 @@ def match(ledger: Ledger, question: str, scope: Sequence[str]) -> LedgerMatch:
                 note=f"The quote ledger has no one called "
                 f"“{intent.speaker}”; answered from passages.",
             )
-    if intent.kind == "what_said":
-        # About a topic: the few quotes most about it; without one: all of them (up to MAX).
-        rows = ledger.said_about(speakers, intent.topic, scope, k=3 if intent.topic else MAX_ROWS)
+    note = ""
+    if intent.kind == "what_said" and intent.topic:
+        rows = ledger.said_about(speakers, intent.topic, scope, k=3)  # the few most about it
+    elif intent.kind == "what_said":
+        every = ledger.said_about(speakers, "", scope)
+        rows = spread_over_articles(every, MAX_ROWS)
+        if len(every) > len(rows):
+            note = (
+                f"{len(rows)} of the {len(every)} quotes recorded for {', '.join(speakers)} "
+                f'are shown; `rag quotes --speaker "{intent.speaker}"` lists them all.'
+            )
     elif intent.fragments:
         for fragment in intent.fragments:
             rows.extend(r for r in ledger.who_said(fragment, scope) if r not in rows)
     elif intent.content:
         rows = ledger.who_said_content(intent.content, scope)
     rows = rows[:MAX_ROWS]
-    note = "" if rows else "No quote in the ledger matches; answered from passages."
+    if not rows:
+        note = "No quote in the ledger matches; answered from passages."
     return LedgerMatch(intent, rows, speakers, note)
+
+
+def spread_over_articles(rows: Sequence[LedgerRow], n: int) -> list[LedgerRow]:
+    """At most ``n`` of ``rows`` (which are in date order), taking each article's quotes in
+    turn so a timeline across articles shows every article before a second quote of one;
+    returned in date order."""
+    by_article: dict[str, list[LedgerRow]] = {}
+    for row in rows:
+        by_article.setdefault(row.quote.article_id, []).append(row)
+    picked: list[LedgerRow] = []
+    depth = 0
+    while len(picked) < min(n, len(rows)):
+        for article_rows in by_article.values():
+            if depth < len(article_rows) and len(picked) < n:
+                picked.append(article_rows[depth])
+        depth += 1
+    order = {id(r): i for i, r in enumerate(rows)}
+    return sorted(picked, key=lambda r: order[id(r)])
 
 
 def row_passages(index: Index, rows: Sequence[LedgerRow]) -> list[Passage]:

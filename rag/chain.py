@@ -136,8 +136,10 @@ def build_chain(
         found = None
         if ledger is not None:
             _, scoped = retriever.scope_by_title(question, filters)
-            found = attribution.match(ledger, question, scoped.article_ids)
-            if found.rows:
+            allowed = retriever.articles_matching(scoped)
+            if allowed != []:  # [] = the filters allow no article at all
+                found = attribution.match(ledger, question, allowed or [])
+            if found is not None and found.rows:
                 return Route(attribution.row_passages(retriever.index, found.rows), found)
         return Route(retriever.search(question, filters), found)
 
@@ -288,6 +290,8 @@ def ledger_answer(question: str, raw: str, route: Route) -> Answer:
     for c in answer.citations:
         row = found.rows[c.n - 1].quote
         c.speaker, c.speaker_role, c.cue, c.kind = row.speaker, row.speaker_role, row.cue, row.kind
+    if found.note:
+        answer.notes.append(found.note)
     answer.source = "ledger"
     return answer
 

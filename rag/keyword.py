@@ -173,6 +173,36 @@ class KeywordIndex:
             aid for aid, t in known if any(fuzz.token_set_ratio(w, t.lower()) >= 90 for w in wanted)
         ]
 
+    def articles_within(
+        self,
+        article_ids: list[str] | None = None,
+        sources: list[str] | None = None,
+        date_from: int = 0,
+        date_to: int = 0,
+    ) -> list[str]:
+        """Ids of the indexed articles that pass the filters (same rules as ``search``)."""
+        self._ensure_fresh()
+        mask = self._mask(article_ids, sources, date_from, date_to)
+        return sorted(set(self._article_ids[mask].tolist()))
+
+    def _mask(
+        self,
+        article_ids: list[str] | None,
+        sources: list[str] | None,
+        date_from: int,
+        date_to: int,
+    ) -> np.ndarray:
+        mask = np.ones(len(self._ids), dtype=bool)
+        if article_ids:
+            mask &= np.isin(self._article_ids, article_ids)
+        if sources:
+            mask &= np.isin(self._sources, sources)
+        if date_from:
+            mask &= self._dates >= date_from
+        if date_to:
+            mask &= (self._dates <= date_to) & (self._dates > 0)
+        return mask
+
     def search(
         self,
         query: str,
@@ -188,15 +218,7 @@ class KeywordIndex:
         if self._bm25 is None or not tokens:
             return []
         scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
-        mask = np.ones(len(self._ids), dtype=bool)
-        if article_ids:
-            mask &= np.isin(self._article_ids, article_ids)
-        if sources:
-            mask &= np.isin(self._sources, sources)
-        if date_from:
-            mask &= self._dates >= date_from
-        if date_to:
-            mask &= (self._dates <= date_to) & (self._dates > 0)
+        mask = self._mask(article_ids, sources, date_from, date_to)
         scores = np.where(mask, scores, 0.0)
         k = min(k, int((scores > 0).sum()))
         if k <= 0:

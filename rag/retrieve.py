@@ -136,6 +136,17 @@ class Retriever(BaseRetriever):
                 break
         return passages
 
+    def articles_matching(self, filters: SearchFilter) -> list[str] | None:
+        """Ids of the articles the filters allow; None when they allow every article."""
+        if not (filters.sources or filters.date_from or filters.date_to):
+            return filters.article_ids or None
+        return self.keyword.articles_within(
+            article_ids=filters.article_ids,
+            sources=filters.sources,
+            date_from=date_number(filters.date_from),
+            date_to=date_number(filters.date_to),
+        )
+
     def scope_by_title(self, query: str, filters: SearchFilter) -> tuple[str, SearchFilter]:
         """'According to the article "T", …': the filters narrowed to that article, and the
         query without T's words. Unchanged when the question names no known title."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from rag.api import Engine
@@ -258,3 +260,67 @@ def test_what_did_say_about_a_topic_keeps_to_the_topic(
     assert answer.source == "ledger" and [c.n for c in answer.citations] == [1]
     assert "nuclear weapons" in answer.citations[0].quote
     assert "Also recorded" not in answer.text  # no other record mentions nuclear weapons
+
+
+def test_filters_apply_to_ledger_answers(engine: Engine, fake_llm: QueuedChatModel) -> None:
+    from rag.retrieve import SearchFilter
+
+    question = 'Who said "Peace cannot mean capitulation"?'
+    for excluded in (SearchFilter(sources=["Breitbart"]), SearchFilter(date_from="2030-01-01")):
+        answer = engine.ask(question, excluded)
+        assert answer.abstained and answer.source != "ledger", excluded
+        assert "Barrot" not in answer.text
+    assert fake_llm.calls == []
+    fake_llm.enqueue("Jean-Noël Barrot stated “Peace cannot mean capitulation.” [1]")
+    kept = engine.ask(question, SearchFilter(sources=["The National"]))
+    assert kept.source == "ledger" and kept.citations[0].speaker == "Jean-Noël Barrot"
+
+
+def test_what_did_say_with_many_quotes_says_how_many_are_left_out(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    answer = engine.ask("What did Barrons say?")  # the model's reply is empty: template
+    assert answer.source == "ledger" and len(answer.citations) == 6
+    total = len(engine.ledger.quotes("Barrons"))
+    assert total > 6
+    assert any(f"6 of the {total} quotes" in n and "rag quotes" in n for n in answer.notes)
+
+
+def test_what_has_x_said_across_articles_is_a_timeline(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path
+) -> None:
+    for day, words in (("2025-12-02", "Winter will be hard"), ("2025-11-30", "We stand firm")):
+        (tmp_path / f"kallas-{day}.json").write_text(
+            json.dumps(
+                {
+                    "id": f"kallas-{day}",
+                    "title": f"Kallas on {day}",
+                    "date": day,
+                    "source": "Wire",
+                    "text": f"Brussels.\n“{words},” said Kaja Kallas, the EU foreign chief.",
+                }
+            )
+        )
+    engine.ingest([tmp_path])
+    answer = engine.ask("What has Kaja Kallas said across articles?")
+    assert answer.source == "ledger"
+    dated = [c for c in answer.citations if c.article_id.startswith("kallas-")]
+    # Both new articles are shown though the seed alone has more quotes; oldest first.
+    assert [c.article_id for c in dated] == ["kallas-2025-11-30", "kallas-2025-12-02"]
+    assert answer.text.index("We stand firm") < answer.text.index("Winter will be hard")
+    total = len(engine.ledger.quotes("Kallas"))
+    assert len({(c.article_id, c.start) for c in answer.citations}) == min(6, total)
+
+
+def test_who_described_x_as_is_answered_from_the_ledger(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    answer = engine.ask('Who described the plan as a "deeply disturbing construct"?')
+    assert answer.source == "ledger"
+    assert answer.citations[0].speaker == "Richard Barrons"
+    assert "Richard Barrons" in answer.text
+
+
+def test_two_single_quote_marks_open_and_close_a_quotation() -> None:
+    (row,) = extract("''We will rebuild the bridge,'' said Mayor Ann Lee.\n")
+    assert row.quote == "We will rebuild the bridge," and row.speaker == "Ann Lee"
