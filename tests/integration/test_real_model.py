@@ -36,11 +36,22 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 def test_who_said_names_barrot_and_cites_the_quote(engine: Engine) -> None:
     answer = engine.ask(BARROT_Q)
     assert not answer.abstained, answer.text
+    # Worded by the model (not the records stated directly after an error or a bad reply).
+    assert not answer.error and not answer.notes, (answer.error, answer.notes)
     assert "Barrot" in answer.text
     assert any("Peace cannot mean capitulation" in c.quote for c in answer.citations)
     for c in answer.citations:
         assert SEED_TEXT[c.start : c.end] == c.quote
     assert all(q.status != "unverified" for q in answer.quotes), answer.quotes
+
+
+def test_a_passage_question_is_answered_by_the_model_with_citations(engine: Engine) -> None:
+    answer = engine.ask("What did the US suggest about Germany and Nato?")
+    assert answer.source == "passages" and not answer.error, answer.error
+    assert not answer.abstained and answer.citations, answer.text
+    assert "Germany" in answer.text
+    for c in answer.citations:
+        assert SEED_TEXT[c.start : c.end] == c.quote
 
 
 def test_person_not_in_the_article_abstains(engine: Engine) -> None:
@@ -66,7 +77,7 @@ def test_ask_in_a_fresh_interpreter_indexes_the_seeds_first(tmp_path: Path) -> N
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert "Barrot" in data["answer"]
+    assert "Barrot" in data["answer"] and not data["error"], data
     assert "indexing the default corpus" in proc.stderr
 
 

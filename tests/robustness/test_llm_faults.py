@@ -4,11 +4,13 @@ real local HTTP servers. Every case ends in a clear, cited, retrieval-only answe
 from __future__ import annotations
 
 import http.server
+import logging
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
+from pydantic import SecretStr
 
 from rag.api import Engine
 from rag.settings import Settings
@@ -91,3 +93,18 @@ def test_ledger_answers_survive_a_dead_endpoint(settings: Settings) -> None:
     assert answer.error and answer.source == "ledger"
     assert answer.text.startswith("Jean-Noël Barrot")
     assert any("did not answer" in n for n in answer.notes)
+
+
+def test_the_api_key_never_reaches_the_logs_or_the_answer(
+    settings: Settings, server_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret = "sk-test-0123456789abcdef-secret"
+    Endpoint.mode = "500"
+    engine = engine_for(settings.model_copy(update={"llm_api_key": SecretStr(secret)}), server_url)
+    with caplog.at_level(logging.DEBUG):  # openai and httpx log requests at DEBUG
+        answer = engine.ask("What did the US suggest about Germany and Nato?")
+        described = engine.describe()
+    assert answer.error  # the request was made (with the key) and failed
+    assert caplog.records, "nothing was logged: the check below would prove nothing"
+    assert secret not in caplog.text
+    assert secret not in answer.model_dump_json() and secret not in str(described)

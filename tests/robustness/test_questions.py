@@ -40,7 +40,9 @@ def test_non_english_question_is_answered_or_declined(
 ) -> None:
     fake_llm.default = "The articles do not say."
     answer = engine.ask("¿Quién dijo que la paz no puede significar capitulación?")
-    assert answer.text  # a checked answer, not an exception
+    # Declined in plain words (with what was searched), not an exception or an empty reply.
+    assert answer.abstained and answer.citations == []
+    assert answer.text.startswith("The articles do not say")
 
 
 def test_prompt_like_question_is_just_a_question(engine: Engine, fake_llm: QueuedChatModel) -> None:
