@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import signal
@@ -382,6 +383,13 @@ def bench(
     unknown = sorted(set(chosen) - set(VARIANTS))
     if unknown:
         raise click.BadParameter(f"unknown: {', '.join(unknown)}", param_hint="--variants")
+    if "textacy" in chosen and importlib.util.find_spec("textacy") is None:
+        needs = "the textacy variant needs: pip install -e '.[compare]'"
+        ctx = click.get_current_context()
+        if ctx.get_parameter_source("variants") != click.core.ParameterSource.DEFAULT:
+            raise click.BadParameter(needs, param_hint="--variants")
+        _status(f"Skipping the textacy variant ({needs}).")
+        chosen.remove("textacy")
     result = run_bench(
         articles,
         cases,

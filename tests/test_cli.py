@@ -119,3 +119,39 @@ def test_quotes_and_speakers_commands(runner: CliRunner) -> None:
     assert "Jean-Noël Barrot (France’s Foreign Minister) — stated [direct]" in human
     none = runner.invoke(cli, ["quotes", "--speaker", "Nobody Atall"]).output
     assert "No quotes found" in none
+
+
+def test_bench_without_textacy_says_what_to_install(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "textacy" else real(name, *a)
+    )
+    result = runner.invoke(cli, ["bench", "--variants", "project,textacy", "--synthetic", "0"])
+    assert result.exit_code == 2
+    assert "textacy variant needs: pip install -e '.[compare]'" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "auth", "message"),
+    [
+        (["--host", "0.0.0.0"], None, "serving on 0.0.0.0 exposes your index"),
+        (["--share"], None, "with a public link exposes your index"),
+        (["--host", "0.0.0.0"], "admin", "RAG_UI_AUTH must be 'user:password'"),
+    ],
+)
+def test_ui_beyond_localhost_needs_auth(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, args, auth, message
+) -> None:
+    from rag.errors import ConfigError
+
+    if auth is not None:
+        monkeypatch.setenv("RAG_UI_AUTH", auth)
+        get_settings.cache_clear()
+    result = runner.invoke(cli, ["ui", *args])
+    assert isinstance(result.exception, ConfigError), result.output
+    assert message in str(result.exception)
+    assert "Serving on" not in result.output  # refused before anything is served

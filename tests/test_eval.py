@@ -215,3 +215,6 @@ def test_sample_spreads_over_the_file(tmp_path: Path) -> None:
     picked = load_cases(path, sample=10)
     assert [c.id for c in picked] == [f"c{i}" for i in range(0, 100, 10)]
     assert {c.type for c in picked} == {"a", "b"}
+    only_b = load_cases(path, types=["b"], sample=5)
+    assert [c.id for c in only_b] == [f"c{i}" for i in range(50, 100, 10)]
+    assert [c.id for c in load_cases(path, limit=3)] == ["c0", "c1", "c2"]
