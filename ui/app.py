@@ -179,10 +179,15 @@ def build_app(engine: Engine) -> gr.Blocks:
         def index_uploads(
             files: list[str] | None,
             query: str,
+            speaker_query: str,
             progress: gr.Progress = gr.Progress(),  # noqa: B008 (how Gradio finds the bar)
-        ) -> tuple[str, list]:
+        ) -> tuple[str, list, list]:
             if not files:
-                return "Choose files to upload first.", list_articles(query)
+                return (
+                    "Choose files to upload first.",
+                    list_articles(query),
+                    list_speakers(speaker_query),
+                )
 
             def step(path: Path, done: int, total: int, report: Any) -> None:
                 progress(
@@ -197,7 +202,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 f"{report.chunks} chunks."
             ]
             lines += [f"- ⚠ {render.esc(str(e))}" for e in report.errors]
-            return "\n".join(lines), list_articles(query)
+            return "\n".join(lines), list_articles(query), list_speakers(speaker_query)
 
         search.change(list_articles, search, articles)
         refresh.click(list_articles, search, articles)
@@ -207,7 +212,7 @@ def build_app(engine: Engine) -> gr.Blocks:
             [selected_article, search],
             [removed, articles, article_view, selected_article],
         )
-        ingest.click(index_uploads, [upload, search], [ingest_report, articles])
+        ingest.click(index_uploads, [upload, search, who], [ingest_report, articles, speakers])
 
         # --- speakers ---------------------------------------------------------------
         def list_speakers(query: str = "") -> list[list[Any]]:

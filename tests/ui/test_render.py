@@ -77,10 +77,19 @@ def test_article_text_with_script_stays_inert() -> None:
 
 
 def test_abstention_and_llm_errors_are_labelled() -> None:
-    abstained = Answer(question="q", text="The articles do not say.", abstained=True)
-    assert "The articles do not say" in render.answer_html(abstained, 0)
-    down = Answer(question="q", text="The language model did not answer.", error="X")
-    assert "LLM endpoint unreachable" in render.answer_html(down, 0)
+    abstained = Answer(question="q", text="Nothing relevant was found.", abstained=True)
+    assert '<div class="badge abstained">The articles do not say</div>' in render.answer_html(
+        abstained, 0
+    )
+    answered = Answer(question="q", text="Barrot said it.")
+    assert "badge" not in render.answer_html(answered, 0)
+    for error, label in (
+        ("APIConnectionError", "LLM endpoint unreachable"),
+        ("APITimeoutError", "LLM endpoint timed out"),
+        ("LLMError", "The language model failed"),
+    ):
+        down = Answer(question="q", text="The language model did not answer.", error=error)
+        assert f'<div class="badge error">{label} — ' in render.answer_html(down, 0)
 
 
 def test_highlight_skips_overlaps_and_clips_to_the_range() -> None:
