@@ -365,6 +365,7 @@ def unsupported_answer(request: dict[str, Any], answer: Answer) -> Answer:
         notes=[f"Withheld answer: {answer.text[:300]}"],
         passages=request["route"].passages,
         abstained=True,
+        withheld=True,
     )
 
 

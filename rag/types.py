@@ -143,6 +143,11 @@ class Answer(BaseModel):
         default_factory=list, description="What retrieval put in front of the model."
     )
     error: str = Field("", description="Set when the LLM failed; the answer is retrieval-only.")
+    withheld: bool = Field(
+        False,
+        description="The model's answer failed the checks (invented quotes or people) and is "
+        "not shown; abstained is set too, and the best passages are cited instead.",
+    )
     source: Literal["passages", "ledger"] = Field(
         "passages", description="'ledger' when answered from the quote ledger's records."
     )
@@ -176,6 +181,7 @@ class Answer(BaseModel):
             "quotes": [q.model_dump() for q in self.quotes],
             "notes": list(self.notes),
             "error": self.error,
+            "withheld": self.withheld,
             "source": self.source,
         }
 

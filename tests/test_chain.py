@@ -124,7 +124,7 @@ def test_an_answer_echoing_the_prompt_example_is_withheld(
 ) -> None:
     fake_llm.enqueue("Mayor Ana Ruiz said “This is a great day.” [1]")
     answer = engine.ask("What did the US suggest about Germany and Nato?")
-    assert answer.abstained and "could not be checked" in answer.text
+    assert answer.abstained and answer.withheld and "could not be checked" in answer.text
     assert "Ana Ruiz" not in answer.text and answer.citations
     assert any("Withheld answer" in n for n in answer.notes)
 

@@ -33,7 +33,9 @@ def answer_html(answer: Answer, turn: int) -> str:
 
     body = _MARKER.sub(link, esc(answer.text))
     parts = [f'<div class="answer">{body}</div>']
-    if answer.abstained:
+    if answer.withheld:
+        parts.insert(0, '<div class="badge abstained">Answer withheld: not in the articles</div>')
+    elif answer.abstained:
         parts.insert(0, '<div class="badge abstained">The articles do not say</div>')
     if answer.error:
         parts.insert(

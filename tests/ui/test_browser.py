@@ -31,10 +31,18 @@ CHROMIUM_ARGS = [
 ]
 LAST_BOT = "[data-testid='bot'] >> nth=-1"
 # The answer is final when a new bot bubble exists and no longer shows the streaming text.
+# Polled on every animation frame; meanwhile it records the lengths the bubble's text had
+# while still streaming, so a test can tell a streamed answer from one that came whole.
 ANSWER_DONE = """(before) => {
   const bots = [...document.querySelectorAll('[data-testid="bot"]')];
   const last = bots[bots.length - 1];
-  return bots.length > before && !!last && !last.querySelector('.streaming');
+  const fresh = bots.length > before && !!last;
+  if (fresh && last.querySelector('.streaming')) {
+    window.__streamed = window.__streamed || [];
+    const n = last.innerText.trim().length;
+    if (n && !window.__streamed.includes(n)) window.__streamed.push(n);
+  }
+  return fresh && !last.querySelector('.streaming');
 }"""
 
 
@@ -92,6 +100,7 @@ def page(app_url: str) -> Iterator[object]:
 
 def ask(page: object, question: str) -> str:
     before = page.locator("[data-testid='bot']").count()
+    page.evaluate("window.__streamed = []")
     page.fill("#question textarea", question)
     page.press("#question textarea", "Enter")
     page.wait_for_function(ANSWER_DONE, arg=before, timeout=240_000)
@@ -101,6 +110,8 @@ def ask(page: object, question: str) -> str:
 def test_seed_question_streams_an_answer_with_clickable_citations(page) -> None:
     text = ask(page, 'Who said "Peace cannot mean capitulation"?')
     assert "Barrot" in text
+    partial = page.evaluate("window.__streamed")
+    assert len(partial) >= 3, f"the answer did not stream (text lengths seen: {partial})"
     marker = page.locator(f"{LAST_BOT} >> a.cite").first
     target = marker.get_attribute("href")[1:]
     marker.click()
@@ -117,6 +128,7 @@ def test_a_follow_up_is_rewritten_and_the_searched_question_shown(page) -> None:
     caption = page.locator("#rewritten").inner_text()
     assert "What did Kaja Kallas say about concessions?" in caption
     assert "concessions" in text and "Kallas" in text
+    page.screenshot(path=str(ARTIFACTS / "follow-up.png"))
 
 
 def test_uploaded_article_is_listed_and_can_be_asked_about(page, tmp_path: Path) -> None:
@@ -137,6 +149,11 @@ def test_uploaded_article_is_listed_and_can_be_asked_about(page, tmp_path: Path)
     )
     assert "harbour-vote" in page.locator("#articles").inner_text()
     page.screenshot(path=str(ARTIFACTS / "articles.png"))
+    page.get_by_role("tab", name="Speakers").click()  # the ledger shows the new speaker
+    page.wait_for_function(
+        "() => document.querySelector('#speakers').innerText.includes('Maren Solberg')",
+        timeout=30_000,
+    )
     page.get_by_role("tab", name="Chat").click()
     text = ask(page, 'Who said "This harbour will feed the town for fifty years"?')
     assert "Solberg" in text
@@ -156,3 +173,10 @@ def test_speakers_tab_lists_kallas_and_her_quotes(page) -> None:
     )
     assert "Kaja Kallas" in page.locator("#quote-view").inner_text()
     page.screenshot(path=str(ARTIFACTS / "speakers.png"))
+
+
+def test_settings_tab_shows_the_active_model_and_index(page) -> None:
+    page.get_by_role("tab", name="Settings").click()
+    shown = page.locator("#settings").inner_text()
+    assert "qwen2.5-coder-1.5b-instruct" in shown and "all-MiniLM-L6-v2" in shown
+    assert "/home/chroma" in shown and "Quote ledger" in shown

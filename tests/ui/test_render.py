@@ -81,6 +81,9 @@ def test_abstention_and_llm_errors_are_labelled() -> None:
     assert '<div class="badge abstained">The articles do not say</div>' in render.answer_html(
         abstained, 0
     )
+    withheld = Answer(question="q", text="Not shown.", abstained=True, withheld=True)
+    out = render.answer_html(withheld, 0)
+    assert "Answer withheld" in out and "The articles do not say" not in out
     answered = Answer(question="q", text="Barrot said it.")
     assert "badge" not in render.answer_html(answered, 0)
     for error, label in (
