@@ -347,6 +347,11 @@ def format_bench(result: dict[str, Any]) -> str:
         ):
             if p.get(key) is not None and b.get(key):
                 lines.append(f"  {label}: {p[key]} vs naive {b[key]} ({p[key] / b[key]:.2f}x)")
+        if p.get("latency_p50") and b.get("latency_p50"):
+            lines.append(
+                f"  latency p50: {p['latency_p50']} s vs naive {b['latency_p50']} s "
+                f"({p['latency_p50'] / b['latency_p50']:.2f}x)"
+            )
     types = sorted({t for r in variants.values() for t in r["by_type"]})
     lines += ["", "Answer accuracy by type (speaker accuracy; quote recall for what_did_say):"]
     lines.append(f"  {'':<20}" + "".join(f"{VARIANT_LABELS[v][:18]:>20}" for v in variants))
@@ -383,9 +388,10 @@ def format_bench(result: dict[str, Any]) -> str:
     if "scale" in result:
         s = result["scale"]
         lines.append(
-            f"Scale ({s['articles']} synthetic articles, {s['chunks']} chunks): store "
-            f"{s['store_articles_per_s']} articles/s; BM25 build {s['bm25_build_s']} s; "
-            f"retrieval p50 {s['retrieval_p50_ms']} ms, p95 {s['retrieval_p95_ms']} ms"
+            f"Scale ({s['articles']} synthetic articles, {s['chunks']} chunks, {s['store']}; "
+            f"hashing embedder, no ledger): store {s['store_articles_per_s']} articles/s; "
+            f"BM25 build {s['bm25_build_s']} s; retrieval p50 {s['retrieval_p50_ms']} ms, "
+            f"p95 {s['retrieval_p95_ms']} ms; process memory +{s['process_rss_growth_mb']} MB"
         )
     if "project" in variants:
         p = variants["project"]["overall"]

@@ -202,6 +202,8 @@ def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatMo
     assert textacy["rows"] > 0
     table = format_bench(data)
     assert "naive LangChain" in table and "hybrid" in table and "Peak RSS" in table
+    assert "latency p50:" in table and "vs naive" in table
+    assert "Scale (40 synthetic articles" in table and "hashing embedder" in table
 
 
 def test_sample_spreads_over_the_file(tmp_path: Path) -> None:
