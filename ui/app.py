@@ -69,15 +69,20 @@ def build_app(engine: Engine) -> gr.Blocks:
         with gr.Tab("Articles"):
             with gr.Row():
                 search = gr.Textbox(
-                    placeholder="Filter by title, id or source", show_label=False, scale=3
+                    placeholder="Filter by title, id or source",
+                    show_label=False,
+                    scale=3,
+                    elem_id="article-search",
                 )
                 refresh = gr.Button("Refresh", scale=1)
             articles = gr.Dataframe(
                 headers=ARTICLE_COLUMNS, interactive=False, elem_id="articles", wrap=True
             )
             with gr.Row():
-                remove = gr.Button("Remove the selected article", variant="stop", scale=1)
-                removed = gr.Markdown("")
+                remove = gr.Button(
+                    "Remove the selected article", variant="stop", scale=1, elem_id="remove"
+                )
+                removed = gr.Markdown("", elem_id="removed")
             article_view = gr.HTML("", elem_id="article-view")
             upload = gr.File(
                 label="Add articles",

@@ -180,3 +180,26 @@ def test_settings_tab_shows_the_active_model_and_index(page) -> None:
     shown = page.locator("#settings").inner_text()
     assert "qwen2.5-coder-1.5b-instruct" in shown and "all-MiniLM-L6-v2" in shown
     assert "/home/chroma" in shown and "Quote ledger" in shown
+
+
+def test_an_article_is_found_opened_with_its_quotes_and_removed(page) -> None:
+    page.get_by_role("tab", name="Articles").click()
+    page.fill("#article-search textarea, #article-search input", "harbour")
+    page.wait_for_function(
+        "() => !document.querySelector('#articles').innerText.includes('000_054a51117a7b1a50')",
+        timeout=30_000,
+    )
+    page.locator("#articles").get_by_text("harbour-vote", exact=True).first.click()
+    page.wait_for_function(
+        "() => document.querySelector('#article-view mark') !== null", timeout=30_000
+    )
+    mark = page.locator("#article-view mark").first
+    assert "This harbour will feed the town for fifty years" in mark.inner_text()
+    assert "Maren Solberg" in (mark.get_attribute("title") or "")
+    page.screenshot(path=str(ARTIFACTS / "article.png"))
+    page.click("#remove")
+    page.wait_for_function(
+        "() => document.querySelector('#removed').innerText.includes('Removed')",
+        timeout=60_000,
+    )
+    assert "harbour-vote" not in page.locator("#articles").inner_text()

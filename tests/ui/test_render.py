@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from rag.types import Answer, Article, Citation, QuoteCheck
 from ui import render
 
@@ -98,3 +100,25 @@ def test_abstention_and_llm_errors_are_labelled() -> None:
 def test_highlight_skips_overlaps_and_clips_to_the_range() -> None:
     out = render.highlight("abcdefghij", 2, 8, [(0, 4, "a"), (3, 5, "b"), (6, 20, "c")])
     assert out == '<mark title="a">cd</mark>ef<mark title="c">gh</mark>'
+
+
+STARTING_LINE = "⏳ The model server is starting in the background; you can already type."
+
+
+@pytest.mark.parametrize(
+    ("state", "shown"),
+    [
+        ("ready", ""),
+        ("starting", STARTING_LINE),
+        ("not started", STARTING_LINE),
+        ("error: <b>port</b> busy", "unavailable: &lt;b&gt;port&lt;/b&gt; busy"),  # escaped
+    ],
+)
+def test_the_status_line_says_what_the_model_is_doing(state: str, shown: str) -> None:
+    from types import SimpleNamespace
+
+    from ui.app import _status_line
+
+    line = _status_line(SimpleNamespace(llm_status=state))  # type: ignore[arg-type]
+    assert line.endswith(shown) and (shown or line == "")
+    assert state == "ready" or line.startswith(("⏳", "⚠"))
