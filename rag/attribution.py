@@ -51,6 +51,8 @@ def match(ledger: Ledger, question: str, scope: Sequence[str]) -> LedgerMatch:
     note = ""
     if intent.kind == "what_said" and intent.topic:
         rows = ledger.said_about(speakers, intent.topic, scope, k=3)  # the few most about it
+        if len({r.quote.article_id for r in rows}) > 1:  # across articles: a timeline
+            rows.sort(key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start))
     elif intent.kind == "what_said":
         every = ledger.said_about(speakers, "", scope)
         rows = spread_over_articles(every, MAX_ROWS)

@@ -291,7 +291,10 @@ def test_what_did_say_with_many_quotes_says_how_many_are_left_out(
 def test_what_has_x_said_across_articles_is_a_timeline(
     engine: Engine, fake_llm: QueuedChatModel, tmp_path
 ) -> None:
-    for day, words in (("2025-12-02", "Winter will be hard"), ("2025-11-30", "We stand firm")):
+    for day, words in (
+        ("2025-12-02", "Winter will be hard for Russia"),
+        ("2025-11-30", "We stand firm against Russia"),
+    ):
         (tmp_path / f"kallas-{day}.json").write_text(
             json.dumps(
                 {
@@ -312,6 +315,11 @@ def test_what_has_x_said_across_articles_is_a_timeline(
     assert answer.text.index("We stand firm") < answer.text.index("Winter will be hard")
     total = len(engine.ledger.quotes("Kallas"))
     assert len({(c.article_id, c.start) for c in answer.citations}) == min(6, total)
+    # About a topic: the records most about it, from several articles, in date order.
+    about = engine.ask("What has Kaja Kallas said about Russia across articles?")
+    dates = [engine.get_article(c.article_id).date for c in about.citations]
+    assert "2025-11-30" in dates and "2025-12-02" in dates
+    assert dates == sorted(dates)
 
 
 def test_who_described_x_as_is_answered_from_the_ledger(
