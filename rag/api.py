@@ -36,6 +36,7 @@ class Engine:
         self.settings = settings or get_settings()
         self.on_status = on_status
         self._lock = threading.RLock()
+        self._corpus_lock = threading.Lock()  # one indexing of seeds/, the others wait for it
         self._index: Index | None = None
         self._retriever: Retriever | None = None
         self._chain: Runnable[Any, AnswerChunk] | None = None
@@ -147,14 +148,18 @@ class Engine:
         return ingest_paths(self.index, list(paths), self.settings, progress, metadata)
 
     def ensure_corpus(self) -> IngestReport | None:
-        """Index the default corpus (seeds/) when the index is empty."""
+        """Index the default corpus (seeds/) when the index is empty; a caller arriving while
+        another is doing it waits for it to finish."""
         if self.index.count_articles():
             return None
-        seeds = self.settings.seeds_dir
-        if not seeds.is_dir():
-            raise ConfigError(f"the index is empty and the default corpus {seeds} is missing")
-        self.on_status(f"The index is empty: indexing the default corpus in {seeds}…")
-        return self.ingest([seeds])
+        with self._corpus_lock:
+            if self.index.count_articles():
+                return None
+            seeds = self.settings.seeds_dir
+            if not seeds.is_dir():
+                raise ConfigError(f"the index is empty and the default corpus {seeds} is missing")
+            self.on_status(f"The index is empty: indexing the default corpus in {seeds}…")
+            return self.ingest([seeds])
 
     def list_articles(self) -> list[ArticleInfo]:
         return self.index.list_articles()

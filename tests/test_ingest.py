@@ -268,3 +268,24 @@ def test_the_same_text_under_another_name_is_skipped(settings: Settings, tmp_pat
     assert report.duplicates == [("copy-of-seed", "000_054a51117a7b1a50"), ("c", "b")]
     assert report.added == ["b"]
     assert {a.id for a in index.list_articles()} == {"000_054a51117a7b1a50", "b"}
+
+
+def test_concurrent_callers_index_the_default_corpus_once(settings: Settings) -> None:
+    import threading
+
+    from rag.api import Engine
+
+    engine = Engine(settings, on_status=lambda _: None)
+    reports: list[object] = []
+
+    def call() -> None:
+        reports.append(engine.ensure_corpus())
+
+    threads = [threading.Thread(target=call) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    indexed = [r for r in reports if r is not None]
+    assert len(indexed) == 1 and len(reports) == 3  # the others waited, then found it done
+    assert [a.id for a in engine.list_articles()] == ["000_054a51117a7b1a50"]

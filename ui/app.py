@@ -159,8 +159,8 @@ def build_app(engine: Engine) -> gr.Blocks:
         )
 
         # --- articles ---------------------------------------------------------------
-        def list_articles(query: str = "") -> list[list[Any]]:
-            q = query.strip().lower()
+        def list_articles(query: str | None = "") -> list[list[Any]]:
+            q = (query or "").strip().lower()  # an untouched textbox sends None
             return [
                 [a.id, a.title, a.source, a.date, a.chunks, a.quotes]
                 for a in engine.list_articles()
@@ -220,8 +220,8 @@ def build_app(engine: Engine) -> gr.Blocks:
         ingest.click(index_uploads, [upload, search, who], [ingest_report, articles, speakers])
 
         # --- speakers ---------------------------------------------------------------
-        def list_speakers(query: str = "") -> list[list[Any]]:
-            q = query.strip().lower()
+        def list_speakers(query: str | None = "") -> list[list[Any]]:
+            q = (query or "").strip().lower()  # an untouched textbox sends None
             return [
                 [
                     s.name,
@@ -257,6 +257,10 @@ def build_app(engine: Engine) -> gr.Blocks:
             return "\n".join(f"- **{k}**: `{v}`" for k, v in engine.describe().items())
 
         def load() -> tuple[list, list, str, str]:
+            try:  # on a fresh install, seeds/ is being indexed in the background: wait for it
+                engine.ensure_corpus()
+            except RagError as e:
+                log.warning("default corpus: %s", e)
             return list_articles(), list_speakers(), describe(), _status_line(engine)
 
         app.load(load, None, [articles, speakers, settings_view, status])

@@ -140,6 +140,10 @@ def test_uploaded_article_is_listed_and_can_be_asked_about(page, tmp_path: Path)
         "who chairs the planning committee.\n"
     )
     page.get_by_role("tab", name="Articles").click()
+    page.wait_for_function(  # the page's first load (which indexes seeds/) has finished
+        "() => document.querySelector('#articles').innerText.includes('000_054a51117a7b1a50')",
+        timeout=180_000,
+    )
     page.set_input_files("#upload input[type=file]", str(story))
     page.wait_for_selector("#upload :text('harbour-vote.txt')")
     page.click("#ingest")
@@ -189,7 +193,9 @@ def test_an_article_is_found_opened_with_its_quotes_and_removed(page) -> None:
         "() => !document.querySelector('#articles').innerText.includes('000_054a51117a7b1a50')",
         timeout=30_000,
     )
-    page.locator("#articles").get_by_text("harbour-vote", exact=True).first.click()
+    page.locator("#articles").get_by_text("harbour-vote", exact=True).filter(
+        visible=True
+    ).first.click()
     page.wait_for_function(
         "() => document.querySelector('#article-view mark') !== null", timeout=30_000
     )
