@@ -154,8 +154,6 @@ def template_answer(found: LedgerMatch) -> str:
             return f"No. The articles attribute these words to someone else: {others}"
         n = theirs[0]
         return f"Yes. {statement(rows[n - 1], n)}"
-    if intent.kind == "what_said":
-        return " ".join(statement(r, n) for n, r in enumerate(rows, 1))
     return " ".join(statement(r, n) for n, r in enumerate(rows, 1))
 
 

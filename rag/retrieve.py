@@ -46,6 +46,15 @@ class SearchFilter(BaseModel):
             return None
         return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
+    def keyword_args(self) -> dict[str, Any]:
+        """The filters as ``KeywordIndex.search`` / ``articles_within`` take them."""
+        return {
+            "article_ids": self.article_ids,
+            "sources": self.sources,
+            "date_from": date_number(self.date_from),
+            "date_to": date_number(self.date_to),
+        }
+
     def describe(self) -> str:
         parts = []
         if self.article_ids:
@@ -109,14 +118,7 @@ class Retriever(BaseRetriever):
             vector = self.index.embedder.embed([query])[0]
             dense = self.index.dense_search(vector, n, filters.chroma_where())
         if mode in ("bm25", "hybrid"):
-            keyword = self.keyword.search(
-                query,
-                n,
-                article_ids=filters.article_ids,
-                sources=filters.sources,
-                date_from=date_number(filters.date_from),
-                date_to=date_number(filters.date_to),
-            )
+            keyword = self.keyword.search(query, n, **filters.keyword_args())
         keyword_ids = {c.id for c, _ in keyword}
         # A dense hit that is neither similar enough nor shares a keyword is noise.
         dense = [
@@ -140,12 +142,7 @@ class Retriever(BaseRetriever):
         """Ids of the articles the filters allow; None when they allow every article."""
         if not (filters.sources or filters.date_from or filters.date_to):
             return filters.article_ids or None
-        return self.keyword.articles_within(
-            article_ids=filters.article_ids,
-            sources=filters.sources,
-            date_from=date_number(filters.date_from),
-            date_to=date_number(filters.date_to),
-        )
+        return self.keyword.articles_within(**filters.keyword_args())
 
     def scope_by_title(self, query: str, filters: SearchFilter) -> tuple[str, SearchFilter]:
         """'According to the article "T", …': the filters narrowed to that article, and the
@@ -173,14 +170,7 @@ class Retriever(BaseRetriever):
         ranking when no passage holds them."""
         candidates = dict((c.id, (c, s)) for c, s in ranked)
         for quote in quotes:
-            for chunk, score in self.keyword.search(
-                quote,
-                n,
-                article_ids=filters.article_ids,
-                sources=filters.sources,
-                date_from=date_number(filters.date_from),
-                date_to=date_number(filters.date_to),
-            ):
+            for chunk, score in self.keyword.search(quote, n, **filters.keyword_args()):
                 candidates.setdefault(chunk.id, (chunk, score))
         scored = []
         for order, (chunk, score) in enumerate(candidates.values()):
