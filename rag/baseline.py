@@ -101,6 +101,7 @@ class NaivePipeline:
             text=text,
             abstained=is_abstention(text, abstain),
             citations=[spans[n - 1] for n in dict.fromkeys(cited)],
+            support=[docs[n - 1].page_content for n in dict.fromkeys(cited)],
             passages=spans,
             latency=time.perf_counter() - start,
             ttft=first,

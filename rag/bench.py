@@ -302,6 +302,7 @@ def run_bench(
         retrieval_figures(engine.retriever, cases, m) for m in ("dense", "hybrid", "bm25")
     ]
     out["extraction"]["rules"] = ev.extraction_scores(engine.index, cases)
+    corpus = ev.Corpus.of_index(engine.index, cases)
 
     for variant in variants:
         status(f"{VARIANT_LABELS[variant]} on {len(cases)} cases…")
@@ -326,7 +327,7 @@ def run_bench(
                 metadata,
             )
             predict = naive.predict
-        out["variants"][variant] = ev.report(ev.run_cases(cases, predict, progress))
+        out["variants"][variant] = ev.report(ev.run_cases(cases, predict, progress, corpus))
 
     if synthetic:
         status(f"Scale: {synthetic} synthetic articles…")

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
+from rag import faithfulness
 from rag.errors import InputError
 from rag.ingest import INDEX_VERSION
 from rag.settings import Settings
@@ -53,6 +54,10 @@ class Prediction(BaseModel):
     text: str
     abstained: bool
     citations: list[Span] = []
+    support: list[str] = Field(
+        default_factory=list,
+        description="The cited texts: each citation's span and where it names the speaker.",
+    )
     passages: list[Span] = Field(default_factory=list, description="Retrieved, best first.")
     latency: float = 0.0
     ttft: float | None = None
@@ -66,6 +71,7 @@ class Prediction(BaseModel):
             citations=[
                 Span(article_id=c.article_id, start=c.start, end=c.end) for c in answer.citations
             ],
+            support=[t for c in answer.citations for t in (c.quote, c.speaker_text) if t],
             passages=[
                 Span(article_id=p.article_id, start=p.chunk.start, end=p.chunk.end)
                 for p in answer.passages
@@ -90,6 +96,13 @@ class CaseResult(BaseModel):
     hit_at_k: bool | None = None
     citation_ok: bool | None = None
     citation_precision: float | None = None
+    unsupported: list[str] = Field(
+        default_factory=list,
+        description="Names, numbers, descriptions outside quotes not in the cited texts.",
+    )
+    role_ok: bool | None = Field(
+        None, description="Answers describing someone: each description is in the article."
+    )
     latency: float = 0.0
     ttft: float | None = None
     error: str = ""
@@ -194,8 +207,21 @@ def _overlaps(span: Span, case: Case) -> bool:
     )
 
 
-def score(case: Case, prediction: Prediction) -> CaseResult:
-    """Score one prediction against its gold case."""
+def score(
+    case: Case,
+    prediction: Prediction,
+    article: str = "",
+    lowercase_words: frozenset[str] = frozenset(),
+) -> CaseResult:
+    """Score one prediction against its gold case (``article``: the case's article text,
+    for the faithfulness figures). An answer that describes someone with words the
+    article does not use for them is not correct, whatever name it gives."""
+    answered = not prediction.abstained and not prediction.error
+    faith = (
+        faithfulness.check(prediction.text, prediction.support, article, lowercase_words)
+        if answered
+        else faithfulness.Faithfulness()
+    )
     if case.type == "what_did_say" and case.answers:
         recalled = [quote_recalled(q, prediction.text) for q in case.answers]
         correct = 0.0 if prediction.abstained else sum(recalled) / len(recalled)
@@ -204,6 +230,8 @@ def score(case: Case, prediction: Prediction) -> CaseResult:
     else:
         expected = [case.answer, *case.answer_aliases]
         correct = float(not prediction.abstained and names_answer(expected, prediction.text))
+    if faith.role_ok is False:
+        correct = 0.0
     has_evidence = bool(case.evidence_spans)
     hits = [_overlaps(p, case) for p in prediction.passages]
     cited = [_overlaps(c, case) for c in prediction.citations]
@@ -219,6 +247,8 @@ def score(case: Case, prediction: Prediction) -> CaseResult:
         hit_at_k=any(hits) if has_evidence else None,
         citation_ok=any(cited) if has_evidence else None,
         citation_precision=(sum(cited) / len(cited)) if has_evidence and cited else None,
+        unsupported=faith.unsupported,
+        role_ok=faith.role_ok,
         latency=prediction.latency,
         ttft=prediction.ttft,
         error=prediction.error,
@@ -243,6 +273,7 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
     latencies = [r.latency for r in results]
     ttfts = [r.ttft for r in results if r.ttft is not None]
     unanswerable = [r for r in results if r.type == "unanswerable"]
+    answered = [r for r in results if not r.abstained and not r.error]
     return {
         "n": len(results),
         "answer_accuracy": _mean(r.correct for r in results),
@@ -253,6 +284,9 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
         "abstention_rate": _mean(r.abstained for r in results),
         "correct_abstentions": _mean(r.abstained for r in unanswerable) if unanswerable else None,
         "errors": sum(1 for r in results if r.error),
+        "unsupported_rate": _mean(bool(r.unsupported) for r in answered),
+        "role_ok": _mean(r.role_ok for r in results),
+        "described": sum(1 for r in results if r.role_ok is not None),
         "latency_p50": _percentile(latencies, 0.5),
         "latency_p95": _percentile(latencies, 0.95),
         "ttft_p50": _percentile(ttfts, 0.5),
@@ -277,6 +311,11 @@ def report(results: Sequence[CaseResult]) -> dict[str, Any]:
             for r in results
             if r.correct < 1.0
         ],
+        "unsupported": [
+            {"id": r.id, "type": r.type, "answer": r.answer, "unsupported": r.unsupported}
+            for r in results
+            if r.unsupported
+        ],
     }
 
 
@@ -287,6 +326,8 @@ COLUMNS = [
     ("citation_accuracy", "cite"),
     ("citation_precision", "cite prec"),
     ("abstention_rate", "abstain"),
+    ("unsupported_rate", "unsupp"),
+    ("role_ok", "role ok"),
     ("latency_p50", "p50 s"),
     ("latency_p95", "p95 s"),
 ]
@@ -307,14 +348,30 @@ def format_table(rows: dict[str, dict[str, Any]]) -> str:
 ProgressFn = Callable[[int, int, CaseResult], None]
 
 
+class Corpus:
+    """The gold set's article texts, for the faithfulness figures."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.texts = texts
+        self.lowercase_words = faithfulness.lowercase_vocabulary(texts.values())
+
+    @classmethod
+    def of_index(cls, index: Any, cases: Sequence[Case]) -> Corpus:
+        articles = index.get_articles(sorted({c.article_id for c in cases if c.article_id}))
+        return cls({aid: a.text for aid, a in articles.items()})
+
+
 def run_cases(
     cases: Sequence[Case],
     predict: Callable[[Case], Prediction],
     progress: ProgressFn | None = None,
+    corpus: Corpus | None = None,
 ) -> list[CaseResult]:
+    corpus = corpus or Corpus({})
     results = []
     for n, case in enumerate(cases, 1):
-        result = score(case, predict(case))
+        article = corpus.texts.get(case.article_id, "")
+        result = score(case, predict(case), article, corpus.lowercase_words)
         results.append(result)
         if progress:
             progress(n, len(cases), result)

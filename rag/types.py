@@ -85,6 +85,13 @@ class Citation(BaseModel):
         False, description="Attached by matching the answer to passages; the model gave none."
     )
     speaker: str = Field("", description="Who said the cited quote (answers from the ledger).")
+    speaker_start: int | None = Field(
+        None, description="Where the article names the speaker (ledger answers)."
+    )
+    speaker_end: int | None = None
+    speaker_text: str = Field(
+        "", description="Exactly article.text[speaker_start:speaker_end], when set."
+    )
     speaker_role: str = ""
     cue: str = ""
     kind: str = Field("", description="direct / partial / indirect / anonymous (ledger).")
@@ -94,12 +101,18 @@ QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
 
 
 class Quote(BaseModel):
-    """One row of the quote ledger: who said what, where. ``article.text[start:end] == quote``."""
+    """One row of the quote ledger: who said what, where. ``article.text[start:end] == quote``;
+    where set (end > start), ``article.text[speaker_start:speaker_end]`` writes the speaker's
+    name (titles aside) and ``article.text[role_start:role_end] == speaker_role``."""
 
     article_id: str
     speaker: str = Field(description="Canonical full name, or the description when unnamed.")
+    speaker_start: int = Field(0, description="Where the article writes the speaker's name.")
+    speaker_end: int = 0
     speaker_mention: str = Field("", description="The speaker as written ('he', 'Gen Barrons').")
     speaker_role: str = Field("", description="E.g. 'France’s Foreign Minister'.")
+    role_start: int = Field(0, description="Where the article writes the role.")
+    role_end: int = 0
     cue: str = Field("", description="'said', 'told The National', 'according to'…")
     quote: str
     start: int
@@ -128,6 +141,21 @@ class QuoteCheck(BaseModel):
     )
 
 
+ClaimKind = Literal["name", "number", "date", "description"]
+
+
+class Unsupported(BaseModel):
+    """Something a model-written answer said that no cited passage holds, and what was done."""
+
+    kind: ClaimKind
+    text: str = Field(description="The unsupported words, as the model wrote them.")
+    sentence: str = Field(description="The sentence they stood in.")
+    action: Literal["dropped", "sentence removed", "answer replaced"] = Field(
+        description="Only the words were dropped, their sentence was removed, or the whole "
+        "model answer was replaced by the cited passages' own words."
+    )
+
+
 class Answer(BaseModel):
     """The finished, checked answer: the same object the CLI, the UI and ``ask()`` show."""
 
@@ -151,6 +179,11 @@ class Answer(BaseModel):
     source: Literal["passages", "ledger"] = Field(
         "passages", description="'ledger' when answered from the quote ledger's records."
     )
+    unsupported: list[Unsupported] = Field(
+        default_factory=list,
+        description="What the claim check removed from the model's words: names, numbers, "
+        "dates or descriptions of people that no cited passage holds.",
+    )
 
     def to_public_dict(self) -> dict:
         """The stable JSON shape printed by ``rag ask --json``."""
@@ -168,6 +201,9 @@ class Answer(BaseModel):
                     **(
                         {
                             "speaker": c.speaker,
+                            "speaker_start": c.speaker_start,
+                            "speaker_end": c.speaker_end,
+                            "speaker_text": c.speaker_text,
                             "speaker_role": c.speaker_role,
                             "cue": c.cue,
                             "kind": c.kind,
@@ -180,6 +216,7 @@ class Answer(BaseModel):
             ],
             "quotes": [q.model_dump() for q in self.quotes],
             "notes": list(self.notes),
+            "unsupported": [u.model_dump() for u in self.unsupported],
             "error": self.error,
             "withheld": self.withheld,
             "source": self.source,

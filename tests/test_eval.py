@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rag import faithfulness
 from rag.bench import format_bench
 from rag.cli import cli
 from rag.eval import Case, Prediction, Span, load_cases, report, score, summarize
@@ -17,6 +18,7 @@ from tests.conftest import SEED_FILE
 from tests.fakes import QueuedChatModel
 
 SEED_ID = SEED_FILE.stem
+SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")
 BARROT_SPAN = (1565, 1685)
 
 WHO = Case(
@@ -54,6 +56,7 @@ def pred(
         text=text,
         abstained=abstained,
         latency=latency,
+        support=[SEED_TEXT[a:b] for a, b in cites],
         citations=[Span(article_id=SEED_ID, start=a, end=b) for a, b in cites],
         passages=[Span(article_id=SEED_ID, start=a, end=b) for a, b in passages],
     )
@@ -125,9 +128,48 @@ def test_summary_and_report_shape() -> None:
     assert s["correct_abstentions"] == 1.0
     assert s["latency_p50"] == 2.0 and s["latency_p95"] == 3.0
     data = report(results)
-    assert set(data) == {"n", "overall", "by_type", "failures"}
+    assert set(data) == {"n", "overall", "by_type", "failures", "unsupported"}
+    assert s["unsupported_rate"] == 0.0 and s["role_ok"] is None
     assert set(data["by_type"]) == {"who_said", "unanswerable"}
     assert [f["id"] for f in data["failures"]] == ["w1"]
+
+
+def test_a_description_the_article_does_not_use_is_unsupported_and_not_correct() -> None:
+    words = faithfulness.lowercase_vocabulary([SEED_TEXT])
+    wrong = score(
+        WHO,
+        pred("Jean-Noël Barrot, the European military leader, said it [1].", cites=[BARROT_SPAN]),
+        SEED_TEXT,
+        words,
+    )
+    assert "European military leader" in wrong.unsupported and wrong.role_ok is False
+    assert wrong.correct == 0.0  # the right name does not save a false description
+    right = score(
+        WHO,
+        pred("Jean-Noël Barrot, France’s Foreign Minister, stated it [1].", cites=[BARROT_SPAN]),
+        SEED_TEXT,
+        words,
+    )
+    assert (right.unsupported, right.role_ok, right.correct) == ([], True, 1.0)
+    summary = summarize([wrong, right])
+    assert summary["unsupported_rate"] == 0.5 and summary["role_ok"] == 0.5
+
+
+def test_names_and_numbers_outside_quotes_must_be_in_the_cited_text() -> None:
+    r = score(
+        WHO,
+        pred(
+            "Barrot said “Peace cannot mean capitulation” in 2024 with Angela Merkel [1]. "
+            "Her view was echoed by France’s minister [1].",
+            cites=[BARROT_SPAN],
+        ),
+        SEED_TEXT,
+        faithfulness.lowercase_vocabulary([SEED_TEXT]),
+    )
+    assert r.unsupported == ["2024", "Angela", "Merkel"]
+    # Words inside quotation marks and a sentence's common first word are not claims.
+    clean = faithfulness.check("Her view: “Angela Merkel 2024” [1].", [SEED_TEXT], SEED_TEXT)
+    assert clean.unsupported == []
 
 
 def test_bad_case_line_names_the_line(tmp_path: Path) -> None:
@@ -158,10 +200,6 @@ def gold_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_eval_command_json_and_rows(
     gold_set: Path, fake_llm: QueuedChatModel, tmp_path: Path
 ) -> None:
-    fake_llm.enqueue(
-        "Jean-Noël Barrot said “Peace cannot mean capitulation.” [1]",
-        "Kaja Kallas said “Not that I know of.” [1]",
-    )
     rows = tmp_path / "rows.jsonl"
     result = CliRunner().invoke(
         cli, ["eval", str(gold_set / "cases.jsonl"), "--json", "--out", str(rows)]
@@ -170,14 +208,15 @@ def test_eval_command_json_and_rows(
     data = json.loads(result.output[result.output.index("{\n") :])
     assert data["n"] == 2
     assert data["by_type"]["who_said"]["answer_accuracy"] == 1.0
-    # The fake quoted one of Kallas's two gold quotes; the ledger answer adds her other records.
+    # Both are answered from the ledger's records, without the model.
     assert data["by_type"]["what_did_say"]["answer_accuracy"] == 1.0
     assert data["overall"]["citation_accuracy"] == 1.0
+    assert data["overall"]["unsupported_rate"] == 0.0 and data["unsupported"] == []
+    assert fake_llm.calls == []
     assert [json.loads(line)["id"] for line in rows.read_text().splitlines()] == ["w1", "q1"]
     # The isolated index carries the table's metadata and is reused on a second run.
     home = tmp_path / "home" / "eval"
     (index_dir,) = list(home.iterdir())
-    fake_llm.enqueue("Barrot [1]")
     again = CliRunner().invoke(cli, ["eval", str(gold_set / "cases.jsonl"), "--limit", "1"])
     assert again.exit_code == 0 and "Indexing" not in again.output
     assert list(home.iterdir()) == [index_dir]
