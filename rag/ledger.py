@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -9,12 +10,12 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from rag.keyword import tokenize
+from rag.lexicon import FUZZY_MIN_SCORE, IDENTIFY_MIN_WORDS, SCARE_QUOTE_MAX_WORDS
 from rag.quotes import strip_titles
 from rag.store import Index
 from rag.text import normalise
 from rag.types import Quote
 
-FRAGMENT_MIN_SCORE = 90.0
 CONTENT_MIN_OVERLAP = 0.6
 
 
@@ -26,6 +27,7 @@ class LedgerRow:
     title: str
     norm: str
     tokens: frozenset[str]
+    words: str = ""  # the quote's words only, for matching quoted questions
 
 
 @dataclass
@@ -62,7 +64,13 @@ class Ledger:
         with self._lock:
             if generation != self._generation:
                 self._rows = [
-                    LedgerRow(q, title, normalise(q.quote)[0], frozenset(tokenize(q.quote)))
+                    LedgerRow(
+                        q,
+                        title,
+                        normalise(q.quote)[0],
+                        frozenset(tokenize(q.quote)),
+                        _words(q.quote),
+                    )
                     for q, title in self.index.iter_quotes()
                 ]
                 self._generation = generation
@@ -114,19 +122,30 @@ class Ledger:
         return matches
 
     def who_said(self, fragment: str, article_ids: Sequence[str] = ()) -> list[LedgerRow]:
-        """Rows holding the quoted words (verbatim after normalisation, else ≥ 90 % fuzzy),
-        best match first."""
-        target = normalise(fragment)[0].strip(" .,;:!?\"'")
+        """Rows that said the quoted words, best match first: the words are inside the row's
+        quote (normalised; an ellipsis splits them into parts found in order; near-verbatim
+        allowed), or the row's quote is inside the words and long enough to identify them.
+        A quote of one or two words (a scare quote) answers only those exact words."""
+        target = _words(fragment)
         if len(target) < 3:
             return []
+        parts = [_words(p) for p in re.split(r"\.\.\.|…", normalise(fragment)[0])]
+        parts = [p for p in parts if p]
         scored: list[tuple[float, LedgerRow]] = []
         for row in self.rows(article_ids):
-            if target in row.norm or (len(row.norm) >= 12 and row.norm.strip(" .,") in target):
+            quote = row.words
+            size = len(quote.split())
+            if size <= SCARE_QUOTE_MAX_WORDS:
+                if quote == target:
+                    scored.append((100.0, row))
+            elif _in_order(parts, quote):
                 scored.append((100.0, row))
-            elif len(target) >= 15:
-                score = fuzz.partial_ratio(target, row.norm)
-                if score >= FRAGMENT_MIN_SCORE:
-                    scored.append((score, row))
+            elif size >= IDENTIFY_MIN_WORDS and f" {quote} " in f" {target} ":
+                scored.append((99.0, row))
+            elif len(target) >= 15 and (len(quote) >= len(target) or size >= IDENTIFY_MIN_WORDS):
+                score = fuzz.partial_ratio(target, quote)
+                if score >= FUZZY_MIN_SCORE:
+                    scored.append((score - 10.0, row))  # below any exact containment
         return _best_first(scored)
 
     def who_said_content(self, content: str, article_ids: Sequence[str] = ()) -> list[LedgerRow]:
@@ -136,6 +155,8 @@ class Ledger:
             return []
         scored = []
         for row in self.rows(article_ids):
+            if len(row.norm.split()) <= SCARE_QUOTE_MAX_WORDS:
+                continue  # a scare quote is not a statement
             overlap = len(wanted & row.tokens) / len(wanted)
             if overlap >= CONTENT_MIN_OVERLAP:
                 scored.append((overlap, row))
@@ -177,6 +198,23 @@ class Ledger:
             (str(m["article_id"]), int(m["start"])): 1.0 - float(d)
             for m, d in zip(result["metadatas"][0], result["distances"][0], strict=True)
         }
+
+
+def _words(text: str) -> str:
+    """Words only, casefolded, marks and punctuation dropped ("U.S." stays "u s")."""
+    return " ".join(re.findall(r"\w+", normalise(text)[0]))
+
+
+def _in_order(parts: Sequence[str], quote: str) -> bool:
+    """True when every part is in ``quote`` as whole words, in order."""
+    at = 0
+    padded = f" {quote} "
+    for part in parts:
+        found = padded.find(f" {part} ", at)
+        if found < 0:
+            return False
+        at = found + len(part) + 1
+    return bool(parts)
 
 
 def _best_first(scored: list[tuple[float, LedgerRow]]) -> list[LedgerRow]:

