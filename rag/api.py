@@ -42,6 +42,7 @@ class Engine:
         self._chain: Runnable[Any, AnswerChunk] | None = None
         self._ledger: Ledger | None = None
         self._llm: BaseChatModel | None = None
+        self._llm_lock = threading.Lock()  # starting the model does not hold up the index
         self._llm_state = "not started"
 
     @property
@@ -67,25 +68,32 @@ class Engine:
 
     @property
     def chain(self) -> Runnable[Any, AnswerChunk]:
-        """retriever → prompt → chat model → citation checker (starts the model if needed)."""
+        """request → ledger or retriever → answer. The chat model is started by the first
+        question that needs it (ledger answers do not)."""
         with self._lock:
             if self._chain is None:
                 from rag.chain import build_chain
 
+                self._chain = build_chain(
+                    self.retriever,
+                    self.llm,
+                    self.ledger if self.settings.ledger else None,
+                    self.settings.ledger_summary,
+                )
+            return self._chain
+
+    def llm(self) -> BaseChatModel:
+        """The chat model the settings select (starting the local server if needed)."""
+        with self._llm_lock:
+            if self._llm is None:
                 self._llm_state = "starting"
                 try:
                     self._llm = chat_model(self.settings, self.on_status)
                 except Exception as e:
                     self._llm_state = f"error: {e}"
                     raise
-                self._chain = build_chain(
-                    self.retriever,
-                    self._llm,
-                    self.ledger if self.settings.ledger else None,
-                    self.settings.ledger_answers,
-                )
                 self._llm_state = "ready"
-            return self._chain
+            return self._llm
 
     # --- the model, for long-running hosts (the UI) ------------------------------------------
 
@@ -95,7 +103,7 @@ class Engine:
         def run() -> None:
             try:
                 self.ensure_corpus()
-                self.chain  # noqa: B018  (builds the chat model: starts the local server)
+                self.llm()  # starts the local server
             except Exception as e:  # reported through llm_status
                 log.warning("warm-up failed: %s", e)
 
@@ -119,8 +127,8 @@ class Engine:
             "Embedder": "all-MiniLM-L6-v2 (onnxruntime)" if s.embedder == "minilm" else s.embedder,
             "Index": s.chroma_url or str(s.home / "chroma"),
             "Retrieval": f"{s.retrieval}, top {s.top_k}",
-            "Quote ledger": f"{'on' if s.ledger else 'off'} ({s.ledger_extractor}, "
-            f"answers by {s.ledger_answers})",
+            "Quote ledger": f"{'on' if s.ledger else 'off'} ({s.ledger_extractor}; answers "
+            f"composed from records{', summaries by the LLM' if s.ledger_summary else ''})",
             "Model cache": str(s.model_cache),
         }
 
@@ -199,8 +207,9 @@ class Engine:
                     yield chunk
             if answer is not None and answer.error and attempt == 1 and self._server_died():
                 self.on_status("The local model server stopped; restarting it…")
-                with self._lock:
+                with self._lock, self._llm_lock:
                     self._chain = None
+                    self._llm = None
                 continue
             if answer is not None:
                 yield answer
@@ -231,10 +240,7 @@ class Engine:
         """A follow-up made standalone with the history, and the stream answering it."""
         from rag.conversation import needs_rewrite, standalone_question
 
-        llm = None
-        if needs_rewrite(question, history):
-            self.chain  # noqa: B018  (the rewrite may need the model)
-            llm = self._llm
+        llm = self.llm() if needs_rewrite(question, history) else None
         standalone = standalone_question(question, history, llm)
         return standalone, self.stream(standalone, filters)
 

@@ -1,24 +1,23 @@
 """Answering attribution questions from the quote ledger before any passage search.
 
 "Who said “…”?", "who said that …", "what did X say (about Z)?", "did X say …?" are matched
-against ledger rows; the model phrases the answer from the matched rows (or, when it fails
-to name the speaker or to quote, a plain template answer is used), and the citations point
-at the sentence holding each quote and its attribution.
+against ledger rows. The answer states the matched rows (``rag.compose``); only "what has X
+said about Z" over several rows adds a model-written summary sentence, which is checked.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from rag.keyword import tokenize
 from rag.ledger import Ledger, LedgerRow
 from rag.prompts import load_prompt
 from rag.question import Intent, parse_intent
 from rag.sanitize import mask_instructions
-from rag.store import Index
-from rag.types import Chunk, Passage
+from rag.types import Article, Chunk, Passage
 
 MAX_ROWS = 6
 
@@ -51,6 +50,8 @@ def match(ledger: Ledger, question: str, scope: Sequence[str]) -> LedgerMatch:
     note = ""
     if intent.kind == "what_said" and intent.topic:
         rows = ledger.said_about(speakers, intent.topic, scope, k=3)  # the few most about it
+        words = set(tokenize(intent.topic, query=True))
+        rows = [r for r in rows if words & r.tokens] or rows  # those naming it, if any do
         if len({r.quote.article_id for r in rows}) > 1:  # across articles: a timeline
             rows.sort(key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start))
     elif intent.kind == "what_said":
@@ -90,9 +91,8 @@ def spread_over_articles(rows: Sequence[LedgerRow], n: int) -> list[LedgerRow]:
     return sorted(picked, key=lambda r: order[id(r)])
 
 
-def row_passages(index: Index, rows: Sequence[LedgerRow]) -> list[Passage]:
+def row_passages(articles: Mapping[str, Article], rows: Sequence[LedgerRow]) -> list[Passage]:
     """Each row as a passage: the sentence(s) with the quote and who said it."""
-    articles = index.get_articles([r.quote.article_id for r in rows])
     passages = []
     for row in rows:
         q = row.quote
@@ -118,95 +118,19 @@ def row_passages(index: Index, rows: Sequence[LedgerRow]) -> list[Passage]:
     return passages
 
 
-def build_ledger_messages(question: str, rows: Sequence[LedgerRow]) -> list[BaseMessage]:
+def wants_summary(found: LedgerMatch) -> bool:
+    """A one-sentence summary adds something to "what has X said about Z" over several
+    records; every other attribution answer is the records themselves."""
+    return found.intent.kind == "what_said" and bool(found.intent.topic) and len(found.rows) > 1
+
+
+def summary_messages(question: str, rows: Sequence[LedgerRow]) -> list[BaseMessage]:
+    """The prompt asking for one sentence over the numbered records."""
     row_prompt = load_prompt("ledger_row")
-    lines = []
-    for n, row in enumerate(rows, 1):
-        q = row.quote
-        role = f" ({q.speaker_role})" if q.speaker_role else ""
-        title = row.title if len(row.title) <= 80 else row.title[:79].rsplit(" ", 1)[0] + "…"
-        where = ", ".join(x for x in (title, q.date) if x)
-        lines.append(
-            row_prompt.format(
-                n=n,
-                speaker=q.speaker,
-                role=role,
-                cue=q.cue or "said",
-                quote=mask_instructions(q.quote),
-                where=where,
-            )
-        )
-    abstain = load_prompt("abstain").template
-    system = load_prompt("ledger_system").format(abstain=abstain)
+    lines = [
+        row_prompt.format(n=n, speaker=row.quote.speaker, quote=mask_instructions(row.quote.quote))
+        for n, row in enumerate(rows, 1)
+    ]
+    system = load_prompt("ledger_system").template
     user = load_prompt("ledger_question").format(records="\n".join(lines), question=question)
     return [SystemMessage(system), HumanMessage(user)]
-
-
-def template_answer(found: LedgerMatch) -> str:
-    """A plain answer stating each matched row: speaker, role, cue and the exact words."""
-    rows = found.rows
-    intent = found.intent
-    if intent.kind == "did_say":
-        wanted = set(found.speakers)
-        theirs = [n for n, r in enumerate(rows, 1) if r.quote.speaker in wanted]
-        if not theirs:
-            others = "; ".join(statement(r, n) for n, r in enumerate(rows, 1))
-            return f"No. The articles attribute these words to someone else: {others}"
-        n = theirs[0]
-        return f"Yes. {statement(rows[n - 1], n)}"
-    return " ".join(statement(r, n) for n, r in enumerate(rows, 1))
-
-
-_PAST = {
-    "say": "said",
-    "says": "said",
-    "saying": "said",
-    "tell": "told",
-    "tells": "told",
-    "telling": "told",
-    "write": "wrote",
-    "writes": "wrote",
-    "writing": "wrote",
-    "think": "thought",
-    "thinks": "thought",
-    "speak": "spoke",
-    "speaks": "spoke",
-}
-
-
-def reported_verb(cue: str) -> str:
-    """The cue as a past-tense reporting verb for a plain sentence: 'saying' → 'said',
-    'told The National' stays, anything odd → 'said'."""
-    if not cue:
-        return "said"
-    first, _, rest = cue.partition(" ")
-    word = first.lower()
-    if word in _PAST:
-        word = _PAST[word]
-    elif word == "according" or (not word.endswith("ed") and word not in _PAST.values()):
-        return "said"
-    return f"{word} {rest}".strip()
-
-
-def statement(row: LedgerRow, n: int) -> str:
-    q = row.quote
-    who = q.speaker + (f", {q.speaker_role}," if q.speaker_role else "")
-    cue = reported_verb(q.cue)
-    if q.kind == "indirect":
-        return f"{who} {cue} that {q.quote} [{n}]."
-    return f"{who} {cue}: “{q.quote}” [{n}]"
-
-
-def names_speaker(text: str, rows: Sequence[LedgerRow]) -> bool:
-    """True when ``text`` names the speaker of some row (their surname, or the description)."""
-    lowered = text.lower()
-    for row in rows:
-        name = row.quote.speaker
-        if not name:
-            continue
-        if row.quote.kind == "anonymous":
-            if name.lower() in lowered:
-                return True
-        elif name.split()[-1].lower() in lowered:
-            return True
-    return False

@@ -1,30 +1,36 @@
-"""The answer chain, a LangChain runnable: retriever → prompt → chat model → citation checker.
+"""The answer chain, a LangChain runnable: request → route (ledger or retriever) → answer.
 
 Input: a question string, or ``{"question": str, "filters": SearchFilter | dict}``.
-Streaming yields ``AnswerDelta`` pieces as the model writes, then the checked ``Answer``;
-``invoke`` returns the ``Answer``. ``batch`` works as for any runnable.
+Streaming yields ``AnswerDelta`` pieces, then the checked ``Answer``; ``invoke`` returns the
+``Answer``. ``batch`` works as for any runnable.
+
+- Attribution questions the quote ledger can answer are composed from its records at once,
+  without the model (``rag.compose``); "what has X said about Z" adds one model-written
+  sentence, claim-checked before it is shown.
+- Other questions go to the passages and the model. Its text streams sentence by sentence,
+  each claim-checked first; the finished answer has its quotes verified, its citations
+  validated, and anything outside quotation marks that the cited passages do not hold
+  removed (``Answer.unsupported``).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
-from langchain_core.runnables import (
-    Runnable,
-    RunnableGenerator,
-    RunnableLambda,
-    RunnablePassthrough,
-)
+from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag import attribution
 from rag.attribution import LedgerMatch
-from rag.cite import build_answer, citation_for
+from rag.chunk import split_sentences
+from rag.cite import MARKER, build_answer, citation_for
+from rag.claims import Evidence, answer_sentences, check_claims
+from rag.compose import compose
 from rag.errors import LLMError
 from rag.gate import absent_names
 from rag.keyword import tokenize
@@ -32,20 +38,60 @@ from rag.ledger import Ledger
 from rag.prompts import load_prompt
 from rag.retrieve import Retriever, SearchFilter
 from rag.sanitize import mask_instructions
-from rag.types import Answer, AnswerChunk, AnswerDelta, Passage
+from rag.types import (
+    Answer,
+    AnswerChunk,
+    AnswerDelta,
+    Article,
+    Citation,
+    Passage,
+    QuoteCheck,
+    Unsupported,
+)
 
 log = logging.getLogger(__name__)
 
+ChatModelSource = BaseChatModel | Callable[[], BaseChatModel]
+"""A chat model, or a function that returns one when first needed (a model that has to be
+started is then started only by questions that need it)."""
 
-def _as_request(value: Any) -> dict[str, Any]:
+
+@dataclass(frozen=True)
+class Request:
+    """What the chain is asked."""
+
+    question: str
+    filters: SearchFilter = field(default_factory=SearchFilter)
+
+
+@dataclass
+class Route:
+    """Where the answer comes from: ledger records (with their articles) or passages."""
+
+    request: Request
+    passages: list[Passage]
+    found: LedgerMatch | None = None
+    articles: Mapping[str, Article] = field(default_factory=dict)
+
+    @property
+    def from_ledger(self) -> bool:
+        return self.found is not None and bool(self.found.rows)
+
+
+def as_request(value: Any) -> Request:
+    if isinstance(value, Request):
+        return value
     if isinstance(value, str):
-        return {"question": value, "filters": SearchFilter()}
+        return Request(value)
     if isinstance(value, dict) and isinstance(value.get("question"), str):
         filters = value.get("filters") or SearchFilter()
         if isinstance(filters, dict):
             filters = SearchFilter(**filters)
-        return {"question": value["question"], "filters": filters}
+        return Request(value["question"], filters)
     raise TypeError("the chain takes a question string or {'question': ..., 'filters': ...}")
+
+
+# --- prompts -------------------------------------------------------------------------------
 
 
 def format_passages(passages: list[Passage]) -> str:
@@ -108,31 +154,24 @@ def abstain_text(
     return load_prompt("abstain_answer").format(searched=searched, question=question)
 
 
-@dataclass
-class Route:
-    """Where the answer comes from: ledger rows (as passages) or searched passages."""
-
-    passages: list[Passage]
-    found: LedgerMatch | None = None
-
-    @property
-    def from_ledger(self) -> bool:
-        return self.found is not None and bool(self.found.rows)
+# --- the chain -----------------------------------------------------------------------------
 
 
 def build_chain(
     retriever: Retriever,
-    llm: BaseChatModel,
+    llm: ChatModelSource,
     ledger: Ledger | None = None,
-    ledger_answers: str = "llm",
+    summaries: bool = True,
 ) -> Runnable[Any, AnswerChunk]:
     """The runnable behind ``ask()``; compose it like any LangChain runnable.
 
     Attribution questions go to the quote ledger first; everything else (and attribution
-    questions the ledger cannot answer) to hybrid passage retrieval."""
+    questions the ledger cannot answer) to hybrid passage retrieval. ``summaries``: add a
+    checked model sentence to "what has X said about Z" answers."""
+    model = _ModelHandle(llm)
 
-    def route(request: dict[str, Any]) -> Route:
-        question, filters = request["question"], request["filters"]
+    def route(request: Request) -> Route:
+        question, filters = request.question, request.filters
         found = None
         if ledger is not None:
             _, scoped = retriever.scope_by_title(question, filters)
@@ -140,89 +179,49 @@ def build_chain(
             if allowed != []:  # [] = the filters allow no article at all
                 found = attribution.match(ledger, question, allowed or [])
             if found is not None and found.rows:
-                return Route(attribution.row_passages(retriever.index, found.rows), found)
-        return Route(retriever.search(question, filters), found)
+                ids = sorted({r.quote.article_id for r in found.rows})
+                articles = retriever.index.get_articles(ids)
+                passages = attribution.row_passages(articles, found.rows)
+                return Route(request, passages, found, articles)
+        return Route(request, retriever.search(question, filters), found)
 
-    def prompt(request: dict[str, Any]) -> list[BaseMessage]:
-        r: Route = request["route"]
-        if r.from_ledger:
-            return attribution.build_ledger_messages(request["question"], r.found.rows)
-        return build_messages(request["question"], r.passages)
-
-    def generate(request: dict[str, Any]) -> Runnable | str:
-        r: Route = request["route"]
-        if r.from_ledger:
-            if ledger_answers == "template" or r.found.intent.kind == "did_say":
-                return ""  # the ledger states it; no model needed
-        elif not r.passages or absent_names(request["question"], r.passages):
-            return ""  # nothing relevant: do not ask the model to guess
-        return RunnableLambda(lambda req: req["messages"]) | RunnableGenerator(guarded(llm))
-
-    def check(chunks: Iterator[dict[str, Any]]) -> Iterator[AnswerChunk]:
-        request: dict[str, Any] = {}
-        raw: list[str] = []
-        try:
-            for chunk in chunks:
-                piece = chunk.get("raw")
-                if piece:
-                    raw.append(piece)
-                    yield AnswerDelta(text=piece)
-                request.update({k: v for k, v in chunk.items() if k != "raw"})
-        except LLMError as e:
-            r = request.get("route")
-            if r is not None and r.from_ledger:  # the records still answer; say the model failed
-                answer = ledger_answer(request["question"], "", r)
-                answer.error = type(e.__cause__ or e).__name__
-                answer.notes.append(
-                    f"The language model did not answer ({e}); the ledger "
-                    "records are stated directly."
-                )
-                yield answer
-            else:
-                yield llm_failure_answer(request, e)
+    def respond(routes: Iterator[Route]) -> Iterator[AnswerChunk]:
+        r: Route | None = None
+        for item in routes:  # one item: the route of this request
+            r = item
+        if r is None:
             return
-        log.info("model reply: %r", "".join(raw))
-        r: Route = request["route"]
         if r.from_ledger:
-            yield ledger_answer(request["question"], "".join(raw), r)
-            return
-        question, passages = request["question"], r.passages
-        answer = build_answer(
-            question,
-            "".join(raw),
-            passages,
-            abstain_phrase=load_prompt("abstain").template,
-            abstain_text=abstain_text(
-                question, passages, request["filters"], absent_names(question, passages)
-            ),
-        )
-        if ledger is not None:
-            flag_misattributions(answer, ledger)
-        if unsupported(answer, passages):
-            yield unsupported_answer(request, answer)
-            return
-        if r.found is not None and r.found.note:
-            answer.notes.append(r.found.note)
-        yield answer
+            yield from ledger_answer(r, model if summaries else None)
+        else:
+            yield from passage_answer(r, model, ledger)
 
     return (
-        RunnableLambda(_as_request).with_config(run_name="request")
-        | RunnablePassthrough.assign(route=RunnableLambda(route)).with_config(run_name="retrieve")
-        | RunnablePassthrough.assign(messages=RunnableLambda(prompt)).with_config(run_name="prompt")
-        | RunnablePassthrough.assign(raw=RunnableLambda(generate)).with_config(run_name="generate")
-        | RunnableGenerator(check).with_config(run_name="check_citations")
+        RunnableLambda(as_request).with_config(run_name="request")
+        | RunnableLambda(route).with_config(run_name="retrieve")
+        | RunnableGenerator(respond).with_config(run_name="answer")
     )
 
 
-def guarded(llm: BaseChatModel) -> Any:
-    """The model's text, streamed; any failure of the endpoint (unreachable, timed out, an
-    error status, a reply that is not a completion) becomes one LLMError, so the answer can
-    fall back to the passages instead of failing."""
+class _ModelHandle:
+    """The chat model, resolved on first use when given as a function."""
 
-    def stream(inputs: Iterator[list[BaseMessage]]) -> Iterator[str]:
-        messages: list[BaseMessage] = []
-        for item in inputs:
-            messages = item
+    def __init__(self, source: ChatModelSource) -> None:
+        self._source = source
+        self._model: BaseChatModel | None = source if isinstance(source, BaseChatModel) else None
+
+    def get(self) -> BaseChatModel:
+        if self._model is None:
+            assert callable(self._source)
+            self._model = self._source()
+        return self._model
+
+    def stream(self, messages: list[BaseMessage]) -> Iterator[str]:
+        """The model's text, streamed; any failure of the endpoint (unreachable, timed out,
+        an error status, a reply that is not a completion) becomes one LLMError, so the
+        answer can fall back instead of failing. Starting a local model that is not
+        installed stays a ModelError/ConfigError the user can act on."""
+        llm = self.get()
         produced = False
         try:
             for chunk in llm.stream(messages):
@@ -235,65 +234,277 @@ def guarded(llm: BaseChatModel) -> Any:
         if not produced:
             raise LLMError("the model returned no text")
 
-    return stream
+
+# --- answers from the ledger ---------------------------------------------------------------
 
 
-def ledger_answer(question: str, raw: str, route: Route) -> Answer:
-    """The model's wording of the ledger rows if it names the speaker and quotes truly;
-    else the rows stated plainly. Citations carry speaker, role, cue and kind."""
+def ledger_answer(route: Route, model: _ModelHandle | None) -> Iterator[AnswerChunk]:
+    """The matched records stated, streamed at once; for "what has X said about Z", one
+    model sentence over them, shown only when it passes the checks."""
     found = route.found
     assert found is not None
-    abstain = load_prompt("abstain").template
-
-    def checked(text: str) -> Answer:
-        return build_answer(
-            question, text, route.passages, abstain_phrase=abstain, abstain_text=text
-        )
-
-    answer = checked(raw) if raw.strip() else None
-    ok = (
-        answer is not None
-        and not answer.abstained
-        and bool(answer.citations)
-        and all(q.status != "unverified" for q in answer.quotes)
-        and (found.intent.kind == "what_said" or attribution.names_speaker(answer.text, found.rows))
-        and (
-            found.intent.kind != "what_said" or any(q.status != "unverified" for q in answer.quotes)
-        )
+    composed = compose(found.intent, found.rows, found.speakers, route.articles)
+    for n, sentence in enumerate(composed.sentences):
+        yield AnswerDelta(text=sentence if n == 0 else " " + sentence)
+    answer = Answer(
+        question=route.request.question,
+        text=composed.text,
+        citations=composed.citations,
+        quotes=composed.quotes,
+        passages=route.passages,
+        source="ledger",
+        notes=[found.note] if found.note else [],
     )
-    if not ok:
-        note = (
-            "The model's wording did not name the speaker with verified quotes; the "
-            "ledger records are stated directly."
-            if raw.strip()
-            else ""
+    if model is not None and attribution.wants_summary(found):
+        summary = _summary(route, composed.citations, model, answer)
+        if summary:
+            yield AnswerDelta(text="\n" + summary)
+            answer.text += "\n" + summary
+    yield answer
+
+
+def _summary(route: Route, citations: list[Citation], model: _ModelHandle, answer: Answer) -> str:
+    """The model's one-sentence summary of the records, checked; '' when it fails a check
+    (what was removed is recorded on ``answer``)."""
+    found = route.found
+    assert found is not None
+    try:
+        raw = "".join(
+            model.stream(attribution.summary_messages(route.request.question, found.rows))
         )
-        answer = checked(attribution.template_answer(found))
-        if note:
-            answer.notes.append(note)
-    elif found.intent.kind == "what_said":
-        # "What did X say?" wants all of it: records the wording left out are added as they are.
-        quoted = [(q.article_id, q.start) for q in answer.quotes if q.start is not None]
-        topic = set(tokenize(found.intent.topic, query=True))
-        missing = [
-            n
-            for n, row in enumerate(found.rows, 1)
-            if not any(
-                a == row.quote.article_id and row.quote.start <= at < row.quote.end
-                for a, at in quoted
+    except LLMError as e:
+        log.warning("summary failed: %s", e)
+        answer.notes.append(f"The language model did not answer ({e}); no summary.")
+        return ""
+    checked = build_answer(
+        route.request.question,
+        raw,
+        route.passages,
+        abstain_phrase=load_prompt("abstain").template,
+        abstain_text="",
+    )
+    if checked.abstained or not checked.citations:
+        return ""
+    if any(q.status == "unverified" for q in checked.quotes):
+        answer.notes.append(
+            "The model's summary quoted words that are not in the records; omitted."
+        )
+        return ""
+    report = check_claims(
+        checked.text, _evidence(checked.citations, route.passages, citations, every=True)
+    )
+    answer.unsupported.extend(report.removed)
+    text = report.text
+    if not _has_content(text):
+        return ""
+    answer.quotes.extend(q for q in checked.quotes if q.status != "unverified")
+    return text
+
+
+# --- answers from passages -----------------------------------------------------------------
+
+
+def passage_answer(
+    route: Route, model: _ModelHandle, ledger: Ledger | None
+) -> Iterator[AnswerChunk]:
+    """The model's answer from the passages, previewed sentence by sentence (each one
+    claim-checked first), then the checked Answer."""
+    request, passages = route.request, route.passages
+    note = route.found.note if route.found is not None else ""
+    missing = absent_names(request.question, passages)
+    if not passages or missing:  # nothing relevant: do not ask the model to guess
+        answer = Answer(
+            question=request.question,
+            text=abstain_text(request.question, passages, request.filters, missing),
+            abstained=True,
+            passages=passages,
+            notes=[note] if note else [],
+        )
+        yield answer
+        return
+    raw: list[str] = []
+    preview = _Preview(passages)
+    try:
+        for piece in model.stream(build_messages(request.question, passages)):
+            raw.append(piece)
+            yield from preview.feed(piece)
+    except LLMError as e:
+        yield llm_failure_answer(request.question, passages, e)
+        return
+    yield from preview.flush()
+    log.info("model reply: %r", "".join(raw))
+    answer = checked_answer(request, "".join(raw), passages, ledger)
+    if note:
+        answer.notes.append(note)
+    yield answer
+
+
+def checked_answer(
+    request: Request, raw: str, passages: list[Passage], ledger: Ledger | None
+) -> Answer:
+    """The model's reply checked: quotes verified or repaired, citations validated, claims
+    outside quotes kept only when the cited passages hold them, misattributed quotes
+    flagged. A reply that fails outright is replaced by the passages' own words."""
+    question = request.question
+
+    def build(text: str) -> Answer:
+        return build_answer(
+            question,
+            text,
+            passages,
+            abstain_phrase=load_prompt("abstain").template,
+            abstain_text=abstain_text(
+                question, passages, request.filters, absent_names(question, passages)
+            ),
+        )
+
+    answer = build(raw)
+    if answer.abstained or answer.error:
+        return answer
+    if answer.quotes and all(q.status == "unverified" for q in answer.quotes):
+        return extractive_answer(question, passages, answer, "quoted words that are not in them")
+    report = check_claims(answer.text, _evidence(answer.citations, passages, every=True))
+    if report.removed or report.cited:
+        if not _has_content(report.text):
+            for u in report.removed:
+                u.action = "answer replaced"
+            return extractive_answer(
+                question,
+                passages,
+                answer,
+                "named people, numbers or dates that the passages do not hold",
+                report.removed,
             )
-            and (not topic or topic & row.tokens)  # about a topic: only rows that are
-        ]
-        if missing:
-            extra = " ".join(attribution.statement(found.rows[n - 1], n) for n in missing)
-            answer = checked(f"{raw.strip()} Also recorded: {extra}")
-    for c in answer.citations:
-        row = found.rows[c.n - 1].quote
-        c.speaker, c.speaker_role, c.cue, c.kind = row.speaker, row.speaker_role, row.cue, row.kind
-    if found.note:
-        answer.notes.append(found.note)
-    answer.source = "ledger"
+        notes = answer.notes
+        answer = build(report.text)
+        answer.notes = list(dict.fromkeys([*notes, *answer.notes]))
+        answer.unsupported = report.removed
+    _widen(answer.citations, report.widen, passages)
+    if ledger is not None:
+        flag_misattributions(answer, ledger)
     return answer
+
+
+def _evidence(
+    citations: Sequence[Citation],
+    passages: Sequence[Passage],
+    named: Sequence[Citation] = (),
+    every: bool = False,
+) -> list[Evidence]:
+    """The texts a claim may lean on: each cited passage with the text before it, where
+    the article names a ledger citation's speaker, and (``every``) the passages the model
+    was shown but the answer does not cite."""
+    cited = {c.n for c in citations}
+    out = []
+    for n, p in enumerate(passages, 1):
+        if n not in cited and not every:
+            continue
+        gap = p.chunk.start - p.context_start
+        context = p.context_before if len(p.context_before) == gap else ""
+        out.append(Evidence(n, context + p.chunk.text, len(context), n in cited))
+    out.extend(Evidence(c.n, c.speaker_text) for c in named if c.speaker_text)
+    return out
+
+
+def _widen(citations: list[Citation], numbers: set[int], passages: list[Passage]) -> None:
+    """Citations whose claim was held by the text before the passage now cover it."""
+    for c in citations:
+        p = passages[c.n - 1]
+        if c.n in numbers and len(p.context_before) == p.chunk.start - p.context_start:
+            c.start = min(c.start, p.context_start)
+            c.quote = p.context_before[c.start - p.context_start :] + p.chunk.text
+
+
+def _has_content(text: str) -> bool:
+    return len(re.findall(r"\w+", MARKER.sub("", text))) >= 3
+
+
+class _Preview:
+    """The model's text as it streams, released a sentence at a time once the sentence's
+    names, numbers and descriptions are found in the passages it cites (or, citing none,
+    in any passage). The finished Answer is checked again as a whole."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self.passages = passages
+        self.buffer = ""
+        self.shown = False
+
+    def feed(self, piece: str) -> Iterator[AnswerDelta]:
+        self.buffer += piece
+        spans = answer_sentences(self.buffer)
+        if len(spans) < 2:
+            return
+        done, self.buffer = self.buffer[: spans[-1][0]], self.buffer[spans[-1][0] :]
+        yield from self._release(done)
+
+    def flush(self) -> Iterator[AnswerDelta]:
+        done, self.buffer = self.buffer, ""
+        yield from self._release(done)
+
+    def _release(self, text: str) -> Iterator[AnswerDelta]:
+        for a, b in answer_sentences(text):
+            sentence = text[a:b]
+            cited = [int(n) for m in MARKER.finditer(sentence) for n in re.findall(r"\d+", m[1])]
+            chosen = [n for n in cited if 1 <= n <= len(self.passages)] or list(
+                range(1, len(self.passages) + 1)
+            )
+            evidence = _evidence(
+                [citation_for(n, self.passages[n - 1], False) for n in chosen],
+                self.passages,
+                every=True,
+            )
+            if check_claims(sentence, evidence).removed:
+                continue
+            yield AnswerDelta(text=(" " if self.shown else "") + sentence)
+            self.shown = True
+
+
+def extractive_answer(
+    question: str,
+    passages: list[Passage],
+    withheld: Answer,
+    reason: str,
+    removed: Sequence[Unsupported] = (),
+) -> Answer:
+    """Instead of a model answer that failed its checks: the sentence of the best passages
+    that shares most words with the question, quoted as it stands and cited."""
+    log.info("withheld model answer: %r", withheld.text)
+    wanted = set(tokenize(question, query=True))
+    best: tuple[int, int, Passage, int, int] | None = None
+    for rank, p in enumerate(passages[:3]):
+        for a, b in split_sentences(p.chunk.text):
+            score = len(wanted & set(tokenize(p.chunk.text[a:b])))
+            if best is None or (score, -rank) > (best[0], -best[1]):
+                best = (score, rank, p, a, b)
+    assert best is not None
+    _, _, p, a, b = best
+    sentence = p.chunk.text[a:b]
+    start = p.chunk.start + a
+    cited = citation_for(1, p, False)
+    cited.start, cited.end, cited.quote = start, start + len(sentence), sentence
+    return Answer(
+        question=question,
+        text=(
+            f"The model's answer is not shown: it {reason}. The most relevant passage "
+            f"says: “{sentence}” [1]"
+        ),
+        citations=[cited],
+        quotes=[
+            QuoteCheck(
+                text=sentence,
+                original=sentence,
+                status="verified",
+                citation=1,
+                article_id=p.article_id,
+                start=start,
+                end=start + len(sentence),
+            )
+        ],
+        passages=passages,
+        abstained=True,
+        withheld=True,
+        unsupported=list(removed),
+    )
 
 
 def flag_misattributions(answer: Answer, ledger: Ledger) -> None:
@@ -339,40 +550,8 @@ def _sentence_with(text: str, fragment: str) -> str:
     return text[start : end if end >= 0 else len(text)]
 
 
-def unsupported(answer: Answer, passages: list[Passage]) -> bool:
-    """An answer whose every quotation is invented, or that names people no passage
-    mentions: the model was not reading the passages (small models echo the prompt's
-    examples when lost)."""
-    if answer.abstained or answer.error or any(q.status == "misattributed" for q in answer.quotes):
-        return False  # a flagged misattribution is shown, with the flag
-    quotes = answer.quotes
-    if quotes and all(q.status == "unverified" for q in quotes):
-        return True
-    return bool(absent_names(answer.text, passages))
-
-
-def unsupported_answer(request: dict[str, Any], answer: Answer) -> Answer:
-    passages: list[Passage] = request["route"].passages[:3]
-    text = (
-        "The model's answer could not be checked against the articles (it named people or "
-        "quoted words that are not in them), so it is not shown. The most relevant "
-        "passages are cited: " + " ".join(f"[{i}]" for i in range(1, len(passages) + 1))
-    )
-    return Answer(
-        question=answer.question,
-        text=text,
-        citations=[citation_for(i, p, False) for i, p in enumerate(passages, 1)],
-        notes=[f"Withheld answer: {answer.text[:300]}"],
-        passages=request["route"].passages,
-        abstained=True,
-        withheld=True,
-    )
-
-
-def llm_failure_answer(request: dict[str, Any], error: BaseException) -> Answer:
+def llm_failure_answer(question: str, passages: list[Passage], error: BaseException) -> Answer:
     """When the model cannot be reached: say so, and give the best passages, cited."""
-    route: Route | None = request.get("route")
-    passages: list[Passage] = route.passages if route is not None else []
     log.warning("LLM request failed: %s", error)
     reason = type(error.__cause__ or error).__name__
     text = f"The language model did not answer ({reason})."
@@ -381,7 +560,7 @@ def llm_failure_answer(request: dict[str, Any], error: BaseException) -> Answer:
             f"[{i}]" for i in range(1, min(3, len(passages)) + 1)
         )
     return Answer(
-        question=request.get("question", ""),
+        question=question,
         text=text,
         citations=[citation_for(i, p, False) for i, p in enumerate(passages[:3], 1)],
         notes=[f"LLM error: {error}"],

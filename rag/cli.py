@@ -148,12 +148,21 @@ def ask(
 def _print_citations(answer: Any) -> None:
     for note in answer.notes:
         click.secho(f"note: {note}", fg="yellow")
+    if answer.unsupported:
+        removed = "; ".join(f"“{u.text}”" for u in answer.unsupported)
+        click.secho(f"removed (not in the articles): {removed}", fg="yellow")
     for c in answer.citations:
         click.echo()
         flag = " (attached automatically)" if c.inferred else ""
         where = ", ".join(x for x in (c.source, c.date) if x)
         click.secho(f"[{c.n}] {c.title}" + (f" — {where}" if where else "") + flag, bold=True)
         click.secho(f"    {c.article_id} chars {c.start}–{c.end}", dim=True)
+        if c.speaker_text and not (c.start <= (c.speaker_start or 0) < c.end):
+            click.secho(
+                f"    speaker named as “{c.speaker_text}” at chars "
+                f"{c.speaker_start}–{c.speaker_end}",
+                dim=True,
+            )
         click.echo("    " + " ".join(c.quote.split()))
 
 
@@ -301,7 +310,8 @@ def eval_command(
     def progress(done: int, total: int, result: ev.CaseResult) -> None:
         bar.update(1)
 
-    results = ev.run_cases(gold, ev.engine_predictor(engine), progress)
+    corpus = ev.Corpus.of_index(engine.index, gold)
+    results = ev.run_cases(gold, ev.engine_predictor(engine), progress, corpus)
     bar.close()
     if out:
         ev.write_rows(out, results)

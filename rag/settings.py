@@ -61,10 +61,11 @@ class Settings(BaseSettings):
         description="Who-said-what extractor: this project's rules, or textacy's "
         "direct_quotations (for comparison; needs the 'compare' extra).",
     )
-    ledger_answers: Literal["llm", "template"] = Field(
-        "llm",
-        description="How ledger answers are worded: by the LLM from the matched records "
-        "(checked; a plain statement of the records when the check fails) or always plainly.",
+    ledger_summary: bool = Field(
+        True,
+        description="Add one sentence by the LLM, checked against the records, to 'what has X "
+        "said about Z' answers over several records. Every other attribution answer is "
+        "composed from the ledger's records alone, without the LLM.",
     )
 
     # --- embeddings ---------------------------------------------------------------------

@@ -48,13 +48,25 @@ def test_prompt_holds_numbered_passages_as_data(engine: Engine, fake_llm: Queued
     assert "[2]" not in user.content
 
 
-def test_stream_yields_deltas_then_the_answer(engine: Engine, fake_llm: QueuedChatModel) -> None:
-    fake_llm.enqueue("Jean-Noël Barrot said it [1].")
+def test_stream_yields_checked_sentences_then_the_answer(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.enqueue(
+        "Jean-Noël Barrot stated it [1]. France’s Foreign Minister was blunt [1]. "
+        "Angela Merkel agreed [1]."
+    )
     chunks = list(engine.stream(BARROT_Q))
-    deltas = [c for c in chunks if isinstance(c, AnswerDelta)]
-    assert len(deltas) > 3
-    assert "".join(d.text for d in deltas) == "Jean-Noël Barrot said it [1]."
-    assert isinstance(chunks[-1], Answer) and chunks[-1].text == "Jean-Noël Barrot said it [1]."
+    deltas = [c.text for c in chunks if isinstance(c, AnswerDelta)]
+    # Sentence by sentence, each checked before it is shown: Merkel is in no passage.
+    assert deltas == [
+        "Jean-Noël Barrot stated it [1].",
+        " France’s Foreign Minister was blunt [1].",
+    ]
+    answer = chunks[-1]
+    assert isinstance(answer, Answer) and answer.text == "".join(deltas)
+    assert [(u.kind, u.text, u.action) for u in answer.unsupported] == [
+        ("name", "Angela Merkel", "sentence removed")
+    ]
 
 
 def test_batch_answers_each_question(engine: Engine, fake_llm: QueuedChatModel) -> None:
@@ -124,9 +136,12 @@ def test_an_answer_echoing_the_prompt_example_is_withheld(
 ) -> None:
     fake_llm.enqueue("Mayor Ana Ruiz said “This is a great day.” [1]")
     answer = engine.ask("What did the US suggest about Germany and Nato?")
-    assert answer.abstained and answer.withheld and "could not be checked" in answer.text
-    assert "Ana Ruiz" not in answer.text and answer.citations
-    assert any("Withheld answer" in n for n in answer.notes)
+    assert answer.abstained and answer.withheld and "is not shown" in answer.text
+    assert "Ana Ruiz" not in answer.text and "Ana Ruiz" not in " ".join(answer.notes)
+    # Instead: the best passage's own sentence, quoted and cited exactly.
+    (c,) = answer.citations
+    article = engine.get_article(c.article_id)
+    assert article.text[c.start : c.end] == c.quote and f"“{c.quote}” [1]" in answer.text
 
 
 def test_retriever_documents_round_trip_to_passages(engine: Engine) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rag.api import Engine
 from rag.cli import cli
 from rag.settings import get_settings
 from tests.conftest import ROOT, SEEDS
@@ -70,13 +71,30 @@ def test_ask_json_shape(runner: CliRunner, fake_llm: QueuedChatModel) -> None:
 def test_ask_prints_answer_then_cited_passages(
     runner: CliRunner, fake_llm: QueuedChatModel
 ) -> None:
-    fake_llm.enqueue("Jean-Noël Barrot said it [1].")
     result = runner.invoke(cli, ["ask", 'Who said "Peace cannot mean capitulation"?'])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Jean-Noël Barrot said it [1]." in out
+    assert "Jean-Noël Barrot, France’s Foreign Minister, stated: “Peace" in out
     assert "[1] European military leaders" in out and "chars 1565–1685" in out
     assert "Peace cannot mean capitulation" in out.split("[1] European", 1)[1]
+    assert fake_llm.calls == []  # composed from the ledger
+
+
+def test_ask_prints_where_the_speaker_is_named_and_what_was_removed(
+    runner: CliRunner, fake_llm: QueuedChatModel
+) -> None:
+    said = runner.invoke(cli, ["ask", 'Who said "Not that I know of"?'])
+    assert "speaker named as “Kaja Kallas” at chars 1110–1121" in said.output, said.output
+    question = "What does the US want Germany to do in Nato?"
+    passages = Engine(get_settings()).retriever.search(question)
+    n = next(n for n, p in enumerate(passages, 1) if "Mr Whitaker said" in p.chunk.text)
+    fake_llm.enqueue(
+        f"Whitaker, the former mayor of Denver, said the US wants Germany to lead [{n}]."
+    )
+    result = runner.invoke(cli, ["ask", question])
+    assert result.exit_code == 0, result.output
+    assert "former mayor of Denver" not in result.output.split("removed")[0]
+    assert "removed (not in the articles): “former mayor of Denver”" in result.output
 
 
 def test_bad_date_filter_is_a_usage_error(runner: CliRunner) -> None:

@@ -6,10 +6,12 @@ import json
 
 import pytest
 
+from rag import faithfulness
 from rag.api import Engine
 from rag.ingest import load_file
 from rag.quotes import extract_quotes, quotation_spans, strip_titles
 from rag.settings import Settings
+from rag.types import Answer, AnswerDelta
 from tests.conftest import SEED_FILE
 from tests.fakes import QueuedChatModel
 
@@ -137,18 +139,57 @@ def test_who_said_a_fragment(engine: Engine) -> None:
     assert engine.ledger.who_said("words nobody ever wrote in this article") == []
 
 
+def test_who_said_matches_by_containment(engine: Engine) -> None:
+    barrons = "Richard Barrons"
+    # The question's words inside a quote, with an ellipsis for what it leaves out.
+    (row,) = engine.ledger.who_said("It would not exist … in anything other than name")
+    assert row.quote.speaker == barrons
+    # A quote inside the question's words, long enough to tell which: two quotes in one.
+    both = engine.ledger.who_said(
+        "Peace cannot mean capitulation. The Ukrainians, who have been heroically resisting "
+        "Russia's uninhibited aggression for over three years now, will always refuse any form "
+        "of capitulation"
+    )
+    assert {r.quote.speaker for r in both} == {"Jean-Noël Barrot"} and len(both) == 2
+    # Near-verbatim (a typo) still finds it; the words in another order do not.
+    assert engine.ledger.who_said("Peace cannot mean capitulaton")[0].quote.speaker == (
+        "Jean-Noël Barrot"
+    )
+    assert engine.ledger.who_said("capitulation cannot mean peace") == []
+
+
+def test_a_scare_quote_answers_only_its_exact_words(engine: Engine) -> None:
+    (row,) = engine.ledger.who_said("inevitable")
+    assert row.quote.speaker == "Richard Barrons" and row.quote.quote == "inevitable"
+    # A sentence that merely contains the word was not said by whoever used it in scare quotes.
+    assert engine.ledger.who_said("It is inevitable that Germany will lead Nato") == []
+    assert engine.ledger.who_said("they thought the reaction was a bit squirmy") == []
+
+
+def test_a_question_quoting_a_whole_sentence_gets_no_scare_quote_speaker(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    fake_llm.default = "The articles do not say."
+    answer = engine.ask('Who said "Germany is inevitable as the leader of Europe"?')
+    assert answer.source == "passages" and "Barrons" not in answer.text
+
+
 def test_said_about_ranks_a_speakers_quotes_by_topic(engine: Engine) -> None:
     rows = engine.ledger.said_about(["Richard Barrons"], "nuclear weapons", k=3)
     assert "nuclear weapons" in rows[0].quote.quote
     assert all(r.quote.speaker == "Richard Barrons" for r in rows)
 
 
-def test_who_said_answer_comes_from_the_ledger(engine: Engine, fake_llm: QueuedChatModel):
-    fake_llm.enqueue(
-        "Jean-Noël Barrot, France’s Foreign Minister, stated “Peace cannot mean capitulation.” [1]"
+def test_who_said_answer_is_composed_from_the_record_without_the_model(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    chunks = list(engine.stream('Who said "Peace cannot mean capitulation"?'))
+    assert isinstance(chunks[0], AnswerDelta) and isinstance(chunks[-1], Answer)
+    answer = chunks[-1]
+    assert answer.source == "ledger" and not answer.notes and fake_llm.calls == []
+    assert answer.text == (
+        "Jean-Noël Barrot, France’s Foreign Minister, stated: “Peace cannot mean capitulation.” [1]"
     )
-    answer = engine.ask('Who said "Peace cannot mean capitulation"?')
-    assert answer.source == "ledger" and not answer.notes
     (c,) = answer.citations
     assert (c.speaker, c.speaker_role, c.cue, c.kind) == (
         "Jean-Noël Barrot",
@@ -157,30 +198,88 @@ def test_who_said_answer_comes_from_the_ledger(engine: Engine, fake_llm: QueuedC
         "direct",
     )
     assert SEED_TEXT[c.start : c.end] == c.quote and "Barrot" in c.quote
-    assert "<records>" in fake_llm.calls[0][1].content
+    assert SEED_TEXT[c.speaker_start : c.speaker_end] == c.speaker_text == "Jean-Noël Barrot"
+    (q,) = answer.quotes
+    assert q.status == "verified" and SEED_TEXT[q.start : q.end] == q.text
 
 
-def test_a_wrong_model_answer_falls_back_to_the_records(
-    engine: Engine, fake_llm: QueuedChatModel
+# The four answers the 1.5B model gave on the seed when it worded ledger answers: each gave
+# the speaker a role the article never gives them.
+FABRICATED = [
+    (
+        'Who said "would be a disaster"?',
+        "Richard Barrons, the former chairman of the Federal Reserve, said that Ukraine "
+        "“would be a disaster” [1].",
+        "former chairman of the Federal Reserve",
+    ),
+    (
+        'Who said "It would essentially set the conditions for Russia to come again"?',
+        "Richard Barrons, the editor of The National, said “It would essentially set the "
+        "conditions for Russia to come again” [1].",
+        "editor of The National",
+    ),
+    (
+        'Who said "Not that I know of"?',
+        "Kaja Kallas, the European military leader, responded: “Not that I know of.” [1]",
+        "European military leader",
+    ),
+    (
+        'Who said "Peace cannot mean capitulation"?',
+        "Jean-Noël Barrot, the European military leader, said “Peace cannot mean "
+        "capitulation.” [1]",
+        "European military leader",
+    ),
+]
+
+
+@pytest.mark.parametrize(("question", "reply", "role"), FABRICATED)
+def test_seed_answers_describe_nobody_with_words_the_article_does_not_use(
+    engine: Engine, fake_llm: QueuedChatModel, question: str, reply: str, role: str
 ) -> None:
-    fake_llm.enqueue("Kaja Kallas said it [1].")  # names the wrong person
-    answer = engine.ask('Who said "Peace cannot mean capitulation"?')
-    assert answer.text == (
-        "Jean-Noël Barrot, France’s Foreign Minister, stated: “Peace cannot mean capitulation.” [1]"
+    fake_llm.default = reply  # what the model would say, if it were asked
+    answer = engine.ask(question)
+    assert answer.source == "ledger" and not answer.abstained
+    assert role not in answer.text, answer.text
+    verdict = faithfulness.check(
+        answer.text,
+        [t for c in answer.citations for t in (c.quote, c.speaker_text)],
+        SEED_TEXT,
+        faithfulness.lowercase_vocabulary([SEED_TEXT]),
     )
-    assert any("stated directly" in n for n in answer.notes)
+    assert verdict.unsupported == [] and verdict.role_ok is not False, verdict
+
+
+@pytest.mark.parametrize(("question", "reply", "role"), FABRICATED)
+def test_the_claim_check_drops_a_fabricated_role_from_a_passage_answer(
+    settings: Settings, fake_llm: QueuedChatModel, question: str, reply: str, role: str
+) -> None:
+    engine = Engine(settings.model_copy(update={"ledger": False}), on_status=lambda _: None)
+    engine.ensure_corpus()
+    fake_llm.enqueue(reply)
+    answer = engine.ask(question)
+    assert answer.source == "passages" and role not in answer.text, answer.text
+    removed = {(u.kind, u.text) for u in answer.unsupported}
+    assert ("description", role) in removed
+    assert role in [u["text"] for u in answer.to_public_dict()["unsupported"]]
+    assert answer.quotes and all(q.status == "verified" for q in answer.quotes)
+    if answer.withheld:  # the passage does not name the speaker either: its own words instead
+        assert ("name", "Richard Barrons") in removed and answer.abstained
+    else:
+        assert [u.action for u in answer.unsupported] == ["dropped"] and not answer.abstained
 
 
 def test_what_did_say_lists_the_speakers_quotes(engine: Engine, fake_llm: QueuedChatModel) -> None:
-    fake_llm.enqueue("Kallas said “Not that I know of.” [4]")
     answer = engine.ask("What did Kaja Kallas say?")
-    assert answer.source == "ledger"
+    assert answer.source == "ledger" and fake_llm.calls == []
     assert all(c.speaker == "Kaja Kallas" for c in answer.citations)
     assert answer.quotes and all(q.status == "verified" for q in answer.quotes)
-    # The wording quoted one record; the others are added as they are.
-    assert "Also recorded:" in answer.text
     for words in ("Not that I know of", "for any plan to work", "one aggressor and one victim"):
         assert words in answer.text
+    # The full name and role once, then the surname.
+    assert answer.text.startswith("Kaja Kallas, the EU’s foreign affairs chief, said: “")
+    assert answer.text.count("Kaja Kallas") == 1 and "Kallas added: “" in answer.text
+    for q in answer.quotes:
+        assert SEED_TEXT[q.start : q.end] == q.text and q.text in answer.text
 
 
 def test_did_say_is_answered_from_the_records_without_the_model(
@@ -202,15 +301,34 @@ def test_unknown_speaker_falls_back_to_passages_and_says_so(
     assert any("no one called “Steve Witkoff”" in n for n in answer.notes)
 
 
-def test_misattributed_quote_is_flagged(engine: Engine, fake_llm: QueuedChatModel) -> None:
+def test_misattributed_quote_is_flagged(settings: Settings, fake_llm: QueuedChatModel) -> None:
+    engine = Engine(settings.model_copy(update={"top_k": 8}), on_status=lambda _: None)
+    engine.ensure_corpus()
+    question = (
+        "Which plan needs Ukrainians and Europeans on board, and can peace mean capitulation?"
+    )
+    passages = engine.retriever.search(question)
+    kallas = next(n for n, p in enumerate(passages, 1) if "Kaja Kallas" in p.chunk.text)
+    barrot = next(n for n, p in enumerate(passages, 1) if "Barrot" in p.chunk.text)
+    fake_llm.enqueue(f"Kaja Kallas said “Peace cannot mean capitulation.” [{kallas}][{barrot}]")
+    answer = engine.ask(question)
+    assert answer.source == "passages"
+    (q,) = answer.quotes
+    assert q.status == "misattributed"
+    assert "attributes these words to Jean-Noël Barrot" in answer.text
+
+
+def test_a_named_speaker_no_cited_passage_mentions_is_not_kept(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
     fake_llm.enqueue(
         "Kaja Kallas said “It would not exist as a functioning, independent, sovereign state” [1]."
     )
     answer = engine.ask("What happens to Ukraine as a state under the plan?")
-    assert answer.source == "passages"
-    (q,) = answer.quotes
-    assert q.status == "misattributed"
-    assert "attributes these words to Richard Barrons" in answer.text
+    assert answer.source == "passages" and "Kallas" not in answer.text
+    assert answer.withheld and answer.unsupported[0].text == "Kaja Kallas"
+    (c,) = answer.citations
+    assert SEED_TEXT[c.start : c.end] == c.quote and c.quote in answer.text
 
 
 def test_python_api_lists_quotes_and_speakers(engine: Engine) -> None:
@@ -242,8 +360,8 @@ def test_nobody_is_not_a_speaker_and_admit_is_not_a_cue() -> None:
     assert extract("The country will admit 10,000 refugees, “mostly men and boys”.\n") == []
 
 
-def test_template_verbs_read_as_plain_past_tense() -> None:
-    from rag.attribution import reported_verb
+def test_composed_verbs_read_as_plain_past_tense() -> None:
+    from rag.compose import reported_verb
 
     assert [
         reported_verb(c)

@@ -47,6 +47,9 @@ def answer_html(answer: Answer, turn: int) -> str:
         parts.append('<div class="via">From the quote ledger</div>')
     for note in answer.notes:
         parts.append(f'<div class="note">{esc(note)}</div>')
+    if answer.unsupported:
+        removed = "; ".join(f"“{esc(u.text)}”" for u in answer.unsupported)
+        parts.append(f'<div class="note removed">removed: not in the articles — {removed}</div>')
     return "\n".join(parts)
 
 
@@ -141,9 +144,15 @@ def _source_block(c: Citation, turn: int, article: Article | None, answer: Answe
     else:
         body = f"<mark>{esc(c.quote)}</mark>"
     flag = ' <span class="inferred">attached automatically</span>' if c.inferred else ""
+    named = ""
+    if c.speaker_text and not (c.start <= (c.speaker_start or 0) < c.end):
+        named = (
+            f'<div class="named span">The article names the speaker as '
+            f"“{esc(c.speaker_text)}” (chars {c.speaker_start}–{c.speaker_end})</div>"
+        )
     return (
         f'<details class="source" id="{cite_id(turn, c.n)}" open><summary>{head}{flag}'
-        f'</summary>{who}<p class="passage">{body}</p>'
+        f'</summary>{who}<p class="passage">{body}</p>{named}'
         f'<div class="span">{esc(c.article_id)} · chars {c.start}–{c.end}</div></details>'
     )
 
@@ -179,6 +188,7 @@ CSS = """
          margin-bottom: 4px; }
 .badge.abstained { background: #eef; } .badge.error { background: #fee; }
 .note, .via { font-size: 0.8em; opacity: 0.75; margin-top: 4px; }
+.note.removed { font-style: italic; }
 .sources details.source { border: 1px solid #ddd; border-radius: 6px; padding: 6px 8px;
                           margin: 6px 0; }
 .sources details.source.flash { outline: 3px solid #f5b700; }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from rag import faithfulness
 from rag.api import Engine
 from rag.llm import embedded_server
 from rag.settings import Settings
@@ -35,14 +36,13 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
 
 def test_who_said_names_barrot_and_cites_the_quote(engine: Engine) -> None:
     answer = engine.ask(BARROT_Q)
-    assert not answer.abstained, answer.text
-    # Worded by the model (not the records stated directly after an error or a bad reply).
+    assert not answer.abstained and answer.source == "ledger", answer.text
     assert not answer.error and not answer.notes, (answer.error, answer.notes)
-    assert "Barrot" in answer.text
+    assert answer.text.startswith("Jean-Noël Barrot, France’s Foreign Minister, stated: “")
     assert any("Peace cannot mean capitulation" in c.quote for c in answer.citations)
     for c in answer.citations:
         assert SEED_TEXT[c.start : c.end] == c.quote
-    assert all(q.status != "unverified" for q in answer.quotes), answer.quotes
+    assert all(q.status == "verified" for q in answer.quotes), answer.quotes
 
 
 def test_a_passage_question_is_answered_by_the_model_with_citations(engine: Engine) -> None:
@@ -52,6 +52,59 @@ def test_a_passage_question_is_answered_by_the_model_with_citations(engine: Engi
     assert "Germany" in answer.text
     for c in answer.citations:
         assert SEED_TEXT[c.start : c.end] == c.quote
+    assert faithful(answer), answer.text
+
+
+# Questions a new user asks of the seed: who said, what did X say (about Z), did X say, and
+# questions about the events, which go to the passages and the model.
+SEED_QUESTIONS = [
+    BARROT_Q,
+    'Who said "would be a disaster"?',
+    'Who said "It would essentially set the conditions for Russia to come again at Ukraine"?',
+    'Who said "Not that I know of"?',
+    'Who said "It would not exist as a functioning, independent, sovereign state"?',
+    'Who said "In five years Germany will be the pre-eminent army in Europe"?',
+    "What did Kaja Kallas say?",
+    "What did Jean-Noël Barrot say?",
+    "What did Matthew Whitaker say?",
+    "What did Gen Barrons say about Germany?",
+    'Did Kallas say "Peace cannot mean capitulation"?',
+    "What did the US suggest about Germany and Nato?",
+    "Why did Keith Kellogg step down?",
+    "Who is Steve Witkoff?",
+]
+
+
+def faithful(answer) -> bool:
+    """The evaluation's own check: nothing outside quotes that the cited texts lack, and
+    every description of a person in the article near their name."""
+    verdict = faithfulness.check(
+        answer.text,
+        [t for c in answer.citations for t in (c.quote, c.speaker_text)],
+        SEED_TEXT,
+        faithfulness.lowercase_vocabulary([SEED_TEXT]),
+    )
+    return not verdict.unsupported and verdict.role_ok is not False
+
+
+def test_seed_answers_say_nothing_the_article_does_not(engine: Engine) -> None:
+    unfaithful = []
+    for question in SEED_QUESTIONS:
+        answer = engine.ask(question)
+        assert not answer.error, (question, answer.error)
+        if not answer.abstained and not faithful(answer):
+            unfaithful.append((question, answer.text))
+    assert unfaithful == []
+
+
+def test_a_summary_over_records_is_written_by_the_model_and_checked(engine: Engine) -> None:
+    answer = engine.ask("What did Gen Barrons say about Germany?")
+    assert answer.source == "ledger" and len(answer.citations) > 1 and not answer.error
+    records, _, summary = answer.text.partition("\n")
+    assert records.startswith("Richard Barrons")
+    # The model wrote a sentence; whatever it said is either kept (and faithful) or removed.
+    assert summary or answer.unsupported, answer
+    assert faithful(answer), answer.text
 
 
 def test_person_not_in_the_article_abstains(engine: Engine) -> None:
@@ -81,18 +134,18 @@ def test_ask_in_a_fresh_interpreter_indexes_the_seeds_first(tmp_path: Path) -> N
     assert "indexing the default corpus" in proc.stderr
 
 
-def test_cli_streams_the_answer_to_a_terminal(engine: Engine) -> None:
-    env = {**os.environ, "RAG_HOME": str(engine.settings.home)}
+def _terminal(engine: Engine, question: str, env: dict[str, str]) -> tuple[str, list[bytes]]:
+    """``rag ask`` in a pseudo-terminal: its output, and the pieces as they were read."""
     primary, secondary = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "ask", BARROT_Q],
+        [sys.executable, "-m", "rag.cli", "ask", question],
         stdout=secondary,
         stderr=subprocess.PIPE,
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "RAG_HOME": str(engine.settings.home), **env},
     )
     os.close(secondary)
-    reads: list[tuple[float, bytes]] = []
+    reads: list[bytes] = []
     while True:
         ready, _, _ = select.select([primary], [], [], 300)
         if not ready:
@@ -103,14 +156,27 @@ def test_cli_streams_the_answer_to_a_terminal(engine: Engine) -> None:
             break
         if not data:
             break
-        reads.append((time.monotonic(), data))
+        reads.append(data)
     proc.wait(timeout=60)
     os.close(primary)
-    out = b"".join(d for _, d in reads).decode()
+    out = b"".join(reads).decode()
     assert proc.returncode == 0, proc.stderr.read() if proc.stderr else out
-    assert "Barrot" in out and "chars 1565–1685" in out
-    answer_reads = [t for t, d in reads if d.strip() and b"chars" not in d]
-    assert len(answer_reads) >= 3, "the answer arrived in one piece, not streamed"
+    return out, reads
+
+
+def test_cli_answers_who_said_without_the_model(engine: Engine) -> None:
+    # Nothing listens on port 9: a who-said answer does not need the model at all.
+    out, _ = _terminal(engine, BARROT_Q, {"RAG_LLM_BASE_URL": "http://127.0.0.1:9/v1"})
+    assert out.startswith("Jean-Noël Barrot, France’s Foreign Minister, stated")
+    assert "chars 1565–1685" in out and "did not answer" not in out
+
+
+def test_cli_streams_a_model_answer_to_a_terminal(engine: Engine) -> None:
+    out, reads = _terminal(engine, "What did the US suggest about Germany and Nato?", {})
+    answer, _, sources = out.partition("\n[")
+    assert "Germany" in answer and "chars" in sources
+    first = next(i for i, d in enumerate(reads) if d.strip())
+    assert b"chars" not in reads[first], "the answer came with its sources, not before them"
 
 
 def test_a_dead_model_server_is_restarted_by_the_next_question(engine: Engine) -> None:
@@ -119,6 +185,6 @@ def test_a_dead_model_server_is_restarted_by_the_next_question(engine: Engine) -
     os.kill(int(state["pid"]), 9)
     time.sleep(0.5)
     assert server.running() is None
-    answer = engine.ask(BARROT_Q)
-    assert "Barrot" in answer.text and not answer.error
+    answer = engine.ask("What did the US suggest about Germany and Nato?")
+    assert "Germany" in answer.text and not answer.error
     assert server.running() is not None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.types import Answer, Article, Citation, QuoteCheck
+from rag.types import Answer, Article, Citation, QuoteCheck, Unsupported
 from ui import render
 
 TEXT = "Title line\nThe minister said “we will win” on Monday.\nA second paragraph.\n"
@@ -122,3 +122,30 @@ def test_the_status_line_says_what_the_model_is_doing(state: str, shown: str) ->
     line = _status_line(SimpleNamespace(llm_status=state))  # type: ignore[arg-type]
     assert line.endswith(shown) and (shown or line == "")
     assert state == "ready" or line.startswith(("⏳", "⚠"))
+
+
+def test_what_the_claim_check_removed_is_noted_discreetly_and_escaped() -> None:
+    removed = Unsupported(
+        kind="description",
+        text="the <b>former</b> mayor",
+        sentence="Ann Lee, the former mayor, said it.",
+        action="dropped",
+    )
+    out = render.answer_html(answer("Ann Lee said it [1].", unsupported=[removed]), 0)
+    assert '<div class="note removed">removed: not in the articles — “the &lt;b&gt;' in out
+    assert "<b>former</b>" not in out
+
+
+def test_a_speaker_named_outside_the_cited_span_is_shown_with_its_offsets() -> None:
+    where = TEXT.index("Title")
+    named = CITATION.model_copy(
+        update={"speaker_start": where, "speaker_end": where + 5, "speaker_text": "Title"}
+    )
+    out = render.sources_html(Answer(question="q", text="x [1]", citations=[named]), 0, {})
+    assert "names the speaker as “Title” (chars 0–5)" in out
+    inside = CITATION.model_copy(
+        update={"speaker_start": START, "speaker_end": START + 3, "speaker_text": "The"}
+    )
+    assert "names the speaker" not in render.sources_html(
+        Answer(question="q", text="x [1]", citations=[inside]), 0, {}
+    )

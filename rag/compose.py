@@ -1,0 +1,177 @@
+"""Attribution answers composed from ledger records, without a model.
+
+Each record becomes one sentence: the speaker as the record names them, their role only in
+the article's own words (an exact span), the cue, and the quoted words with their [n]. The
+citation covers the sentence(s) holding the quote and its cue, and says where the article
+names the speaker; nothing in the sentence comes from anywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from rag.ledger import LedgerRow
+from rag.question import Intent
+from rag.types import Article, Citation, Quote, QuoteCheck
+
+_PAST = {
+    "say": "said",
+    "says": "said",
+    "saying": "said",
+    "tell": "told",
+    "tells": "told",
+    "telling": "told",
+    "write": "wrote",
+    "writes": "wrote",
+    "writing": "wrote",
+    "think": "thought",
+    "thinks": "thought",
+    "speak": "spoke",
+    "speaks": "spoke",
+}
+_OPENING_MARKS = "“\"'‘"
+
+
+@dataclass
+class Composed:
+    """The sentences of a composed answer, and what they cite and quote."""
+
+    sentences: list[str] = field(default_factory=list)
+    citations: list[Citation] = field(default_factory=list)
+    quotes: list[QuoteCheck] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+def reported_verb(cue: str) -> str:
+    """The cue as a past-tense reporting verb: 'saying' → 'said', 'told The National'
+    stays, anything else that is not a past tense → 'said'."""
+    if not cue:
+        return "said"
+    first, _, rest = cue.partition(" ")
+    word = first.lower()
+    if word in _PAST:
+        word = _PAST[word]
+    elif word == "according" or (not word.endswith("ed") and word not in _PAST.values()):
+        return "said"
+    return f"{word} {rest}".strip()
+
+
+def role_words(quote: Quote, article: Article, span: tuple[int, int]) -> str:
+    """The speaker's role as the article writes it ('the EU’s foreign affairs chief'), or ''
+    when the record has no role span, it does not match the text, or it lies outside the
+    cited ``span``."""
+    a, b = quote.role_start, quote.role_end
+    if not quote.speaker_role or not (span[0] <= a < b <= span[1]):
+        return ""
+    if article.text[a:b] != quote.speaker_role:
+        return ""
+    before = article.text[max(0, a - 4) : a]
+    return ("the " if before.lower() == "the " else "") + quote.speaker_role
+
+
+def is_quotation(quote: Quote, article: Article) -> bool:
+    """True when the record's words stand in quotation marks in the article."""
+    return quote.start > 0 and article.text[quote.start - 1] in _OPENING_MARKS
+
+
+def citation(n: int, row: LedgerRow, article: Article) -> Citation:
+    """The record's sentence(s), with where the article names the speaker."""
+    q = row.quote
+    start, end = q.span_start, q.span_end
+    if not (0 <= start <= q.start and q.end <= end <= len(article.text)):
+        start, end = q.start, q.end
+    named = 0 <= q.speaker_start < q.speaker_end <= len(article.text)
+    return Citation(
+        n=n,
+        article_id=q.article_id,
+        title=article.title,
+        start=start,
+        end=end,
+        quote=article.text[start:end],
+        source=article.source,
+        date=article.date,
+        url=article.url,
+        speaker=q.speaker,
+        speaker_start=q.speaker_start if named else None,
+        speaker_end=q.speaker_end if named else None,
+        speaker_text=article.text[q.speaker_start : q.speaker_end] if named else "",
+        speaker_role=q.speaker_role,
+        cue=q.cue,
+        kind=q.kind,
+    )
+
+
+def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[str, bool]:
+    """One record as a sentence; ``first``: the speaker's first mention in the answer (full
+    name and role; later ones by surname). Also returns whether it quotes."""
+    q = row.quote
+    cited = citation(n, row, article)
+    if first or q.kind == "anonymous":
+        role = role_words(q, article, (cited.start, cited.end))
+        who = q.speaker + (f", {role}," if role else "")
+    else:
+        who = q.speaker.split()[-1]
+    who = who[:1].upper() + who[1:]
+    verb = reported_verb(q.cue)
+    if is_quotation(q, article):
+        return f"{who} {verb}: “{shown(q)}” [{n}]", True
+    return f"{who} {verb} that {q.quote} [{n}].", False
+
+
+def shown(quote: Quote) -> str:
+    """The quoted words as the answer shows them: a comma that only hands over to the cue
+    ('“…,” he added') is left out."""
+    return quote.quote[:-1] if quote.quote.endswith(",") else quote.quote
+
+
+def compose(
+    intent: Intent,
+    rows: Sequence[LedgerRow],
+    speakers: Sequence[str],
+    articles: Mapping[str, Article],
+) -> Composed:
+    """The answer to an attribution question from its matched records: each record stated;
+    for "did X say …", yes (their record) or no (whose words they are)."""
+    usable = [
+        r
+        for r in rows
+        if r.quote.article_id in articles
+        and articles[r.quote.article_id].text[r.quote.start : r.quote.end] == r.quote.quote
+    ]
+    out = Composed()
+    if intent.kind == "did_say" and usable:
+        theirs = [r for r in usable if r.quote.speaker in set(speakers)]
+        usable = theirs[:1] or usable
+    named: set[str] = set()
+    for n, row in enumerate(usable, 1):
+        q = row.quote
+        article = articles[q.article_id]
+        sentence, quoted = statement(row, n, article, q.speaker not in named)
+        named.add(q.speaker)
+        out.sentences.append(sentence)
+        out.citations.append(citation(n, row, article))
+        if quoted:
+            words = shown(q)
+            out.quotes.append(
+                QuoteCheck(
+                    text=words,
+                    original=words,
+                    status="verified",
+                    citation=n,
+                    article_id=q.article_id,
+                    start=q.start,
+                    end=q.start + len(words),
+                )
+            )
+    if intent.kind == "did_say" and out.sentences:
+        if out.citations[0].speaker in set(speakers):
+            out.sentences[0] = "Yes. " + out.sentences[0]
+        else:
+            out.sentences[0] = (
+                "No. The articles attribute these words to someone else: " + out.sentences[0]
+            )
+    return out
