@@ -229,10 +229,15 @@ class Engine:
         return question
 
     def _server_died(self) -> bool:
-        """True when the answer failed because the embedded server is gone."""
+        """True when the answer failed because the embedded server it used is gone: none
+        runs, or another process has started a new one (on another port)."""
         from rag.llm import embedded_server, uses_embedded
 
-        return uses_embedded(self.settings) and embedded_server(self.settings).running() is None
+        if not uses_embedded(self.settings):
+            return False
+        running = embedded_server(self.settings).running()
+        used = str(getattr(self._llm, "openai_api_base", "") or "")
+        return running is None or (bool(used) and used.rstrip("/") != running.base_url)
 
     def chat(
         self, question: str, history: Sequence[Turn] = (), filters: SearchFilter | None = None
