@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from rag.compose import cited_span
 from rag.keyword import tokenize
 from rag.ledger import Ledger, LedgerRow
 from rag.prompts import load_prompt
@@ -99,9 +100,7 @@ def row_passages(articles: Mapping[str, Article], rows: Sequence[LedgerRow]) -> 
         article = articles.get(q.article_id)
         if article is None:
             continue
-        start, end = q.span_start, q.span_end
-        if not (0 <= start <= q.start and q.end <= end <= len(article.text)):
-            start, end = q.start, q.end
+        start, end = cited_span(q, article)
         chunk = Chunk(
             article_id=q.article_id, index=-1, start=start, end=end, text=article.text[start:end]
         )

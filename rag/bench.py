@@ -336,6 +336,10 @@ def run_bench(
     return out
 
 
+def _cell(value: float | None) -> str:
+    return "-" if value is None else str(value)
+
+
 def format_bench(result: dict[str, Any]) -> str:
     variants = result["variants"]
     lines = [f"Cases: {result['cases']}", ""]
@@ -361,6 +365,15 @@ def format_bench(result: dict[str, Any]) -> str:
             f"{r['by_type'].get(t, {}).get('answer_accuracy', '-')!s:>20}"
             for r in variants.values()
         )
+        lines.append(f"  {t:<20}{cells}")
+    lines += ["", "Faithfulness by type (unsupported rate / role ok; see docs/evaluation.md):"]
+    lines.append(f"  {'':<20}" + "".join(f"{VARIANT_LABELS[v][:18]:>20}" for v in variants))
+    for t in ["overall", *types]:
+        cells = ""
+        for r in variants.values():
+            m = r["overall"] if t == "overall" else r["by_type"].get(t, {})
+            cell = f"{_cell(m.get('unsupported_rate'))} / {_cell(m.get('role_ok'))}"
+            cells += f"{cell:>20}"
         lines.append(f"  {t:<20}{cells}")
     lines += [
         "",

@@ -291,7 +291,7 @@ def _summary(route: Route, citations: list[Citation], model: _ModelHandle, answe
         )
         return ""
     report = check_claims(
-        checked.text, _evidence(checked.citations, route.passages, citations, every=True)
+        checked.text, _evidence([c.n for c in checked.citations], route.passages, citations)
     )
     answer.unsupported.extend(report.removed)
     text = report.text
@@ -363,7 +363,7 @@ def checked_answer(
         return answer
     if answer.quotes and all(q.status == "unverified" for q in answer.quotes):
         return extractive_answer(question, passages, answer, "quoted words that are not in them")
-    report = check_claims(answer.text, _evidence(answer.citations, passages, every=True))
+    report = check_claims(answer.text, _evidence([c.n for c in answer.citations], passages))
     if report.removed or report.cited:
         if not _has_content(report.text):
             for u in report.removed:
@@ -386,19 +386,15 @@ def checked_answer(
 
 
 def _evidence(
-    citations: Sequence[Citation],
+    cited: Sequence[int],
     passages: Sequence[Passage],
     named: Sequence[Citation] = (),
-    every: bool = False,
 ) -> list[Evidence]:
-    """The texts a claim may lean on: each cited passage with the text before it, where
-    the article names a ledger citation's speaker, and (``every``) the passages the model
-    was shown but the answer does not cite."""
-    cited = {c.n for c in citations}
+    """What a claim may lean on: every passage the model was shown, with the text before
+    it (those the answer ``cited`` first), and where the article names a ledger citation's
+    speaker (``named``)."""
     out = []
     for n, p in enumerate(passages, 1):
-        if n not in cited and not every:
-            continue
         gap = p.chunk.start - p.context_start
         context = p.context_before if len(p.context_before) == gap else ""
         out.append(Evidence(n, context + p.chunk.text, len(context), n in cited))
@@ -421,8 +417,8 @@ def _has_content(text: str) -> bool:
 
 class _Preview:
     """The model's text as it streams, released a sentence at a time once the sentence's
-    names, numbers and descriptions are found in the passages it cites (or, citing none,
-    in any passage). The finished Answer is checked again as a whole."""
+    names, numbers and descriptions are found in the passages. The finished Answer is
+    checked again as a whole."""
 
     def __init__(self, passages: list[Passage]) -> None:
         self.passages = passages
@@ -445,15 +441,7 @@ class _Preview:
         for a, b in answer_sentences(text):
             sentence = text[a:b]
             cited = [int(n) for m in MARKER.finditer(sentence) for n in re.findall(r"\d+", m[1])]
-            chosen = [n for n in cited if 1 <= n <= len(self.passages)] or list(
-                range(1, len(self.passages) + 1)
-            )
-            evidence = _evidence(
-                [citation_for(n, self.passages[n - 1], False) for n in chosen],
-                self.passages,
-                every=True,
-            )
-            if check_claims(sentence, evidence).removed:
+            if check_claims(sentence, _evidence(cited, self.passages)).removed:
                 continue
             yield AnswerDelta(text=(" " if self.shown else "") + sentence)
             self.shown = True

@@ -248,8 +248,6 @@ def _comma_bounded(doc: Any, child: Any) -> tuple[int, int]:
     """The text to cut for an appositive or clause: from the comma (or bracket) before it
     to the one after it, so 'X, the …, said' becomes 'X said'."""
     a, b = child.left_edge.i, child.right_edge.i
-    if child.dep_ == "relcl":
-        a = min(a, *(t.i for t in child.subtree))
     start = doc[a].idx
     end = _end(doc[b])
     if a > 0 and doc[a - 1].text in (",", "("):

@@ -78,12 +78,19 @@ def is_quotation(quote: Quote, article: Article) -> bool:
     return quote.start > 0 and article.text[quote.start - 1] in _OPENING_MARKS
 
 
+def cited_span(quote: Quote, article: Article) -> tuple[int, int]:
+    """What a record cites: the sentence(s) holding the quote and its cue (the quote alone
+    when the stored sentence bounds do not fit the article)."""
+    start, end = quote.span_start, quote.span_end
+    if not (0 <= start <= quote.start and quote.end <= end <= len(article.text)):
+        return quote.start, quote.end
+    return start, end
+
+
 def citation(n: int, row: LedgerRow, article: Article) -> Citation:
     """The record's sentence(s), with where the article names the speaker."""
     q = row.quote
-    start, end = q.span_start, q.span_end
-    if not (0 <= start <= q.start and q.end <= end <= len(article.text)):
-        start, end = q.start, q.end
+    start, end = cited_span(q, article)
     named = 0 <= q.speaker_start < q.speaker_end <= len(article.text)
     return Citation(
         n=n,

@@ -242,6 +242,8 @@ def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatMo
     table = format_bench(data)
     assert "naive LangChain" in table and "hybrid" in table and "Peak RSS" in table
     assert "latency p50:" in table and "vs naive" in table
+    assert "Faithfulness by type" in table
+    assert data["variants"]["project"]["overall"]["unsupported_rate"] == 0.0
     assert "Scale (40 synthetic articles" in table and "hashing embedder" in table
 
 
