@@ -484,3 +484,46 @@ def test_a_description_is_not_someone_named_before_it() -> None:
     )
     (lede,) = [r for r in rows if r.quote == "dead in the water"]
     assert lede.speaker == "A senior union figure" and lede.kind == "anonymous"
+
+
+def test_a_summary_is_added_after_the_records_and_checked(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    question = "What did Gen Barrons say about Germany?"
+    fake_llm.enqueue(
+        "Richard Barrons, the former head of Nato, said Germany's lead in Europe was "
+        "appropriate [1][2]."
+    )
+    stream = engine.stream(question)
+    first = next(stream)
+    # The records are shown before the model is even asked.
+    assert isinstance(first, AnswerDelta) and first.text.startswith("Richard Barrons")
+    assert fake_llm.calls == []
+    *_, answer = stream
+    records, _, summary = answer.text.partition("\n")
+    assert records.startswith(first.text)
+    assert all(f"[{c.n}]" in records for c in answer.citations)
+    assert len(answer.citations) > 1 and len(fake_llm.calls) == 1
+    # The invented role is dropped; a claim held only by record 3 gets its [3] too.
+    assert summary.startswith("Richard Barrons said Germany's lead in Europe was appropriate [1]")
+    assert [(u.kind, u.text) for u in answer.unsupported] == [
+        ("description", "former head of Nato")
+    ]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Angela Merkel agreed with Richard Barrons about Germany [1].",  # an invented name
+        "Richard Barrons said “Germany must pay 90 billion” [1].",  # an invented quote
+        "The articles do not say.",
+    ],
+)
+def test_a_summary_that_fails_a_check_is_left_out(
+    engine: Engine, fake_llm: QueuedChatModel, reply: str
+) -> None:
+    fake_llm.enqueue(reply)
+    answer = engine.ask("What did Gen Barrons say about Germany?")
+    assert answer.source == "ledger" and "\n" not in answer.text
+    assert "Merkel" not in answer.text and "90 billion" not in answer.text
+    assert all(q.status == "verified" for q in answer.quotes)
