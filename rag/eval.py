@@ -59,6 +59,7 @@ class Prediction(BaseModel):
         description="The cited texts: each citation's span and where it names the speaker.",
     )
     passages: list[Span] = Field(default_factory=list, description="Retrieved, best first.")
+    removed: int = Field(0, description="Claims the product's own check removed.")
     latency: float = 0.0
     ttft: float | None = None
     error: str = ""
@@ -76,6 +77,7 @@ class Prediction(BaseModel):
                 Span(article_id=p.article_id, start=p.chunk.start, end=p.chunk.end)
                 for p in answer.passages
             ],
+            removed=len(answer.unsupported),
             latency=latency,
             ttft=ttft,
             error=answer.error,
@@ -103,6 +105,7 @@ class CaseResult(BaseModel):
     role_ok: bool | None = Field(
         None, description="Answers describing someone: each description is in the article."
     )
+    removed: int = Field(0, description="Claims the product's claim check removed.")
     latency: float = 0.0
     ttft: float | None = None
     error: str = ""
@@ -249,6 +252,7 @@ def score(
         citation_precision=(sum(cited) / len(cited)) if has_evidence and cited else None,
         unsupported=faith.unsupported,
         role_ok=faith.role_ok,
+        removed=prediction.removed,
         latency=prediction.latency,
         ttft=prediction.ttft,
         error=prediction.error,
@@ -287,6 +291,7 @@ def summarize(results: Sequence[CaseResult]) -> dict[str, Any]:
         "unsupported_rate": _mean(bool(r.unsupported) for r in answered),
         "role_ok": _mean(r.role_ok for r in results),
         "described": sum(1 for r in results if r.role_ok is not None),
+        "claims_removed": sum(r.removed for r in results),
         "latency_p50": _percentile(latencies, 0.5),
         "latency_p95": _percentile(latencies, 0.95),
         "ttft_p50": _percentile(ttfts, 0.5),

@@ -261,3 +261,12 @@ def test_sample_spreads_over_the_file(tmp_path: Path) -> None:
     only_b = load_cases(path, types=["b"], sample=5)
     assert [c.id for c in only_b] == [f"c{i}" for i in range(50, 100, 10)]
     assert [c.id for c in load_cases(path, limit=3)] == ["c0", "c1", "c2"]
+
+
+def test_what_the_claim_check_removed_is_counted() -> None:
+    from rag.types import Answer, Unsupported
+
+    removed = Unsupported(kind="name", text="Merkel", sentence="Merkel agreed.", action="dropped")
+    answer = Answer(question="q", text="Barrot said it.", unsupported=[removed])
+    result = score(WHO, Prediction.of(answer, 1.0, 0.1))
+    assert result.removed == 1 and summarize([result])["claims_removed"] == 1
