@@ -255,7 +255,8 @@ def ledger_answer(route: Route, model: _ModelHandle | None) -> Iterator[AnswerCh
         source="ledger",
         notes=[found.note] if found.note else [],
     )
-    if model is not None and attribution.wants_summary(found):
+    numbered_alike = len(composed.citations) == len(route.passages)  # [n] means the same
+    if model is not None and numbered_alike and attribution.wants_summary(found):
         summary = _summary(route, composed.citations, model, answer)
         if summary:
             yield AnswerDelta(text="\n" + summary)
@@ -297,7 +298,7 @@ def _summary(route: Route, citations: list[Citation], model: _ModelHandle, answe
     text = report.text
     if not _has_content(text):
         return ""
-    answer.quotes.extend(q for q in checked.quotes if q.status != "unverified")
+    answer.quotes.extend(q for q in checked.quotes if q.text in text)
     return text
 
 
@@ -359,10 +360,12 @@ def checked_answer(
         )
 
     answer = build(raw)
-    if answer.abstained or answer.error:
+    if answer.abstained:
         return answer
     if answer.quotes and all(q.status == "unverified" for q in answer.quotes):
-        return extractive_answer(question, passages, answer, "quoted words that are not in them")
+        return extractive_answer(
+            question, passages, answer, "quoted words that are not in the articles"
+        )
     report = check_claims(answer.text, _evidence([c.n for c in answer.citations], passages))
     if report.removed or report.cited:
         if not _has_content(report.text):
@@ -372,7 +375,7 @@ def checked_answer(
                 question,
                 passages,
                 answer,
-                "named people, numbers or dates that the passages do not hold",
+                "named people, numbers or dates that are not in the passages",
                 report.removed,
             )
         notes = answer.notes
