@@ -366,22 +366,26 @@ def checked_answer(
         return extractive_answer(
             question, passages, answer, "quoted words that are not in the articles"
         )
-    report = check_claims(answer.text, _evidence([c.n for c in answer.citations], passages))
-    if report.removed or report.cited:
+    removed: list[Unsupported] = []
+    for _ in range(2):  # a second pass checks what the first one's edits left
+        report = check_claims(answer.text, _evidence([c.n for c in answer.citations], passages))
+        removed.extend(report.removed)
+        if not (report.removed or report.cited):
+            break
         if not _has_content(report.text):
-            for u in report.removed:
+            for u in removed:
                 u.action = "answer replaced"
             return extractive_answer(
                 question,
                 passages,
                 answer,
                 "named people, numbers or dates that are not in the passages",
-                report.removed,
+                removed,
             )
         notes = answer.notes
         answer = build(report.text)
         answer.notes = list(dict.fromkeys([*notes, *answer.notes]))
-        answer.unsupported = report.removed
+    answer.unsupported = removed
     _widen(answer.citations, report.widen, passages)
     if ledger is not None:
         flag_misattributions(answer, ledger)

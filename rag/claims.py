@@ -148,8 +148,15 @@ class _Source:
 
 
 def answer_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of an answer; the [n] markers after a sentence's end belong to it."""
-    spans = split_sentences(text)
+    """Sentence spans of an answer: a quotation is never split, and the [n] markers after a
+    sentence's end belong to it."""
+    quoted = [(q.start, q.end) for q in find_quotes(text)]
+    spans: list[tuple[int, int]] = []
+    for a, b in split_sentences(text):
+        if spans and any(x < a <= y for x, y in quoted):  # the cut fell inside a quotation
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
     out: list[tuple[int, int]] = []
     for a, b in spans:
         lead = re.match(r"(?:\[\d+\]\s*)+", text[a:b])
@@ -240,6 +247,16 @@ def _descriptions(doc: Any, protected: list[tuple[int, int]]) -> list[_Claim]:
     return claims
 
 
+def _looks_like_a_name(tok: Any) -> bool:
+    """A proper noun, or a capitalised word the parser took for another part of speech
+    ("SCOTUS rulings"): mid-sentence, or an acronym anywhere."""
+    text = tok.text
+    if not text[:1].isupper() or text == "I":
+        return False
+    acronym = len(text) > 1 and text.isupper()
+    return tok.pos_ == "PROPN" or acronym or not tok.is_sent_start
+
+
 def _end(tok: Any) -> int:
     return int(tok.idx + len(tok.text))
 
@@ -293,7 +310,7 @@ def _facts(doc: Any, protected: list[tuple[int, int]]) -> list[_Claim]:
         if tok.i in covered or _overlaps(tok.idx, _end(tok), protected):
             continue
         word = tokens(tok.text)
-        if word and tok.pos_ == "PROPN" and tok.text[:1].isupper():
+        if word and _looks_like_a_name(tok):
             claims.append(_Claim("name", tok.idx, _end(tok), (word[0][0],)))
     for word, a, b in tokens(text):  # numbers the parser did not mark ("seventy-five")
         if word[0].isdigit() and not _overlaps(a, b, protected) and not _overlaps(a, b, spans):

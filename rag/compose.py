@@ -123,7 +123,7 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
     else:
         who = q.speaker.split()[-1]
     who = who[:1].upper() + who[1:]
-    verb = reported_verb(q.cue)
+    verb = reported_verb(q.cue if q.cue in cited.quote else q.cue.split(" ")[0])
     if is_quotation(q, article):
         return f"{who} {verb}: “{shown(q)}” [{n}]", True
     return f"{who} {verb} that {q.quote} [{n}].", False

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 NEAR = 300
 _QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|''.*?''|‘[^’]*\s[^’]*’")
 _MARKERS = re.compile(r"\[\d+\]")
-_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'.\-]*|\d[\d,.]*")
+_WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'.\-]*|\d[\d,.]*\w*")
 _NAME = r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'.\-]+)*"
-_DESC = r"[^,;:()“”\"\[\]]{3,90}?"
+_DESC = r"(?![^,]*\bthat\b)[^,;:()“”\"\[\]]{3,90}?"  # "said that …" is no description
 _DESCRIPTIONS = [
     re.compile(rf"(?P<name>{_NAME}),\s+(?:the|a|an)\s+(?P<desc>{_DESC}),"),
     # Without an article, only when a lower-case verb follows: "X, France’s minister, said".
@@ -48,8 +48,8 @@ def plain(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").lower()
     text = re.sub(r"'s\b", "", text)
     text = re.sub(r"\b(?:[a-z]\.){2,}", lambda m: m.group(0).replace(".", "") + " ", text)
-    text = re.sub(r"(?<=\d),(?=\d{3})", "", text)
-    text = re.sub(r"[^\w.%]+|(?<!\d)\.|\.(?!\d)", " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3})", "", text).replace("%", " percent")
+    text = re.sub(r"[^\w.]+|(?<!\d)\.|\.(?!\d)", " ", text)
     return " ".join(text.split())
 
 
@@ -84,7 +84,6 @@ def check(
     result = Faithfulness()
     for m in _WORD.finditer(text):
         word = m.group(0).rstrip(",-'’")
-        word = word if re.fullmatch(r"(?:[A-Za-z]\.){2,}", word) else word.rstrip(".")
         if not word:
             continue
         if word[0].isdigit():

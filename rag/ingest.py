@@ -340,7 +340,7 @@ def clean_id(raw: str) -> str:
 
 # Bump when chunking or ledger extraction changes: every article is then re-indexed the next
 # time it is ingested, as its content hash no longer matches.
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 
 
 def content_hash(article: Article) -> str:

@@ -144,3 +144,19 @@ def test_citation_markers_belong_to_the_sentence_before_them() -> None:
         "Barrot stated “Peace.” [2]",
         "Yes [3].",
     ]
+
+
+def test_a_quotation_is_one_sentence_however_many_full_stops_it_holds() -> None:
+    text = 'Bill Clinton said "We mourn him. I worked with him in 1983." [2] He added more [3].'
+    assert [text[a:b] for a, b in answer_sentences(text)] == [
+        'Bill Clinton said "We mourn him. I worked with him in 1983." [2]',
+        "He added more [3].",
+    ]
+    r = check_claims(text, [Evidence(2, "We mourn him."), Evidence(3, "Bill Clinton", cited=False)])
+    assert r.text.startswith('Bill Clinton said "We mourn him. I worked with him in 1983." [2][3]')
+
+
+def test_a_capitalised_word_the_parser_calls_a_noun_is_still_a_name() -> None:
+    passage = "The rulings of the court have real impact on women."
+    r = check("Richards said that SCOTUS rulings have real impact on women [1].", passage)
+    assert ("name", "SCOTUS", "sentence removed") in removed(r)
