@@ -119,7 +119,7 @@ def starts_sentence(text: str, at: int) -> bool:
 def described_near(article: str, name: str, description: str) -> bool:
     """True when ``description`` is written in ``article`` within ``NEAR`` characters of
     the surname of ``name``."""
-    surname = re.sub(r"[’']s$", "", name.split()[-1])
+    surname = re.sub(r"[’']s?$", "", name.split()[-1])  # Trump’s, Sanders’
     wanted = f" {plain(description)} "
     for m in re.finditer(rf"\b{re.escape(surname)}\b", article):
         window = article[max(0, m.start() - NEAR) : m.end() + NEAR]

@@ -270,3 +270,8 @@ def test_what_the_claim_check_removed_is_counted() -> None:
     answer = Answer(question="q", text="Barrot said it.", unsupported=[removed])
     result = score(WHO, Prediction.of(answer, 1.0, 0.1))
     assert result.removed == 1 and summarize([result])["claims_removed"] == 1
+
+
+def test_a_description_after_a_plural_possessive_name_is_found() -> None:
+    article = "Supporters of Sen. Bernie Sanders’ (I-Vt.) campaign gathered."
+    assert faithfulness.described_near(article, "Bernie Sanders’", "I-Vt.")
