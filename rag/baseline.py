@@ -101,7 +101,11 @@ class NaivePipeline:
             text=text,
             abstained=is_abstention(text, abstain),
             citations=[spans[n - 1] for n in dict.fromkeys(cited)],
-            support=[docs[n - 1].page_content for n in dict.fromkeys(cited)],
+            support=[
+                t
+                for n in dict.fromkeys(cited)
+                for t in (docs[n - 1].metadata.get("title", ""), docs[n - 1].page_content)
+            ],
             passages=spans,
             latency=time.perf_counter() - start,
             ttft=first,

@@ -398,13 +398,14 @@ def _evidence(
     named: Sequence[Citation] = (),
 ) -> list[Evidence]:
     """What a claim may lean on: every passage the model was shown, with the text before
-    it (those the answer ``cited`` first), and where the article names a ledger citation's
-    speaker (``named``)."""
+    it and its article's title, shown with its citation (those the answer ``cited``
+    first), and where the article names a ledger citation's speaker (``named``)."""
     out = []
     for n, p in enumerate(passages, 1):
         gap = p.chunk.start - p.context_start
         context = p.context_before if len(p.context_before) == gap else ""
         out.append(Evidence(n, context + p.chunk.text, len(context), n in cited))
+        out.append(Evidence(n, p.title, 0, n in cited))
     out.extend(Evidence(c.n, c.speaker_text) for c in named if c.speaker_text)
     return out
 

@@ -56,7 +56,8 @@ class Prediction(BaseModel):
     citations: list[Span] = []
     support: list[str] = Field(
         default_factory=list,
-        description="The cited texts: each citation's span and where it names the speaker.",
+        description="The cited texts: each citation's article title and span, and where "
+        "it names the speaker.",
     )
     passages: list[Span] = Field(default_factory=list, description="Retrieved, best first.")
     removed: int = Field(0, description="Claims the product's own check removed.")
@@ -72,7 +73,7 @@ class Prediction(BaseModel):
             citations=[
                 Span(article_id=c.article_id, start=c.start, end=c.end) for c in answer.citations
             ],
-            support=[t for c in answer.citations for t in (c.quote, c.speaker_text) if t],
+            support=[t for c in answer.citations for t in (c.title, c.quote, c.speaker_text) if t],
             passages=[
                 Span(article_id=p.article_id, start=p.chunk.start, end=p.chunk.end)
                 for p in answer.passages

@@ -160,3 +160,21 @@ def test_a_capitalised_word_the_parser_calls_a_noun_is_still_a_name() -> None:
     passage = "The rulings of the court have real impact on women."
     r = check("Richards said that SCOTUS rulings have real impact on women [1].", passage)
     assert ("name", "SCOTUS", "sentence removed") in removed(r)
+
+
+def test_a_name_in_the_cited_articles_title_is_supported(settings, fake_llm) -> None:
+    from rag.api import Engine
+
+    engine = Engine(settings.model_copy(update={"ledger": False}), on_status=lambda _: None)
+    engine.ensure_corpus()
+    question = "What did the US suggest about Germany?"
+    n = next(
+        n
+        for n, p in enumerate(engine.retriever.search(question), 1)
+        if "Mr Whitaker said" in p.chunk.text
+    )
+    # Not in the passage, but in its article's title, which is shown with [n].
+    fake_llm.enqueue(f"Mr Whitaker said Germany should lead Nato, not Ukraine [{n}].")
+    answer = engine.ask(question)
+    assert answer.unsupported == [] and "Ukraine" in answer.text, answer.text
+    assert [c.n for c in answer.citations] == [n]  # no other passage had to be cited for it
