@@ -17,8 +17,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 if TYPE_CHECKING:
+    from rag.answer.retrieve import SearchFilter
     from rag.api import Engine, ask, get_chain, list_quotes, list_speakers
-    from rag.retrieve import SearchFilter
     from rag.types import Answer, Article, Citation, Passage, Quote, QuoteCheck
 
 __all__ = [
@@ -43,7 +43,7 @@ _LAZY = {
     "Quote": "rag.types",
     "get_chain": "rag.api",
     "Engine": "rag.api",
-    "SearchFilter": "rag.retrieve",
+    "SearchFilter": "rag.answer.retrieve",
     "Answer": "rag.types",
     "Article": "rag.types",
     "Citation": "rag.types",

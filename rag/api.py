@@ -11,15 +11,15 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
-from rag.conversation import Turn
+from rag.answer.conversation import Turn
+from rag.answer.retrieve import Retriever, SearchFilter
+from rag.backends.keyword import KeywordIndex
+from rag.backends.llm import StatusFn, chat_model
+from rag.backends.store import Index
 from rag.errors import ConfigError, QuestionError
-from rag.ingest import IngestReport, ProgressFn, ingest_paths
-from rag.keyword import KeywordIndex
-from rag.ledger import Ledger, Speaker
-from rag.llm import StatusFn, chat_model
-from rag.retrieve import Retriever, SearchFilter
+from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths
+from rag.ledger.read import Ledger, Speaker
 from rag.settings import Settings, get_settings
-from rag.store import Index
 from rag.types import Answer, AnswerChunk, Article, ArticleInfo, Quote
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ class Engine:
         question that needs it (ledger answers do not)."""
         with self._lock:
             if self._chain is None:
-                from rag.chain import build_chain
+                from rag.answer.chain import build_chain
 
                 self._chain = build_chain(
                     self.retriever,
@@ -118,7 +118,7 @@ class Engine:
 
     def describe(self) -> dict[str, str]:
         """What this engine uses, secret-free, for people to read."""
-        from rag.llm import describe_llm
+        from rag.backends.llm import describe_llm
 
         s = self.settings
         return {
@@ -137,7 +137,7 @@ class Engine:
         for code that expects a standard LangChain VectorStore."""
         from langchain_chroma import Chroma
 
-        from rag.embed import LangChainEmbeddings
+        from rag.backends.embed import LangChainEmbeddings
 
         return Chroma(
             client=self.index.client,
@@ -231,7 +231,7 @@ class Engine:
     def _server_died(self) -> bool:
         """True when the answer failed because the embedded server it used is gone: none
         runs, or another process has started a new one (on another port)."""
-        from rag.llm import embedded_server, uses_embedded
+        from rag.backends.llm import embedded_server, uses_embedded
 
         if not uses_embedded(self.settings):
             return False
@@ -243,7 +243,7 @@ class Engine:
         self, question: str, history: Sequence[Turn] = (), filters: SearchFilter | None = None
     ) -> tuple[str, Iterator[AnswerChunk]]:
         """A follow-up made standalone with the history, and the stream answering it."""
-        from rag.conversation import needs_rewrite, standalone_question
+        from rag.answer.conversation import needs_rewrite, standalone_question
 
         llm = self.llm() if needs_rewrite(question, history) else None
         standalone = standalone_question(question, history, llm)

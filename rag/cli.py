@@ -27,8 +27,8 @@ def _status(message: str) -> None:
 
 
 def _filters(articles: tuple[str, ...], sources: tuple[str, ...], since: str, until: str) -> Any:
-    from rag.ingest import normalise_date
-    from rag.retrieve import SearchFilter
+    from rag.answer.retrieve import SearchFilter
+    from rag.ingest.pipeline import normalise_date
 
     for label, value in (("--since", since), ("--until", until)):
         if value and not normalise_date(value):
@@ -65,7 +65,7 @@ def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
     """Index article files or folders (.txt .md .html .json .jsonl)."""
     from tqdm import tqdm
 
-    from rag.ingest import read_metadata_table
+    from rag.ingest.pipeline import read_metadata_table
 
     engine = _engine()
     table = read_metadata_table(metadata) if metadata else None
@@ -294,7 +294,7 @@ def eval_command(
     """Score answers to gold CASES (JSONL) over an isolated index of their articles."""
     from tqdm import tqdm
 
-    from rag import eval as ev
+    from rag.evaluation import eval as ev
     from rag.settings import get_settings
 
     articles = articles or cases.parent / "articles"
@@ -371,7 +371,7 @@ def bench(
     """This project vs a naive LangChain pipeline, retrieval modes, ingest and scale."""
     from tqdm import tqdm
 
-    from rag.bench import VARIANTS, format_bench, run_bench
+    from rag.evaluation.bench import VARIANTS, format_bench, run_bench
     from rag.settings import PROJECT_DIR, get_settings
 
     cases = cases or PROJECT_DIR.parent / "shared" / "eval" / "polnear-dev" / "cases.jsonl"
@@ -454,7 +454,7 @@ def model() -> None:
 @model.command("start")
 def model_start() -> None:
     """Start the server and leave it running, so every later command reuses it."""
-    from rag.llm import embedded_server
+    from rag.backends.llm import embedded_server
     from rag.settings import get_settings
 
     endpoint = embedded_server(get_settings()).ensure(_status, detached=True)
@@ -464,7 +464,7 @@ def model_start() -> None:
 @model.command("stop")
 def model_stop() -> None:
     """Stop the running local model server."""
-    from rag.llm import embedded_server
+    from rag.backends.llm import embedded_server
     from rag.settings import get_settings
 
     stopped = embedded_server(get_settings()).stop()
@@ -474,7 +474,7 @@ def model_stop() -> None:
 @model.command("status")
 def model_status() -> None:
     """Say whether a local model server is running and where."""
-    from rag.llm import describe_llm, embedded_server
+    from rag.backends.llm import describe_llm, embedded_server
     from rag.settings import get_settings
 
     settings = get_settings()
@@ -486,7 +486,7 @@ def model_status() -> None:
 @cli.command()
 def settings() -> None:
     """Print the active settings (API keys are never shown)."""
-    from rag.llm import describe_llm
+    from rag.backends.llm import describe_llm
     from rag.settings import get_settings
 
     s = get_settings()

@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     embedder: str = Field(
         "minilm",
         description="Embedder name: 'minilm' (all-MiniLM-L6-v2 on onnxruntime) or one "
-        "registered with rag.embed.register_embedder.",
+        "registered with rag.backends.embed.register_embedder.",
     )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
     embed_threads: int = Field(0, ge=0, description="onnxruntime threads; 0 = all cores.")

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.embed import register_embedder
-from rag.llm import register_chat_model
+from rag.backends.embed import register_embedder
+from rag.backends.llm import register_chat_model
 from rag.settings import Settings
 from tests.fakes import HashEmbedder, QueuedChatModel
 

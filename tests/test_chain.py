@@ -6,9 +6,9 @@ import openai
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from rag.answer.chain import build_messages, needs_context
+from rag.answer.retrieve import SearchFilter
 from rag.api import Engine
-from rag.chain import build_messages, needs_context
-from rag.retrieve import SearchFilter
 from rag.settings import Settings
 from rag.types import Answer, AnswerDelta
 from tests.fakes import QueuedChatModel
@@ -145,7 +145,7 @@ def test_an_answer_echoing_the_prompt_example_is_withheld(
 
 
 def test_retriever_documents_round_trip_to_passages(engine: Engine) -> None:
-    from rag.retrieve import document_to_passage
+    from rag.answer.retrieve import document_to_passage
 
     docs = engine.retriever.invoke("What did Barrot say?")
     passages = [document_to_passage(d) for d in docs]

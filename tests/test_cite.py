@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from rag.chunk import chunk_text
-from rag.cite import UNVERIFIED_MARK, build_answer, find_quotes, is_abstention
-from rag.retrieve import context_start
-from rag.text import normalise
+from rag.answer.cite import UNVERIFIED_MARK, build_answer, find_quotes, is_abstention
+from rag.answer.retrieve import context_start
+from rag.ingest.chunk import chunk_text
+from rag.text.normalise import normalise
 from rag.types import Passage
 from tests.conftest import SEED_FILE
 

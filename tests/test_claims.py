@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.claims import Evidence, answer_sentences, check_claims, tokens
+from rag.answer.claims import Evidence, answer_sentences, check_claims, tokens
 from tests.conftest import SEED_FILE
 
 SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.conversation import Turn, standalone_question
+from rag.answer.conversation import Turn, standalone_question
 from rag.types import Answer, Citation
 from tests.fakes import QueuedChatModel
 

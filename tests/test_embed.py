@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.embed import LangChainEmbeddings, get_embedder
-from rag.ingest import ingest_paths
+from rag.backends.embed import LangChainEmbeddings, get_embedder
+from rag.backends.store import Index
+from rag.ingest.pipeline import ingest_paths
 from rag.settings import Settings
-from rag.store import Index
 from tests.conftest import ROOT, SEEDS
 
 
@@ -59,7 +59,7 @@ def test_a_later_process_reopens_the_collection_with_its_embedding_function(
     script = textwrap.dedent(
         f"""
         import chromadb
-        import rag.embed  # registers the embedding function by name
+        import rag.backends.embed  # registers the embedding function by name
         client = chromadb.PersistentClient(path={str(settings.home / "chroma")!r})
         col = client.get_collection("news_chunks")  # no embedding function passed
         res = col.query(query_texts=["Peace cannot mean capitulation"], n_results=1)

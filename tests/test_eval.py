@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from rag import faithfulness
-from rag.bench import format_bench
 from rag.cli import cli
-from rag.eval import Case, Prediction, Span, load_cases, report, score, summarize
+from rag.evaluation import faithfulness
+from rag.evaluation.bench import format_bench
+from rag.evaluation.eval import Case, Prediction, Span, load_cases, report, score, summarize
 from rag.settings import get_settings
 from tests.conftest import SEED_FILE
 from tests.fakes import QueuedChatModel

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from rag.backends.store import Index
 from rag.errors import ConfigError, NotFoundError
-from rag.ingest import discover, ingest_paths, load_file, normalise_date
+from rag.ingest.pipeline import discover, ingest_paths, load_file, normalise_date
 from rag.settings import Settings
-from rag.store import Index
 from tests.conftest import SEED_FILE, SEEDS
 
 MB = 10**6

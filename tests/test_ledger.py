@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from rag import faithfulness
 from rag.api import Engine
-from rag.ingest import load_file
-from rag.quotes import extract_quotes, quotation_spans, strip_titles
+from rag.evaluation import faithfulness
+from rag.ingest.pipeline import load_file
+from rag.ledger.extract import extract_quotes, quotation_spans, strip_titles
 from rag.settings import Settings
 from rag.types import Answer, AnswerDelta
 from tests.conftest import SEED_FILE
@@ -361,7 +361,7 @@ def test_nobody_is_not_a_speaker_and_admit_is_not_a_cue() -> None:
 
 
 def test_composed_verbs_read_as_plain_past_tense() -> None:
-    from rag.compose import reported_verb
+    from rag.answer.compose import reported_verb
 
     assert [
         reported_verb(c)
@@ -383,7 +383,7 @@ def test_what_did_say_about_a_topic_keeps_to_the_topic(
 
 
 def test_filters_apply_to_ledger_answers(engine: Engine, fake_llm: QueuedChatModel) -> None:
-    from rag.retrieve import SearchFilter
+    from rag.answer.retrieve import SearchFilter
 
     question = 'Who said "Peace cannot mean capitulation"?'
     for excluded in (SearchFilter(sources=["Breitbart"]), SearchFilter(date_from="2030-01-01")):

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.answer.prompts import PROMPTS_DIR, load_prompt
 from rag.errors import PromptError
-from rag.prompts import PROMPTS_DIR, load_prompt
 
 
 def test_every_prompt_file_loads() -> None:

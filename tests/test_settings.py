@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.llm import describe_llm, resolve_endpoint, uses_embedded
+from rag.backends.llm import describe_llm, resolve_endpoint, uses_embedded
 from rag.settings import Settings
 
 

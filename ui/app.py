@@ -15,8 +15,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
 
+from rag.answer.conversation import Turn
 from rag.api import Engine
-from rag.conversation import Turn
 from rag.errors import RagError
 from rag.types import Answer, AnswerDelta
 from ui import render

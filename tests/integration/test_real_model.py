@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rag import faithfulness
 from rag.api import Engine
-from rag.llm import EmbeddedServer, embedded_server
+from rag.backends.llm import EmbeddedServer, embedded_server
+from rag.evaluation import faithfulness
 from rag.settings import Settings
 from tests.conftest import ROOT, SEED_FILE, SEEDS
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from rag.ingest import discover, ingest_paths
+from rag.backends.store import Index
+from rag.ingest.pipeline import discover, ingest_paths
 from rag.settings import Settings
-from rag.store import Index
 from tests.conftest import SEEDS
 
 

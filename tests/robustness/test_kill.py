@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.backends.store import Index
 from rag.settings import Settings
-from rag.store import Index
 from tests.conftest import ROOT
 
 N_ARTICLES = 150

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from rag.sanitize import MASK, mask_instructions
+from rag.answer.sanitize import MASK, mask_instructions
 
 
 @pytest.mark.parametrize(

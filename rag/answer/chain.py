@@ -5,7 +5,7 @@ Streaming yields ``AnswerDelta`` pieces, then the checked ``Answer``; ``invoke``
 ``Answer``. ``batch`` works as for any runnable.
 
 - Attribution questions the quote ledger can answer are composed from its records at once,
-  without the model (``rag.compose``); "what has X said about Z" adds one model-written
+  without the model (``rag.answer.compose``); "what has X said about Z" adds one model-written
   sentence, claim-checked before it is shown.
 - Other questions go to the passages and the model. Its text streams sentence by sentence,
   each claim-checked first; the finished answer has its quotes verified, its citations
@@ -25,19 +25,19 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
-from rag import attribution
-from rag.attribution import LedgerMatch
-from rag.chunk import split_sentences
-from rag.cite import MARKER, build_answer, citation_for
-from rag.claims import Evidence, answer_sentences, check_claims
-from rag.compose import compose
+from rag.answer import attribution
+from rag.answer.attribution import LedgerMatch
+from rag.answer.cite import MARKER, build_answer, citation_for
+from rag.answer.claims import Evidence, answer_sentences, check_claims
+from rag.answer.compose import compose
+from rag.answer.gate import absent_names
+from rag.answer.prompts import load_prompt
+from rag.answer.retrieve import Retriever, SearchFilter
+from rag.answer.sanitize import mask_instructions
+from rag.backends.keyword import tokenize
 from rag.errors import LLMError
-from rag.gate import absent_names
-from rag.keyword import tokenize
-from rag.ledger import Ledger
-from rag.prompts import load_prompt
-from rag.retrieve import Retriever, SearchFilter
-from rag.sanitize import mask_instructions
+from rag.ingest.chunk import split_sentences
+from rag.ledger.read import Ledger
 from rag.types import (
     Answer,
     AnswerChunk,

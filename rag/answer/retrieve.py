@@ -14,12 +14,12 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import BaseModel, ConfigDict, Field
 from rapidfuzz import fuzz
 
-from rag.chunk import split_sentences
-from rag.keyword import KeywordIndex
-from rag.question import parse_question
+from rag.backends.keyword import KeywordIndex
+from rag.backends.store import Index, StoredChunk, date_number
+from rag.ingest.chunk import split_sentences
+from rag.ledger.intent import parse_question
 from rag.settings import Settings
-from rag.store import Index, StoredChunk, date_number
-from rag.text import normalise
+from rag.text.normalise import normalise
 from rag.types import Article, Passage
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from rag.ledger import LedgerRow
-from rag.question import Intent
+from rag.ledger.intent import Intent
+from rag.ledger.read import LedgerRow
 from rag.types import Article, Citation, Quote, QuoteCheck
 
 _PAST = {

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from filelock import FileLock
 
-from rag.embed import ChromaEmbeddingFunction, Embedder, get_embedder
+from rag.backends.embed import ChromaEmbeddingFunction, Embedder, get_embedder
 from rag.errors import ConfigError, NotFoundError
 from rag.settings import Settings
 from rag.types import Article, ArticleInfo, Chunk, Quote

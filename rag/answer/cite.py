@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from rag.chunk import split_sentences
-from rag.keyword import tokenize
-from rag.text import normalise
+from rag.backends.keyword import tokenize
+from rag.ingest.chunk import split_sentences
+from rag.text.normalise import normalise
 from rag.types import Answer, Citation, Passage, QuoteCheck
 
 log = logging.getLogger(__name__)

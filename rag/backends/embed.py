@@ -130,7 +130,7 @@ class MiniLMEmbedder:
                 raise ModelError(f"{weights_path}: sha256 does not match the pinned weights")
             from safetensors.numpy import load_file
 
-            from rag.onnx_bert import build_bert_onnx
+            from rag.backends.onnx_bert import build_bert_onnx
 
             config = json.loads((model_dir / "config.json").read_text())
             log.info("building the ONNX embedding model in %s (once)", onnx_path)

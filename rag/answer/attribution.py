@@ -1,7 +1,7 @@
 """Answering attribution questions from the quote ledger before any passage search.
 
 "Who said “…”?", "who said that …", "what did X say (about Z)?", "did X say …?" are matched
-against ledger rows. The answer states the matched rows (``rag.compose``); only "what has X
+against ledger rows. The answer states the matched rows (``rag.answer.compose``); only "what has X
 said about Z" over several rows adds a model-written summary sentence, which is checked.
 """
 
@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from rag.compose import cited_span
-from rag.keyword import tokenize
-from rag.ledger import Ledger, LedgerRow
-from rag.prompts import load_prompt
-from rag.question import Intent, parse_intent
-from rag.sanitize import mask_instructions
+from rag.answer.compose import cited_span
+from rag.answer.prompts import load_prompt
+from rag.answer.sanitize import mask_instructions
+from rag.backends.keyword import tokenize
+from rag.ledger.intent import Intent, parse_intent
+from rag.ledger.read import Ledger, LedgerRow
 from rag.types import Article, Chunk, Passage
 
 MAX_ROWS = 6

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.store import Index, StoredChunk, date_number, index_dir
+from rag.backends.store import Index, StoredChunk, date_number, index_dir
 
 log = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.prompts import load_prompt
-from rag.question import parse_question
+from rag.answer.prompts import load_prompt
+from rag.ledger.intent import parse_question
 from rag.types import Answer
 
 log = logging.getLogger(__name__)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from rag.keyword import tokenize
+from rag.backends.keyword import tokenize
+from rag.backends.store import Index
+from rag.ledger.extract import strip_titles
 from rag.lexicon import FUZZY_MIN_SCORE, IDENTIFY_MIN_WORDS, SCARE_QUOTE_MAX_WORDS
-from rag.quotes import strip_titles
-from rag.store import Index
-from rag.text import normalise
+from rag.text.normalise import normalise
 from rag.types import Quote
 
 CONTENT_MIN_OVERLAP = 0.6

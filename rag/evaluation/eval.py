@@ -18,11 +18,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 from rapidfuzz import fuzz
 
-from rag import faithfulness
 from rag.errors import InputError
-from rag.ingest import INDEX_VERSION
+from rag.evaluation import faithfulness
+from rag.ingest.pipeline import INDEX_VERSION
 from rag.settings import Settings
-from rag.text import normalise
+from rag.text.normalise import normalise
 from rag.types import Answer, AnswerDelta
 
 
@@ -165,7 +165,7 @@ def eval_engine(
 ) -> Any:
     """An Engine over an isolated index of ``articles_dir`` (built once, then reused)."""
     from rag.api import Engine
-    from rag.ingest import read_metadata_table
+    from rag.ingest.pipeline import read_metadata_table
 
     if not articles_dir.is_dir():
         raise InputError(str(articles_dir), "no such folder of articles")

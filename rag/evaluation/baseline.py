@@ -15,11 +15,11 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.cite import is_abstention
-from rag.embed import Embedder, LangChainEmbeddings
-from rag.eval import Case, Prediction, Span
-from rag.ingest import discover, load_file, read_metadata_table
-from rag.prompts import load_prompt
+from rag.answer.cite import is_abstention
+from rag.answer.prompts import load_prompt
+from rag.backends.embed import Embedder, LangChainEmbeddings
+from rag.evaluation.eval import Case, Prediction, Span
+from rag.ingest.pipeline import discover, load_file, read_metadata_table
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

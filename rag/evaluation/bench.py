@@ -19,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from rag import eval as ev
-from rag.ingest import IngestReport, _Batch, make_article
-from rag.retrieve import Retriever
+from rag.answer.retrieve import Retriever
+from rag.evaluation import eval as ev
+from rag.ingest.pipeline import IngestReport, _Batch, make_article
 from rag.settings import Settings
 from rag.types import Article
 
@@ -68,7 +68,7 @@ def _ms(seconds: float | None) -> float | None:
 def ingest_figures(articles_dir: Path, settings: Settings, metadata: Path | None) -> dict:
     """Articles/s and chunks/s of a cold ingest (fresh index, real embedder)."""
     from rag.api import Engine
-    from rag.ingest import read_metadata_table
+    from rag.ingest.pipeline import read_metadata_table
 
     home = Path(tempfile.mkdtemp(prefix="ingest-", dir=_scratch(settings)))
     try:
@@ -171,8 +171,8 @@ def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
     """Ingest and retrieval figures at ``n`` synthetic articles (store + BM25 + HNSW; the
     ledger's extraction rate is in the ingest figures). On a Chroma server when
     RAG_CHROMA_URL is set (in throw-away collections), else in a temporary embedded index."""
-    from rag.keyword import KeywordIndex
-    from rag.store import Index
+    from rag.backends.keyword import KeywordIndex
+    from rag.backends.store import Index
 
     home = Path(tempfile.mkdtemp(prefix="scale-", dir=_scratch(settings)))
     s = settings.model_copy(
@@ -241,7 +241,7 @@ def _scratch(settings: Settings) -> Path:
 
 def peak_rss_mb() -> dict:
     """Peak resident memory of this process and of the local model server, in MB."""
-    from rag.llm import embedded_server
+    from rag.backends.llm import embedded_server
     from rag.settings import get_settings
 
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -285,9 +285,9 @@ def run_bench(
 ) -> dict[str, Any]:
     """Every figure of ``rag bench``; QA variants: this project, the same without the quote
     ledger, with textacy's extractor as the ledger, and the naive LangChain pipeline."""
-    from rag.baseline import NaivePipeline
-    from rag.embed import register_embedder
-    from rag.llm import chat_model
+    from rag.backends.embed import register_embedder
+    from rag.backends.llm import chat_model
+    from rag.evaluation.baseline import NaivePipeline
 
     register_embedder("bench-hash", lambda s: _FastEmbedder())
     cases = ev.load_cases(cases_path, limit=limit, sample=sample)

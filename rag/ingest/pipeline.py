@@ -19,10 +19,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from rag.chunk import chunk_text
+from rag.backends.store import Index, IndexedArticle, text_digest
 from rag.errors import InputError, RagError
+from rag.ingest.chunk import chunk_text
 from rag.settings import Settings
-from rag.store import Index, IndexedArticle, text_digest
 from rag.types import Article, Chunk, Quote
 
 log = logging.getLogger(__name__)
@@ -483,7 +483,7 @@ class _Batch:
         """Ledger rows of each article (parsed together); [] for all when the ledger is off."""
         if not self.settings.ledger:
             return [[] for _ in articles]
-        from rag.quotes import EXTRACTORS, parse_many
+        from rag.ledger.extract import EXTRACTORS, parse_many
 
         extract = EXTRACTORS[self.settings.ledger_extractor]
         rows = []

@@ -2,7 +2,7 @@
 anything the passages it cites do not?
 
 Written for ``rag eval`` and deliberately independent of the product's claim checker
-(``rag.claims``), so it can catch that checker's misses. It is simple on purpose:
+(``rag.answer.claims``), so it can catch that checker's misses. It is simple on purpose:
 
 - names: capitalised words (a sentence's first word only when the corpus never writes it in
   lower case), each looked for in the cited text;

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from rag.question import WORD, parse_question
+from rag.ledger.intent import WORD, parse_question
 from rag.types import Passage
 
 _MIN_SIMILARITY = 85.0

@@ -9,7 +9,7 @@ the passages it cites.
 Matching allows normal variation: case, possessives, hyphenation, "U.S."/"US", number
 formats ("1,000", "3.5bn", "five", "5 per cent"), and abbreviated titles ("Gen"/"General").
 What was removed is returned, to be listed on the Answer. Quoted words are not judged here:
-``rag.cite`` verifies them against the sources.
+``rag.answer.cite`` verifies them against the sources.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rag.chunk import split_sentences
-from rag.cite import MARKER, find_quotes
+from rag.answer.cite import MARKER, find_quotes
+from rag.ingest.chunk import split_sentences
 from rag.lexicon import (
     COURTESY_TITLES,
     NUMBER_SCALES,
@@ -347,7 +347,7 @@ def check_claims(text: str, evidence: Sequence[Evidence], nlp: Any = None) -> Cl
     if not text.strip():
         return ClaimReport(text)
     if nlp is None:
-        from rag.quotes import load_nlp
+        from rag.ledger.extract import load_nlp
 
         nlp = load_nlp()
     blanked = MARKER.sub(lambda m: " " * len(m.group(0)), text)

@@ -1,0 +1,1 @@
+"""Answering: retrieval, prompts, verification (citations, gate, claim check), the chain."""

@@ -1,0 +1,1 @@
+"""Evaluation: rag eval, rag bench, the naive baseline, the faithfulness check."""

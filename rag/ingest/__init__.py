@@ -1,0 +1,1 @@
+"""Ingest: reading article files, metadata, chunking, and the indexing pipeline."""

@@ -1,0 +1,1 @@
+"""The quote ledger: extraction (who said what, with offsets), reading, question intent."""

@@ -1,0 +1,1 @@
+"""Text handling: normalisation with offsets, sentences, quotation spans, names."""
