@@ -1,6 +1,106 @@
-"""Word lists shared by the extractor and the answer checks (one copy of each)."""
+"""Every word list and threshold the pipeline shares, one copy of each.
+
+The extractor, question routing, the answer checks and follow-up rewriting all read these.
+Changing an entry the extractor uses changes what the ledger holds: bump
+``EXTRACTOR_VERSION`` in ``rag/ledger/extract.py`` (a test checks that you did).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+# --- speech verbs --------------------------------------------------------------------------------
+
+# Verbs that introduce what someone said (lemmas). The extractor cues quotes with them;
+# "who <verb>ed …?" routes to the ledger; a passage "she <verb>ed" needs its context.
+SPEECH_LEMMAS = frozenset(
+    """say tell add state argue claim insist warn note explain write respond reply ask
+    answer describe call suggest agree continue acknowledge announce declare predict
+    believe think complain recall remark observe concede contend maintain stress emphasise
+    emphasize caution urge tweet testify recount report confirm deny promise vow
+    boast joke quip lament question wonder conclude assert allege charge counter accuse""".split()
+)
+# What follows these is a question the speaker asked, not a claim they made.
+NOT_STATEMENT_LEMMAS = frozenset({"ask", "question", "wonder"})
+# The verbs of a question about a person's words: "what did X say/think/mean …?",
+# "did X really say/claim …?". Matched in lower case only, so a name ("the State
+# Department") is never taken for the verb.
+ASKING_LEMMAS = frozenset(
+    "say tell think write claim argue mean comment add call describe state warn speak".split()
+)
+
+_IRREGULAR = {
+    "say": ("says", "said", "saying"),
+    "tell": ("tells", "told", "telling"),
+    "write": ("writes", "wrote", "writing", "written"),
+    "think": ("thinks", "thought", "thinking"),
+    "speak": ("speaks", "spoke", "speaking", "spoken"),
+    "mean": ("means", "meant", "meaning"),
+    "quip": ("quips", "quipped", "quipping"),
+}
+
+
+def verb_forms(lemma: str) -> tuple[str, ...]:
+    """The lemma and its inflections: say → say, says, said, saying."""
+    if lemma in _IRREGULAR:
+        return (lemma, *_IRREGULAR[lemma])
+    if lemma.endswith("y") and lemma[-2:-1] not in tuple("aeiou"):
+        third, past, ing = lemma[:-1] + "ies", lemma[:-1] + "ied", lemma + "ing"
+    elif lemma.endswith("e"):
+        stem = lemma if lemma.endswith("ee") else lemma[:-1]
+        third, past, ing = lemma + "s", lemma + "d", stem + "ing"
+    elif lemma.endswith(("s", "sh", "ch", "x")):
+        third, past, ing = lemma + "es", lemma + "ed", lemma + "ing"
+    else:
+        third, past, ing = lemma + "s", lemma + "ed", lemma + "ing"
+    return (lemma, third, past, ing)
+
+
+def past_tense(verb: str) -> str:
+    """'says' → 'said', 'tells' → 'told'; a verb this lexicon does not know is kept."""
+    for lemma in SPEECH_LEMMAS | ASKING_LEMMAS:
+        forms = verb_forms(lemma)
+        if verb.lower() in forms:
+            return forms[2]
+    return verb
+
+
+def is_past_form(verb: str) -> bool:
+    """True for the past tense of a verb this lexicon knows ('said', 'wrote')."""
+    return any(verb == verb_forms(lemma)[2] for lemma in SPEECH_LEMMAS | ASKING_LEMMAS)
+
+
+def forms_pattern(lemmas: Iterable[str]) -> str:
+    """A regex alternation of every form of ``lemmas``, longest first."""
+    forms = {f for lemma in lemmas for f in verb_forms(lemma)}
+    return "(?:" + "|".join(sorted(forms, key=lambda f: (-len(f), f))) + ")"
+
+
+# --- pronouns and words that are not speakers ----------------------------------------------------
+
+# Pronouns that can stand for a speaker ("he said"); resolved to a named person.
+SPEAKER_PRONOUNS = frozenset("he she they i we him her them".split())
+# Pronouns that point back at one person in a follow-up question ("what did she say …").
+PERSON_PRONOUNS = frozenset("he she him her his hers".split())
+# Words that make a follow-up question depend on the conversation.
+FOLLOW_UP_WORDS = PERSON_PRONOUNS | frozenset(
+    "they them their it its that this those these there".split()
+)
+NOBODY = frozenset("nobody noone none nothing no-one".split())
+# Nouns that can be the subject of "said" but are documents, not people.
+NOT_PEOPLE = frozenset(
+    """paper report document statement email e-mail study survey poll data letter newspaper
+    article website site memo analysis filing record records figures release book video
+    ad advert advertisement campaign blog post tweet lawsuit complaint ruling
+    indictment verdict""".split()
+)
+
+# --- quotation marks -----------------------------------------------------------------------------
+
+# (opening, closing) pairs, tried in this order. A single ‘ opens only where no letter is
+# before it and ’ closes only where no letter follows (so "Trump’s" is an apostrophe).
+QUOTE_PAIRS: tuple[tuple[str, str], ...] = (("“", "”"), ("''", "''"), ('"', '"'), ("‘", "’"))
+QUOTE_MARKS = "“”\"'‘’"
 
 # Titles before a name: dropped from canonical names ("Gen Sir Richard Barrons").
 HONORIFICS = frozenset(
@@ -65,11 +165,40 @@ NUMBER_WORDS = {
 
 NUMBER_SCALES = {"bn": "billion", "m": "million", "k": "thousand", "tn": "trillion"}
 
+# --- thresholds ----------------------------------------------------------------------------------
+
 # A quote of this many words or fewer is a scare quote: it answers "who said '…'" only when
 # the question quotes exactly those words.
 SCARE_QUOTE_MAX_WORDS = 2
 # A record's quote shorter than the question's quoted words answers it only when it has at
 # least this many words (enough to identify the quote).
 IDENTIFY_MIN_WORDS = 4
-# Near-verbatim: fuzzy alignment score (0-100) for quoted words with a typo or a changed mark.
-FUZZY_MIN_SCORE = 90.0
+# Quoted words match a text verbatim (normalised), or else near-verbatim: a fuzzy alignment
+# score (0-100) at least this, for words long enough to align (a typo, a changed mark).
+NEAR_VERBATIM_MIN_SCORE = 90.0
+NEAR_VERBATIM_MIN_CHARS = 15
+# Two spellings of one name ("Barrons" / "Barons"): fuzzy ratio at least this.
+NAME_SPELLING_MIN_SCORE = 90.0
+# A word of the question that is a close spelling of a passage word (the name gate).
+NAME_SIMILARITY_MIN_SCORE = 85.0
+
+# --- keyword search ------------------------------------------------------------------------------
+
+# Words that carry no topic: dropped from documents (a short list, as Lucene does) and,
+# with the wording of questions ("who said", "according to the article"), from queries.
+DOC_STOPWORDS = frozenset(
+    """
+    a an and are as at be but by for if in into is it no not of on or such that the their
+    then there these they this to was will with
+    """.split()
+)
+QUERY_STOPWORDS = DOC_STOPWORDS | frozenset(
+    """
+    about after all also am any been before being both can could did do does doing during
+    each from had has have having he her here hers him his how i its just me more most my
+    now only other our out over own same she should so some than them those through too
+    under until up very we were what when where which while who whom why would you your say
+    says said saying tell told according article articles quote quoted mention mentioned
+    describe described
+    """.split()
+)

@@ -5,7 +5,8 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.ingest.chunk import chunk_text, paragraph_spans, split_sentences
+from rag.ingest.chunk import chunk_text
+from rag.text.sentences import paragraph_spans, split_sentences
 from tests.conftest import SEED_FILE
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéü’'", min_size=1, max_size=12)

@@ -9,8 +9,10 @@ import pytest
 from rag.api import Engine
 from rag.evaluation import faithfulness
 from rag.ingest.pipeline import load_file
-from rag.ledger.extract import extract_quotes, quotation_spans, strip_titles
+from rag.ledger.extract import extract_quotes
 from rag.settings import Settings
+from rag.text.names import strip_titles
+from rag.text.quotations import article_quotations
 from rag.types import Answer, AnswerDelta
 from tests.conftest import SEED_FILE
 from tests.fakes import QueuedChatModel
@@ -97,7 +99,7 @@ def test_scare_quotes_of_the_reporter_are_not_attributed(seed_rows) -> None:
 
 def test_quotation_spans_run_on_across_paragraphs() -> None:
     text = "He said:\n“First part of a long quote.\n“Second part, still him,” he added.\n"
-    ((a, b),) = quotation_spans(text)
+    ((a, b),) = article_quotations(text)
     assert text[a:b].startswith("“First") and text[a:b].endswith("him,”")
 
 

@@ -15,9 +15,9 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from rag.answer.compose import cited_span
 from rag.answer.prompts import load_prompt
 from rag.answer.sanitize import mask_instructions
-from rag.backends.keyword import tokenize
 from rag.ledger.intent import Intent, parse_intent
 from rag.ledger.read import Ledger, LedgerRow
+from rag.text.normalise import tokenize
 from rag.types import Article, Chunk, Passage
 
 MAX_ROWS = 6

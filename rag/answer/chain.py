@@ -34,10 +34,12 @@ from rag.answer.gate import absent_names
 from rag.answer.prompts import load_prompt
 from rag.answer.retrieve import Retriever, SearchFilter
 from rag.answer.sanitize import mask_instructions
-from rag.backends.keyword import tokenize
 from rag.errors import LLMError
-from rag.ingest.chunk import split_sentences
 from rag.ledger.read import Ledger
+from rag.lexicon import SPEAKER_PRONOUNS, SPEECH_LEMMAS, forms_pattern
+from rag.text.names import surname
+from rag.text.normalise import tokenize
+from rag.text.sentences import split_sentences
 from rag.types import (
     Answer,
     AnswerChunk,
@@ -114,15 +116,12 @@ def format_passages(passages: list[Passage]) -> str:
 
 # A passage that quotes someone by pronoun ("she added") or opens with a quotation needs the
 # text before it to say who is speaking.
-_SPEECH_VERBS = (
-    r"(?:said|says|added|adds|told|tells|stated|states|argued|argues|agreed|noted|continued|"
-    r"responded|replied|warned|explained|insisted|wrote|asked|claimed|suggested|believes|"
-    r"believed|thinks|thought|considered|called|described)"
-)
+_SPEECH_VERBS = forms_pattern(SPEECH_LEMMAS)
+_PRONOUN = "(?:" + "|".join(sorted(SPEAKER_PRONOUNS)) + ")"
 _NEEDS_CONTEXT = re.compile(
     r"^\s*[“\"'‘]"
-    rf"|\b(?:he|she|they)\s+(?:\w+\s+){{0,2}}{_SPEECH_VERBS}\b"
-    rf"|\b{_SPEECH_VERBS}\s+(?:he|she|they)\b",
+    rf"|\b{_PRONOUN}\s+(?:\w+\s+){{0,2}}{_SPEECH_VERBS}\b"
+    rf"|\b{_SPEECH_VERBS}\s+{_PRONOUN}\b",
     re.IGNORECASE,
 )
 
@@ -517,7 +516,7 @@ def flag_misattributions(answer: Answer, ledger: Ledger) -> None:
         named = {
             q.speaker
             for q in rows
-            if _surname(q.speaker) and _surname(q.speaker) in sentence.lower()
+            if q.speaker[:1].isupper() and surname(q.speaker).lower() in sentence.lower()
         }
         right = {q.speaker for q in owners}
         if named and not named & right:
@@ -530,11 +529,6 @@ def flag_misattributions(answer: Answer, ledger: Ledger) -> None:
             answer.text = answer.text.replace(
                 check.text, f"{check.text} [the article attributes these words to {who}]", 1
             )
-
-
-def _surname(name: str) -> str:
-    parts = name.split()
-    return parts[-1].lower() if parts and name[:1].isupper() else ""
 
 
 def _sentence_with(text: str, fragment: str) -> str:

@@ -18,9 +18,10 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from rag.backends.keyword import tokenize
-from rag.ingest.chunk import split_sentences
-from rag.text.normalise import normalise
+from rag.lexicon import NEAR_VERBATIM_MIN_SCORE
+from rag.text.normalise import normalise, tokenize
+from rag.text.quotations import MIN_QUOTE_CHARS, Quoted, quoted_spans, strip_edges
+from rag.text.sentences import split_sentences
 from rag.types import Answer, Citation, Passage, QuoteCheck
 
 log = logging.getLogger(__name__)
@@ -28,12 +29,6 @@ log = logging.getLogger(__name__)
 MARKER = re.compile(
     r"\[\s*(?:passages?\s*|source\s*)?(\d+(?:\s*(?:,|;|and|-|–)\s*\d+)*)\s*\]", re.IGNORECASE
 )
-_QUOTE_PATTERNS = [
-    re.compile(r"“([^”\n]{2,}?)”"),
-    re.compile(r"''([^'\n]{2,}?)''"),
-    re.compile(r'"([^"\n]{2,}?)"'),
-    re.compile(r"(?<!\w)‘([^’\n]*\s[^’\n]*?)’(?!\w)"),
-]
 _DECLINE = re.compile(
     r"\b(?:do(?:es)?\s*n[o']t|do(?:es)? not|did not|didn't|cannot|can't|can not)\s+"
     r"(?:say|mention|state|specify|provide|contain|include|answer|tell|indicate|know)"
@@ -42,12 +37,7 @@ _DECLINE = re.compile(
     re.IGNORECASE,
 )
 UNVERIFIED_MARK = " [unverified quote: not found in the sources]"
-REPAIR_MIN_SCORE = 90.0
 INFER_MIN_OVERLAP = 0.34
-
-
-def _strip_edges(text: str) -> str:
-    return text.strip(" \t\n.,;:!?'\"“”‘’…-—–")
 
 
 @dataclass
@@ -77,28 +67,9 @@ class _Source:
         return self.start + self.where[i], self.start + self.where[i + len(quote_norm) - 1] + 1
 
 
-@dataclass
-class _Quote:
-    start: int  # offsets of the inner text in the answer
-    end: int
-    text: str
-
-
-def find_quotes(text: str) -> list[_Quote]:
-    """Quoted strings in ``text`` (inner text), in order, without overlaps."""
-    found: list[_Quote] = []
-    taken: list[tuple[int, int]] = []
-    for pattern in _QUOTE_PATTERNS:
-        for m in pattern.finditer(text):
-            a, b = m.span()
-            if any(a < y and x < b for x, y in taken):
-                continue
-            inner = m.group(1)
-            if len(_strip_edges(inner)) < 3:
-                continue
-            taken.append((a, b))
-            found.append(_Quote(m.start(1), m.end(1), inner))
-    return sorted(found, key=lambda q: q.start)
+def find_quotes(text: str) -> list[Quoted]:
+    """Quotations in ``text`` long enough to check, in order (inner text offsets)."""
+    return quoted_spans(text, MIN_QUOTE_CHARS)
 
 
 def is_abstention(raw: str, abstain_phrase: str) -> bool:
@@ -108,7 +79,10 @@ def is_abstention(raw: str, abstain_phrase: str) -> bool:
         return True
     head = normalise(text[:200])[0]
     phrase = normalise(abstain_phrase)[0].strip(" .")
-    if phrase and (phrase in head or fuzz.partial_ratio(phrase, head[: len(phrase) + 20]) >= 90):
+    if phrase and (
+        phrase in head
+        or fuzz.partial_ratio(phrase, head[: len(phrase) + 20]) >= NEAR_VERBATIM_MIN_SCORE
+    ):
         return True
     first = text[: split_sentences(text)[0][1]] if split_sentences(text) else text
     return bool(_DECLINE.search(first)) and not MARKER.search(first)
@@ -181,7 +155,7 @@ def _check_quotes(
     checks: list[QuoteCheck] = []
     # Work from the end so earlier offsets stay valid while the text changes.
     for q in reversed(find_quotes(text)):
-        core = _strip_edges(q.text)
+        core = strip_edges(q.text)
         core_norm = normalise(core)[0]
         lead = q.text.index(core) if core in q.text else 0
         a, b = q.start + lead, q.start + lead + len(core)
@@ -270,7 +244,7 @@ def _repair(
     best: tuple[float, _Source, int, int] | None = None
     for source in sorted(sources, key=lambda s: (s.n not in cited, s.n)):
         al = fuzz.partial_ratio_alignment(core_norm, source.norm)
-        if al is None or al.score < REPAIR_MIN_SCORE:
+        if al is None or al.score < NEAR_VERBATIM_MIN_SCORE:
             continue
         length = al.dest_end - al.dest_start
         if not 0.8 * len(core_norm) <= length <= 1.25 * len(core_norm):
@@ -288,7 +262,7 @@ def _repair(
     while b < len(source.text) and source.text[b].isalnum():
         b += 1
     exact = source.text[a:b]
-    core = _strip_edges(exact)
+    core = strip_edges(exact)
     if not core:
         return None
     a += exact.index(core)

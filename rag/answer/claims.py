@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rag.answer.cite import MARKER, find_quotes
-from rag.ingest.chunk import split_sentences
 from rag.lexicon import (
     COURTESY_TITLES,
     NUMBER_SCALES,
     NUMBER_WORDS,
     TITLE_FORMS,
 )
+from rag.text.sentences import split_sentences
 from rag.types import ClaimKind, Unsupported
 
 _NAME_LABELS = frozenset(

@@ -13,24 +13,11 @@ from dataclasses import dataclass, field
 
 from rag.ledger.intent import Intent
 from rag.ledger.read import LedgerRow
+from rag.lexicon import QUOTE_PAIRS, is_past_form, past_tense
+from rag.text.names import surname
 from rag.types import Article, Citation, Quote, QuoteCheck
 
-_PAST = {
-    "say": "said",
-    "says": "said",
-    "saying": "said",
-    "tell": "told",
-    "tells": "told",
-    "telling": "told",
-    "write": "wrote",
-    "writes": "wrote",
-    "writing": "wrote",
-    "think": "thought",
-    "thinks": "thought",
-    "speak": "spoke",
-    "speaks": "spoke",
-}
-_OPENING_MARKS = "“\"'‘"
+_OPENING_MARKS = "".join(opening[0] for opening, _ in QUOTE_PAIRS)
 
 
 @dataclass
@@ -53,11 +40,10 @@ def reported_verb(cue: str) -> str:
         return "said"
     first, _, rest = cue.partition(" ")
     word = first.lower()
-    if word in _PAST:
-        word = _PAST[word]
-    elif word == "according" or (not word.endswith("ed") and word not in _PAST.values()):
+    past = past_tense(word)
+    if word == "according" or not (past != word or word.endswith("ed") or is_past_form(word)):
         return "said"
-    return f"{word} {rest}".strip()
+    return f"{past} {rest}".strip()
 
 
 def role_words(quote: Quote, article: Article, span: tuple[int, int]) -> str:
@@ -121,7 +107,7 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
         role = role_words(q, article, (cited.start, cited.end))
         who = q.speaker + (f", {role}," if role else "")
     else:
-        who = q.speaker.split()[-1]
+        who = surname(q.speaker)
     who = who[:1].upper() + who[1:]
     verb = reported_verb(q.cue if q.cue in cited.quote else q.cue.split(" ")[0])
     if is_quotation(q, article):

@@ -18,14 +18,16 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.answer.prompts import load_prompt
 from rag.ledger.intent import parse_question
+from rag.lexicon import FOLLOW_UP_WORDS, PERSON_PRONOUNS
+from rag.text.quotations import without_quotations
 from rag.types import Answer
 
 log = logging.getLogger(__name__)
 
-_PERSON_PRONOUNS = re.compile(r"\b(he|she|him|her|his|hers)\b", re.IGNORECASE)
+_PERSON_PRONOUNS = re.compile(rf"\b({'|'.join(sorted(PERSON_PRONOUNS))})\b", re.IGNORECASE)
 _FOLLOW_UP = re.compile(
-    r"^\s*(?:and|but|also|so|then|what about|how about)\b|\b(?:he|she|him|her|his|hers|they|"
-    r"them|their|it|its|that|this|those|these|there|the same)\b",
+    r"^\s*(?:and|but|also|so|then|what about|how about)\b"
+    rf"|\b(?:{'|'.join(sorted(FOLLOW_UP_WORDS))}|the same)\b",
     re.IGNORECASE,
 )
 _LEAD = re.compile(r"^\s*(?:and|but|also|so|then)\s*,?\s*", re.IGNORECASE)
@@ -39,12 +41,9 @@ class Turn:
     answer: Answer | None = None
 
 
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|''.*?''|‘[^’]*’")
-
-
 def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
     """A follow-up: it points back ("she", "that", "and what about…") outside its quotes."""
-    return bool(history) and bool(_FOLLOW_UP.search(_QUOTED.sub(" ", question)))
+    return bool(history) and bool(_FOLLOW_UP.search(without_quotations(question)))
 
 
 def subject_of(turn: Turn) -> str:

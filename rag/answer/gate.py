@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from rapidfuzz import fuzz
 
 from rag.ledger.intent import WORD, parse_question
+from rag.lexicon import NAME_SIMILARITY_MIN_SCORE
 from rag.types import Passage
-
-_MIN_SIMILARITY = 85.0
 
 
 def absent_names(question: str, passages: Sequence[Passage]) -> list[str]:
@@ -44,5 +43,6 @@ def _known(word: str, vocabulary: set[str]) -> bool:
     if len(word) < 5:
         return False
     return any(
-        abs(len(v) - len(word)) <= 2 and fuzz.ratio(word, v) >= _MIN_SIMILARITY for v in vocabulary
+        abs(len(v) - len(word)) <= 2 and fuzz.ratio(word, v) >= NAME_SIMILARITY_MIN_SCORE
+        for v in vocabulary
     )

@@ -16,10 +16,11 @@ from rapidfuzz import fuzz
 
 from rag.backends.keyword import KeywordIndex
 from rag.backends.store import Index, StoredChunk, date_number
-from rag.ingest.chunk import split_sentences
 from rag.ledger.intent import parse_question
+from rag.lexicon import NEAR_VERBATIM_MIN_CHARS, NEAR_VERBATIM_MIN_SCORE
 from rag.settings import Settings
 from rag.text.normalise import normalise
+from rag.text.sentences import split_sentences
 from rag.types import Article, Passage
 
 
@@ -175,7 +176,7 @@ class Retriever(BaseRetriever):
         scored = []
         for order, (chunk, score) in enumerate(candidates.values()):
             match = max(quote_match(q, chunk.chunk.text) for q in quotes)
-            if match >= QUOTE_MATCH_MIN:
+            if match >= NEAR_VERBATIM_MIN_SCORE:
                 scored.append((-match, order, chunk, score))
         if not scored:
             return ranked
@@ -187,9 +188,6 @@ class Retriever(BaseRetriever):
         return [passage_to_document(p) for p in self.search(query)]
 
 
-QUOTE_MATCH_MIN = 90.0
-
-
 def quote_match(quote: str, text: str) -> float:
     """100 when ``text`` holds ``quote`` verbatim (ignoring case, quote marks, spacing);
     else a fuzzy partial-match score for quotes long enough to be matched fuzzily."""
@@ -199,7 +197,7 @@ def quote_match(quote: str, text: str) -> float:
         return 0.0
     if q in t:
         return 100.0
-    if len(q) < 15:
+    if len(q) < NEAR_VERBATIM_MIN_CHARS:
         return 0.0
     return float(fuzz.partial_ratio(q, t))
 

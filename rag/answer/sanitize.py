@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from rag.ingest.chunk import split_sentences
+from rag.text.sentences import split_sentences
 
 MASK = "[a sentence that reads like an instruction to an AI is left out]"
 

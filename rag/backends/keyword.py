@@ -5,41 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 import shutil
 import threading
-import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from rag.backends.store import Index, StoredChunk, date_number, index_dir
+from rag.lexicon import NEAR_VERBATIM_MIN_SCORE
+from rag.text.normalise import tokenize
 
 log = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"\w+", re.UNICODE)
 _CACHE_FORMAT = 2
-
-
-# Words that carry no topic: dropped from documents (a short list, as Lucene does) and,
-# with the wording of questions ("who said", "according to the article"), from queries.
-_DOC_STOPWORDS = frozenset(
-    """
-    a an and are as at be but by for if in into is it no not of on or such that the their
-    then there these they this to was will with
-    """.split()
-)
-_QUERY_STOPWORDS = _DOC_STOPWORDS | frozenset(
-    """
-    about after all also am any been before being both can could did do does doing during
-    each from had has have having he her here hers him his how i its just me more most my
-    now only other our out over own same she should so some than them those through too
-    under until up very we were what when where which while who whom why would you your say
-    says said saying tell told according article articles quote quoted mention mentioned
-    describe described
-    """.split()
-)
 
 
 def _bm25s() -> Any:
@@ -48,14 +27,6 @@ def _bm25s() -> Any:
 
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     return bm25s
-
-
-def tokenize(text: str, *, query: bool = False) -> list[str]:
-    """Lower-cased word tokens, accents folded, stopwords (and question wording) dropped."""
-    text = unicodedata.normalize("NFKD", text.replace("’", "'").lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    stop = _QUERY_STOPWORDS if query else _DOC_STOPWORDS
-    return [t for t in _TOKEN.findall(text) if t not in stop]
 
 
 class KeywordIndex:
@@ -170,7 +141,9 @@ class KeywordIndex:
         if exact:
             return exact
         return [
-            aid for aid, t in known if any(fuzz.token_set_ratio(w, t.lower()) >= 90 for w in wanted)
+            aid
+            for aid, t in known
+            if any(fuzz.token_set_ratio(w, t.lower()) >= NEAR_VERBATIM_MIN_SCORE for w in wanted)
         ]
 
     def articles_within(

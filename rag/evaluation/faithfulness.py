@@ -20,8 +20,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from rag.text.quotations import without_quotations
+
 NEAR = 300
-_QUOTED = re.compile(r"“[^”]*”|\"[^\"]*\"|''.*?''|‘[^’]*\s[^’]*’")
 _MARKERS = re.compile(r"\[\d+\]")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'.\-]*|\d[\d,.]*\w*")
 _NAME = r"[A-Z][\w’'\-]+(?:\s+[A-Z][\w’'.\-]+)*"
@@ -55,7 +56,7 @@ def plain(text: str) -> str:
 
 def outside_quotes(text: str) -> str:
     """The answer with quoted words and citation markers blanked (offsets kept)."""
-    text = _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+    text = without_quotations(text, keep_offsets=True)
     return _MARKERS.sub(lambda m: " " * len(m.group(0)), text)
 
 

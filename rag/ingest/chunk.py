@@ -7,87 +7,13 @@ heading lines (no closing punctuation) are joined to the paragraph that follows 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
+from rag.text.sentences import paragraph_spans, split_sentences, trim
 from rag.types import Chunk
 
-_ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr gen sen rep gov lt col sgt capt cmdr adm maj prof st jr sr inc co corp ltd
-    no vs etc fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e rev
-    hon pres supt det insp messrs mt ft approx dept est
-    """.split()
-)
-# End of sentence: . ! ? or … then closing quotes/brackets, then space(s).
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
-_TERMINAL = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
-
-
-def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
-    """Sentence spans (start, end) inside ``text[start:end]``, trimmed of outer whitespace."""
-    end = len(text) if end is None else end
-    spans: list[tuple[int, int]] = []
-    cursor = start
-    for match in _SENTENCE_END.finditer(text, start, end):
-        stop = match.end()
-        if _is_abbreviation(text, match.start()) or not _next_starts_sentence(text, stop, end):
-            continue
-        spans.append((cursor, stop))
-        cursor = stop
-    spans.append((cursor, end))
-    return [s for s in (_trim(text, a, b) for a, b in spans) if s[0] < s[1]]
-
-
-def _is_abbreviation(text: str, dot: int) -> bool:
-    if text[dot] != ".":
-        return False
-    word_start = dot
-    while word_start > 0 and (text[word_start - 1].isalpha() or text[word_start - 1] == "."):
-        word_start -= 1
-    word = text[word_start:dot]
-    if not word:
-        return False
-    # Initials ("J. Smith") and dotted abbreviations ("U.S.") are not sentence ends.
-    initial = len(word) == 1 and word.isupper()
-    return word.lower() in _ABBREVIATIONS or initial or ("." in word and len(word) <= 5)
-
-
-def _next_starts_sentence(text: str, pos: int, end: int) -> bool:
-    while pos < end and text[pos].isspace():
-        pos += 1
-    if pos >= end:
-        return True
-    ch = text[pos]
-    return ch.isupper() or ch.isdigit() or ch in "\"'“‘([—-"
-
-
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
-
-
-def paragraph_spans(text: str) -> list[tuple[int, int]]:
-    """Paragraph spans: one per line, with wrapped lines and headings joined to what follows."""
-    lines = [m.span() for m in re.finditer(r"[^\n]+", text)]
-    lines = [s for s in (_trim(text, a, b) for a, b in lines) if s[0] < s[1]]
-    paragraphs: list[tuple[int, int]] = []
-    pending: tuple[int, int] | None = None  # a heading or a wrapped line waiting for more
-    for start, end in lines:
-        if pending is not None:
-            start = pending[0]
-            pending = None
-        line = text[start:end]
-        if not _TERMINAL.search(line):  # a heading, or a line wrapped mid-sentence
-            pending = (start, end)
-            continue
-        paragraphs.append((start, end))
-    if pending is not None:
-        paragraphs.append(pending)
-    return paragraphs
+# Bump when chunk boundaries change: every article is re-chunked on its next ingest.
+CHUNKER_VERSION = 1
 
 
 def chunk_text(article_id: str, text: str, max_chars: int = 900) -> list[Chunk]:
@@ -126,7 +52,7 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> Iterator[tup
         cut = text.rfind(" ", start + 1, start + max_chars)
         if cut <= start:
             cut = start + max_chars
-        yield _trim(text, start, cut)
-        start = _trim(text, cut, end)[0]
+        yield trim(text, start, cut)
+        start = trim(text, cut, end)[0]
     if start < end:
         yield start, end

@@ -21,7 +21,8 @@ from typing import Any
 
 from rag.backends.store import Index, IndexedArticle, text_digest
 from rag.errors import InputError, RagError
-from rag.ingest.chunk import chunk_text
+from rag.ingest.chunk import CHUNKER_VERSION, chunk_text
+from rag.ledger.extract import EXTRACTOR_VERSION
 from rag.settings import Settings
 from rag.types import Article, Chunk, Quote
 
@@ -338,9 +339,9 @@ def clean_id(raw: str) -> str:
     return re.sub(r"[^\w.\-]+", "_", raw.strip()).strip("_")[:200]
 
 
-# Bump when chunking or ledger extraction changes: every article is then re-indexed the next
-# time it is ingested, as its content hash no longer matches.
-INDEX_VERSION = 7
+# What an article's index entries were made with: when the chunker or the extractor changes,
+# every article is re-indexed the next time it is ingested (its content hash no longer matches).
+INDEX_VERSION = f"{CHUNKER_VERSION}.{EXTRACTOR_VERSION}"
 
 
 def content_hash(article: Article) -> str:

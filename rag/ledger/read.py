@@ -9,11 +9,17 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from rag.backends.keyword import tokenize
 from rag.backends.store import Index
-from rag.ledger.extract import strip_titles
-from rag.lexicon import FUZZY_MIN_SCORE, IDENTIFY_MIN_WORDS, SCARE_QUOTE_MAX_WORDS
-from rag.text.normalise import normalise
+from rag.lexicon import (
+    IDENTIFY_MIN_WORDS,
+    NAME_SPELLING_MIN_SCORE,
+    NEAR_VERBATIM_MIN_CHARS,
+    NEAR_VERBATIM_MIN_SCORE,
+    SCARE_QUOTE_MAX_WORDS,
+    SPEAKER_PRONOUNS,
+)
+from rag.text.names import strip_titles, surname
+from rag.text.normalise import normalise, tokenize
 from rag.types import Quote
 
 CONTENT_MIN_OVERLAP = 0.6
@@ -97,7 +103,7 @@ class Ledger:
             s.quotes += 1
             s.articles.add(q.article_id)
             s.roles.add(q.speaker_role)
-            if q.speaker_mention.lower() not in ("he", "she", "they", "i", "we", ""):
+            if q.speaker_mention and q.speaker_mention.lower() not in SPEAKER_PRONOUNS:
                 s.mentions.add(q.speaker_mention)
         return sorted(found.values(), key=lambda s: (-s.quotes, s.name))
 
@@ -107,15 +113,15 @@ class Ledger:
         query = strip_titles(name).lower()
         if not query:
             return []
-        surname = query.split()[-1]
+        last = surname(query)
         matches = []
         for s in self.speakers(article_ids):
             candidate = s.name.lower()
             variants = {candidate, *(strip_titles(m).lower() for m in s.mentions)}
             if any(
                 v == query
-                or (v.split() and v.split()[-1] == surname and len(surname) > 2)
-                or fuzz.ratio(v, query) >= 90
+                or (surname(v) == last and len(last) > 2)
+                or fuzz.ratio(v, query) >= NAME_SPELLING_MIN_SCORE
                 for v in variants
             ):
                 matches.append(s.name)
@@ -142,9 +148,11 @@ class Ledger:
                 scored.append((100.0, row))
             elif size >= IDENTIFY_MIN_WORDS and f" {quote} " in f" {target} ":
                 scored.append((99.0, row))
-            elif len(target) >= 15 and (len(quote) >= len(target) or size >= IDENTIFY_MIN_WORDS):
+            elif len(target) >= NEAR_VERBATIM_MIN_CHARS and (
+                len(quote) >= len(target) or size >= IDENTIFY_MIN_WORDS
+            ):
                 score = fuzz.partial_ratio(target, quote)
-                if score >= FUZZY_MIN_SCORE:
+                if score >= NEAR_VERBATIM_MIN_SCORE:
                     scored.append((score - 10.0, row))  # below any exact containment
         return _best_first(scored)
 

@@ -1,0 +1,79 @@
+"""The one lexicon: verb forms, the words every layer shares, and the extractor's version."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.answer.chain import needs_context
+from rag.answer.compose import reported_verb
+from rag.answer.conversation import needs_rewrite
+from rag.ledger.extract import EXTRACTOR_VERSION, inputs_digest
+from rag.ledger.intent import parse_intent
+from rag.lexicon import SPEECH_LEMMAS, past_tense, verb_forms
+from rag.text.quotations import quoted_spans, without_quotations
+
+# The digest of the extractor's inputs for each EXTRACTOR_VERSION. A change to a lexicon entry
+# the extractor reads must come with a new version (and a new line here), so that every
+# article is re-extracted on its next ingest.
+DIGESTS = {8: "2d6c30f4a53bd317"}
+
+
+def test_a_change_to_the_extractors_inputs_bumps_its_version() -> None:
+    assert EXTRACTOR_VERSION in DIGESTS, "record the digest of the new EXTRACTOR_VERSION"
+    assert inputs_digest() == DIGESTS[EXTRACTOR_VERSION], (
+        "the lexicon entries or quotation rule the extractor reads changed: bump "
+        "EXTRACTOR_VERSION in rag/ledger/extract.py and record the new digest in DIGESTS"
+    )
+    assert len(set(DIGESTS.values())) == len(DIGESTS)
+
+
+@pytest.mark.parametrize(
+    ("lemma", "forms"),
+    [
+        ("say", ("say", "says", "said", "saying")),
+        ("reply", ("reply", "replies", "replied", "replying")),
+        ("agree", ("agree", "agrees", "agreed", "agreeing")),
+        ("stress", ("stress", "stresses", "stressed", "stressing")),
+        ("write", ("write", "writes", "wrote", "writing", "written")),
+    ],
+)
+def test_verb_forms(lemma, forms) -> None:
+    assert verb_forms(lemma) == forms
+
+
+def test_past_tense_of_known_forms_only() -> None:
+    assert [past_tense(v) for v in ("says", "telling", "warns", "posted")] == [
+        "said",
+        "told",
+        "warned",
+        "posted",
+    ]
+    assert reported_verb("warns") == "warned"
+    assert reported_verb("according to") == "said"
+    assert reported_verb("told The National") == "told The National"
+
+
+def test_the_extractor_and_question_routing_share_the_speech_verbs() -> None:
+    # Before one lexicon, "who accused …" routed to the ledger but the extractor had no
+    # "accuse": every verb a who-question routes on is one the extractor cues quotes with.
+    assert "accuse" in SPEECH_LEMMAS
+    intent = parse_intent("Who accused the minister of lying?")
+    assert intent.kind == "who_said"
+    assert needs_context("“We will not back down,” she insisted.")
+
+
+def test_a_name_is_never_taken_for_the_verb_of_a_question() -> None:
+    intent = parse_intent("Did the State Department say the talks had failed?")
+    assert intent.kind == "did_say"
+    assert intent.speaker == "the State Department"
+    intent = parse_intent("What did the State Department say about the ceasefire?")
+    assert (intent.kind, intent.speaker) == ("what_said", "the State Department")
+
+
+def test_one_rule_for_quotation_marks() -> None:
+    text = "Trump’s aide said ‘no deal’ and “not now”, then ''maybe'' and \"later\"."
+    assert [q.text for q in quoted_spans(text)] == ["no deal", "not now", "maybe", "later"]
+    # An apostrophe is not a quotation mark, in the answer check as in follow-up questions.
+    assert quoted_spans("The candidates’ plans and Trump’s") == []
+    assert needs_rewrite("What did ‘he’ mean?", []) is False
+    assert without_quotations("He said “x y”.", keep_offsets=True) == "He said      ."
