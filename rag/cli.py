@@ -330,8 +330,9 @@ def eval_command(
 @cli.command()
 @click.option(
     "--cases",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Gold cases (default: ../shared/eval/polnear-dev/cases.jsonl).",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    required=True,
+    help="Gold cases, with articles/ beside them (e.g. ../shared/eval/polnear-dev/cases.jsonl).",
 )
 @click.option(
     "--articles",
@@ -360,7 +361,7 @@ def eval_command(
 )
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def bench(
-    cases: Path | None,
+    cases: Path,
     articles: Path | None,
     limit: int | None,
     sample: int | None,
@@ -372,11 +373,8 @@ def bench(
     from tqdm import tqdm
 
     from rag.evaluation.bench import VARIANTS, format_bench, run_bench
-    from rag.settings import PROJECT_DIR, get_settings
+    from rag.settings import get_settings
 
-    cases = cases or PROJECT_DIR.parent / "shared" / "eval" / "polnear-dev" / "cases.jsonl"
-    if not cases.exists():
-        raise click.BadParameter(f"{cases} does not exist", param_hint="--cases")
     articles = articles or cases.parent / "articles"
     metadata = cases.parent / "metadata.tsv"
     bar: Any = None
@@ -440,7 +438,7 @@ def ui(host: str, port: int, share: bool) -> None:
             "set RAG_UI_AUTH=user:password first"
         )
     from rag.api import Engine
-    from ui.app import launch
+    from rag.ui.app import launch
 
     click.echo(f"Serving on http://{host}:{port} (Ctrl+C to stop)", err=True)
     launch(Engine(settings, on_status=_status), host, port, share, auth)

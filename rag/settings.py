@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Literal
 
@@ -10,8 +11,13 @@ import platformdirs
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PROJECT_DIR = Path(__file__).resolve().parents[1]
 APP_NAME = "rag-news"
+
+
+def package_data(name: str) -> Path:
+    """The folder of data shipped inside the package: ``prompts`` or ``seeds`` (the
+    project's top-level folders, installed as ``rag.prompts`` and ``rag.seeds``)."""
+    return Path(str(resources.files(f"rag.{name}")))
 
 
 class Settings(BaseSettings):
@@ -31,7 +37,7 @@ class Settings(BaseSettings):
         description="Where verified model files are assembled once and reused by every index.",
     )
     seeds_dir: Path = Field(
-        PROJECT_DIR / "seeds",
+        default_factory=lambda: package_data("seeds"),
         description="Default corpus ingested by ask() when the index is empty.",
     )
     collection: str = Field(

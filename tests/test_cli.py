@@ -140,7 +140,7 @@ def test_quotes_and_speakers_commands(runner: CliRunner) -> None:
 
 
 def test_bench_without_textacy_says_what_to_install(
-    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     import importlib.util
 
@@ -148,9 +148,18 @@ def test_bench_without_textacy_says_what_to_install(
     monkeypatch.setattr(
         importlib.util, "find_spec", lambda name, *a: None if name == "textacy" else real(name, *a)
     )
-    result = runner.invoke(cli, ["bench", "--variants", "project,textacy", "--synthetic", "0"])
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("")
+    args = ["bench", "--cases", str(cases), "--variants", "project,textacy", "--synthetic", "0"]
+    result = runner.invoke(cli, args)
     assert result.exit_code == 2
     assert "textacy variant needs: pip install -e '.[compare]'" in result.output
+
+
+def test_bench_names_the_gold_set_it_needs(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["bench", "--synthetic", "0"])
+    assert result.exit_code == 2
+    assert "--cases" in result.output
 
 
 @pytest.mark.parametrize(

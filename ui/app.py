@@ -19,7 +19,7 @@ from rag.answer.conversation import Turn
 from rag.api import Engine
 from rag.errors import RagError
 from rag.types import Answer, AnswerDelta
-from ui import render
+from rag.ui import render
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Prompt templates, loaded by name from ``prompts/*.txt`` and filled strictly."""
+"""Prompt templates, loaded by name from ``prompts/*.txt`` (package data) and filled strictly."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from rag.errors import PromptError
-from rag.settings import PROJECT_DIR
+from rag.settings import package_data
 
-PROMPTS_DIR = PROJECT_DIR / "prompts"
+PROMPTS_DIR = package_data("prompts")
 
 
 @dataclass(frozen=True)

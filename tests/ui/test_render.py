@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rag.types import Answer, Article, Citation, QuoteCheck, Unsupported
-from ui import render
+from rag.ui import render
 
 TEXT = "Title line\nThe minister said “we will win” on Monday.\nA second paragraph.\n"
 ARTICLE = Article(id="a1", title="Title <b>line</b>", text=TEXT, source="Daily", date="2025-01-02")
@@ -117,7 +117,7 @@ STARTING_LINE = "⏳ The model server is starting in the background; you can alr
 def test_the_status_line_says_what_the_model_is_doing(state: str, shown: str) -> None:
     from types import SimpleNamespace
 
-    from ui.app import _status_line
+    from rag.ui.app import _status_line
 
     line = _status_line(SimpleNamespace(llm_status=state))  # type: ignore[arg-type]
     assert line.endswith(shown) and (shown or line == "")

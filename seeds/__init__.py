@@ -1,0 +1,1 @@
+"""The default corpus, indexed when the index is empty (package data: rag.seeds)."""
