@@ -17,9 +17,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 if TYPE_CHECKING:
-    from rag.answer.retrieve import SearchFilter
     from rag.api import Engine, ask, get_chain, list_quotes, list_speakers
-    from rag.types import Answer, Article, Citation, Passage, Quote, QuoteCheck
+    from rag.types import Answer, Article, Citation, Passage, Quote, QuoteCheck, SearchFilter
 
 __all__ = [
     "Answer",
@@ -43,7 +42,7 @@ _LAZY = {
     "Quote": "rag.types",
     "get_chain": "rag.api",
     "Engine": "rag.api",
-    "SearchFilter": "rag.answer.retrieve",
+    "SearchFilter": "rag.types",
     "Answer": "rag.types",
     "Article": "rag.types",
     "Citation": "rag.types",

@@ -12,7 +12,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
 from rag.answer.conversation import Turn
-from rag.answer.retrieve import Retriever, SearchFilter
+from rag.answer.retrieve import Retriever
 from rag.backends.keyword import KeywordIndex
 from rag.backends.llm import StatusFn, chat_model
 from rag.backends.store import Index
@@ -20,7 +20,7 @@ from rag.errors import ConfigError, QuestionError
 from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths
 from rag.ledger.read import Ledger, Speaker
 from rag.settings import Settings, get_settings
-from rag.types import Answer, AnswerChunk, Article, ArticleInfo, Quote
+from rag.types import Answer, AnswerChunk, Article, ArticleInfo, LLMStatus, Quote, SearchFilter
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class Engine:
         self._ledger: Ledger | None = None
         self._llm: BaseChatModel | None = None
         self._llm_lock = threading.Lock()  # starting the model does not hold up the index
-        self._llm_state = "not started"
+        self._llm_state = LLMStatus()
 
     @property
     def index(self) -> Index:
@@ -86,13 +86,13 @@ class Engine:
         """The chat model the settings select (starting the local server if needed)."""
         with self._llm_lock:
             if self._llm is None:
-                self._llm_state = "starting"
+                self._llm_state = LLMStatus(state="starting")
                 try:
                     self._llm = chat_model(self.settings, self.on_status)
                 except Exception as e:
-                    self._llm_state = f"error: {e}"
+                    self._llm_state = LLMStatus(state="error", detail=str(e))
                     raise
-                self._llm_state = "ready"
+                self._llm_state = LLMStatus(state="ready")
             return self._llm
 
     # --- the model, for long-running hosts (the UI) ------------------------------------------
@@ -112,8 +112,8 @@ class Engine:
         return thread
 
     @property
-    def llm_status(self) -> str:
-        """'not started', 'starting', 'ready' or 'error: …'."""
+    def llm_status(self) -> LLMStatus:
+        """Where the model is: not started, starting, ready, or failed (with why)."""
         return self._llm_state
 
     def describe(self) -> dict[str, str]:
@@ -123,7 +123,7 @@ class Engine:
         s = self.settings
         return {
             "LLM": describe_llm(s),
-            "LLM status": self.llm_status,
+            "LLM status": str(self.llm_status),
             "Embedder": "all-MiniLM-L6-v2 (onnxruntime)" if s.embedder == "minilm" else s.embedder,
             "Index": s.chroma_url or str(s.home / "chroma"),
             "Retrieval": f"{s.retrieval}, top {s.top_k}",
@@ -135,15 +135,7 @@ class Engine:
     def vectorstore(self) -> Any:
         """The chunks as a LangChain ``Chroma`` vector store (same collection, same embedder),
         for code that expects a standard LangChain VectorStore."""
-        from langchain_chroma import Chroma
-
-        from rag.backends.embed import LangChainEmbeddings
-
-        return Chroma(
-            client=self.index.client,
-            collection_name=self.index.chunks.name,
-            embedding_function=LangChainEmbeddings(self.index.embedder),
-        )
+        return self.index.vectorstore()
 
     # --- the corpus ----------------------------------------------------------------------
 
@@ -171,6 +163,10 @@ class Engine:
 
     def list_articles(self) -> list[ArticleInfo]:
         return self.index.list_articles()
+
+    def get_articles(self, article_ids: Sequence[str]) -> dict[str, Article]:
+        """The articles with these ids that the index holds, by id."""
+        return self.index.get_articles(list(article_ids))
 
     def get_article(self, article_id: str) -> Article:
         return self.index.get_article(article_id)

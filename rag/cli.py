@@ -27,8 +27,8 @@ def _status(message: str) -> None:
 
 
 def _filters(articles: tuple[str, ...], sources: tuple[str, ...], since: str, until: str) -> Any:
-    from rag.answer.retrieve import SearchFilter
     from rag.ingest.pipeline import normalise_date
+    from rag.types import SearchFilter
 
     for label, value in (("--since", since), ("--until", until)):
         if value and not normalise_date(value):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from enum import StrEnum
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
 
 
 class Article(BaseModel):
@@ -94,10 +98,9 @@ class Citation(BaseModel):
     )
     speaker_role: str = ""
     cue: str = ""
-    kind: str = Field("", description="direct / partial / indirect / anonymous (ledger).")
-
-
-QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
+    kind: QuoteKind | Literal[""] = Field(
+        "", description="direct / partial / indirect / anonymous (ledger)."
+    )
 
 
 class Quote(BaseModel):
@@ -156,6 +159,47 @@ class Unsupported(BaseModel):
     )
 
 
+class LLMFailure(StrEnum):
+    """Why the model gave no answer (``Answer.error``)."""
+
+    TIMEOUT = "timeout"
+    UNREACHABLE = "unreachable"
+    FAILED = "failed"
+
+    @classmethod
+    def of(cls, error: BaseException) -> LLMFailure:
+        """Classify an exception (or what caused it) from the OpenAI client or httpx."""
+        names = " ".join(
+            type(e).__name__ for e in (error, error.__cause__, error.__context__) if e is not None
+        )
+        if "Timeout" in names:
+            return cls.TIMEOUT
+        if "Connect" in names:
+            return cls.UNREACHABLE
+        return cls.FAILED
+
+    @property
+    def label(self) -> str:
+        """What went wrong, in a user's words."""
+        return {
+            LLMFailure.TIMEOUT: "LLM endpoint timed out",
+            LLMFailure.UNREACHABLE: "LLM endpoint unreachable",
+            LLMFailure.FAILED: "The language model failed",
+        }[self]
+
+
+class LLMStatus(BaseModel):
+    """Where the engine's model is: not started, starting, ready, or failed (with why)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    state: Literal["not started", "starting", "ready", "error"] = "not started"
+    detail: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.detail}" if self.detail else self.state
+
+
 class Answer(BaseModel):
     """The finished, checked answer: the same object the CLI, the UI and ``ask()`` show."""
 
@@ -170,7 +214,9 @@ class Answer(BaseModel):
     passages: list[Passage] = Field(
         default_factory=list, description="What retrieval put in front of the model."
     )
-    error: str = Field("", description="Set when the LLM failed; the answer is retrieval-only.")
+    error: LLMFailure | None = Field(
+        None, description="Set when the LLM failed; the answer is retrieval-only."
+    )
     withheld: bool = Field(
         False,
         description="The model's answer failed the checks (invented quotes or people) and is "
@@ -217,7 +263,7 @@ class Answer(BaseModel):
             "quotes": [q.model_dump() for q in self.quotes],
             "notes": list(self.notes),
             "unsupported": [u.model_dump() for u in self.unsupported],
-            "error": self.error,
+            "error": self.error.value if self.error else "",
             "withheld": self.withheld,
             "source": self.source,
         }
@@ -245,3 +291,37 @@ class AnswerDelta(BaseModel):
 
 
 AnswerChunk = AnswerDelta | Answer
+
+
+def date_number(date: str) -> int:
+    """20251120 for '2025-11-20'; 0 when unknown. Chroma range filters need numbers."""
+    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", date or "")
+    return int("".join(m.groups())) if m else 0
+
+
+class SearchFilter(BaseModel):
+    """Restrict retrieval to some articles, sources or a date range (inclusive, ISO dates)."""
+
+    article_ids: list[str] = []
+    sources: list[str] = []
+    date_from: str = ""
+    date_to: str = ""
+
+    def keyword_args(self) -> dict[str, Any]:
+        """The filters as ``KeywordIndex.search`` / ``articles_within`` take them."""
+        return {
+            "article_ids": self.article_ids,
+            "sources": self.sources,
+            "date_from": date_number(self.date_from),
+            "date_to": date_number(self.date_to),
+        }
+
+    def describe(self) -> str:
+        parts = []
+        if self.article_ids:
+            parts.append("articles " + ", ".join(self.article_ids))
+        if self.sources:
+            parts.append("sources " + ", ".join(self.sources))
+        if self.date_from or self.date_to:
+            parts.append(f"dates {self.date_from or '…'} to {self.date_to or '…'}")
+        return "; ".join(parts)

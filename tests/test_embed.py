@@ -59,7 +59,7 @@ def test_a_later_process_reopens_the_collection_with_its_embedding_function(
     script = textwrap.dedent(
         f"""
         import chromadb
-        import rag.backends.embed  # registers the embedding function by name
+        import rag.backends.store  # registers the embedding function by name
         client = chromadb.PersistentClient(path={str(settings.home / "chroma")!r})
         col = client.get_collection("news_chunks")  # no embedding function passed
         res = col.query(query_texts=["Peace cannot mean capitulation"], n_results=1)

@@ -385,7 +385,7 @@ def test_what_did_say_about_a_topic_keeps_to_the_topic(
 
 
 def test_filters_apply_to_ledger_answers(engine: Engine, fake_llm: QueuedChatModel) -> None:
-    from rag.answer.retrieve import SearchFilter
+    from rag.types import SearchFilter
 
     question = 'Who said "Peace cannot mean capitulation"?'
     for excluded in (SearchFilter(sources=["Breitbart"]), SearchFilter(date_from="2030-01-01")):

@@ -119,7 +119,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 {"role": "user", "content": render.esc(message)},
                 {"role": "assistant", "content": ""},
             ]
-            waiting = engine.llm_status != "ready"
+            waiting = engine.llm_status.state != "ready"
             history[-1]["content"] = render.streaming_html(STARTING if waiting else "…")
             yield history, "", gr.skip(), past, blocks, ""
             try:
@@ -148,7 +148,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 return
             n = len(past)
             history[-1]["content"] = render.answer_html(answer, n)
-            cited = engine.index.get_articles([c.article_id for c in answer.citations])
+            cited = engine.get_articles([c.article_id for c in answer.citations])
             blocks = [render.turn_sources_html(asked, answer, n, cited), *blocks]
             yield history, "".join(blocks), caption, [*past, Turn(asked, answer)], blocks, ""
 
@@ -275,11 +275,11 @@ def _row(table: Any, evt: gr.SelectData) -> list[Any]:
 
 
 def _status_line(engine: Engine) -> str:
-    state = engine.llm_status
-    if state == "ready":
+    status = engine.llm_status
+    if status.state == "ready":
         return ""
-    if state.startswith("error"):
-        return f"⚠ The language model is unavailable: {render.esc(state[7:])}"
+    if status.state == "error":
+        return f"⚠ The language model is unavailable: {render.esc(status.detail)}"
     return "⏳ The model server is starting in the background; you can already type."
 
 

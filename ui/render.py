@@ -40,7 +40,7 @@ def answer_html(answer: Answer, turn: int) -> str:
     if answer.error:
         parts.insert(
             0,
-            f'<div class="badge error">{llm_failure_label(answer.error)} — here are the most '
+            f'<div class="badge error">{answer.error.label} — here are the most '
             "relevant passages</div>",
         )
     if answer.source == "ledger":
@@ -51,15 +51,6 @@ def answer_html(answer: Answer, turn: int) -> str:
         removed = "; ".join(f"“{esc(u.text)}”" for u in answer.unsupported)
         parts.append(f'<div class="note removed">removed: not in the articles — {removed}</div>')
     return "\n".join(parts)
-
-
-def llm_failure_label(error: str) -> str:
-    """What went wrong with the LLM, in a user's words, from the exception's class name."""
-    if "Timeout" in error:
-        return "LLM endpoint timed out"
-    if "Connection" in error:
-        return "LLM endpoint unreachable"
-    return "The language model failed"
 
 
 def error_html(message: str) -> str:

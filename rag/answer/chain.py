@@ -32,7 +32,7 @@ from rag.answer.claims import Evidence, answer_sentences, check_claims
 from rag.answer.compose import compose
 from rag.answer.gate import absent_names
 from rag.answer.prompts import load_prompt
-from rag.answer.retrieve import Retriever, SearchFilter
+from rag.answer.retrieve import Retriever
 from rag.answer.sanitize import mask_instructions
 from rag.errors import LLMError
 from rag.ledger.read import Ledger
@@ -46,8 +46,10 @@ from rag.types import (
     AnswerDelta,
     Article,
     Citation,
+    LLMFailure,
     Passage,
     QuoteCheck,
+    SearchFilter,
     Unsupported,
 )
 
@@ -543,8 +545,8 @@ def _sentence_with(text: str, fragment: str) -> str:
 def llm_failure_answer(question: str, passages: list[Passage], error: BaseException) -> Answer:
     """When the model cannot be reached: say so, and give the best passages, cited."""
     log.warning("LLM request failed: %s", error)
-    reason = type(error.__cause__ or error).__name__
-    text = f"The language model did not answer ({reason})."
+    reason = LLMFailure.of(error)
+    text = f"The language model did not answer ({reason.label.lower()})."
     if passages:
         text += " The most relevant passages are cited below: " + " ".join(
             f"[{i}]" for i in range(1, min(3, len(passages)) + 1)

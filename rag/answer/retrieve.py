@@ -11,60 +11,17 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 from rapidfuzz import fuzz
 
 from rag.backends.keyword import KeywordIndex
-from rag.backends.store import Index, StoredChunk, date_number
+from rag.backends.store import Index, StoredChunk
 from rag.ledger.intent import parse_question
 from rag.lexicon import NEAR_VERBATIM_MIN_CHARS, NEAR_VERBATIM_MIN_SCORE
 from rag.settings import Settings
 from rag.text.normalise import normalise
 from rag.text.sentences import split_sentences
-from rag.types import Article, Passage
-
-
-class SearchFilter(BaseModel):
-    """Restrict retrieval to some articles, sources or a date range (inclusive, ISO dates)."""
-
-    article_ids: list[str] = []
-    sources: list[str] = []
-    date_from: str = ""
-    date_to: str = ""
-
-    def chroma_where(self) -> dict | None:
-        clauses: list[dict] = []
-        if self.article_ids:
-            clauses.append({"article_id": {"$in": list(self.article_ids)}})
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if self.date_from:
-            clauses.append({"date_num": {"$gte": date_number(self.date_from)}})
-        if self.date_to:
-            clauses.append({"date_num": {"$lte": date_number(self.date_to)}})
-            clauses.append({"date_num": {"$gt": 0}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def keyword_args(self) -> dict[str, Any]:
-        """The filters as ``KeywordIndex.search`` / ``articles_within`` take them."""
-        return {
-            "article_ids": self.article_ids,
-            "sources": self.sources,
-            "date_from": date_number(self.date_from),
-            "date_to": date_number(self.date_to),
-        }
-
-    def describe(self) -> str:
-        parts = []
-        if self.article_ids:
-            parts.append("articles " + ", ".join(self.article_ids))
-        if self.sources:
-            parts.append("sources " + ", ".join(self.sources))
-        if self.date_from or self.date_to:
-            parts.append(f"dates {self.date_from or '…'} to {self.date_to or '…'}")
-        return "; ".join(parts)
+from rag.types import Article, Passage, SearchFilter
 
 
 def context_start(text: str, start: int, max_chars: int) -> int:
@@ -117,7 +74,7 @@ class Retriever(BaseRetriever):
         keyword: list[tuple[StoredChunk, float]] = []
         if mode in ("dense", "hybrid"):
             vector = self.index.embedder.embed([query])[0]
-            dense = self.index.dense_search(vector, n, filters.chroma_where())
+            dense = self.index.dense_search(vector, n, filters)
         if mode in ("bm25", "hybrid"):
             keyword = self.keyword.search(query, n, **filters.keyword_args())
         keyword_ids = {c.id for c, _ in keyword}

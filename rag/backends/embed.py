@@ -14,11 +14,9 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
-from chromadb.utils.embedding_functions import register_embedding_function
 from filelock import FileLock
 from langchain_core.embeddings import Embeddings as LangChainEmbeddingsBase
 
@@ -177,38 +175,3 @@ class LangChainEmbeddings(LangChainEmbeddingsBase):
 
     def embed_query(self, text: str) -> list[float]:
         return self.embedder.embed([text])[0].tolist()
-
-
-@register_embedding_function
-class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
-    """Chroma view of an :class:`Embedder`; rebuilt by name when a collection is reopened."""
-
-    def __init__(self, embedder: str = "minilm", embedder_obj: Embedder | None = None) -> None:
-        self.embedder_name = embedder
-        self._embedder = embedder_obj
-
-    def _get(self) -> Embedder:
-        if self._embedder is None:
-            settings = get_settings().model_copy(update={"embedder": self.embedder_name})
-            self._embedder = get_embedder(settings)
-        return self._embedder
-
-    def __call__(self, input: Documents) -> Embeddings:
-        return list(self._get().embed(list(input)))
-
-    @staticmethod
-    def name() -> str:
-        return "rag_news"
-
-    def default_space(self) -> str:  # type: ignore[override]
-        return "cosine"
-
-    def supported_spaces(self) -> list[str]:  # type: ignore[override]
-        return ["cosine"]
-
-    def get_config(self) -> dict[str, Any]:
-        return {"embedder": self.embedder_name}
-
-    @staticmethod
-    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
-        return ChromaEmbeddingFunction(embedder=config.get("embedder", "minilm"))

@@ -12,9 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from rag.backends.store import Index, StoredChunk, date_number, index_dir
+from rag.backends.store import Index, StoredChunk, index_dir
 from rag.lexicon import NEAR_VERBATIM_MIN_SCORE
 from rag.text.normalise import tokenize
+from rag.types import date_number
 
 log = logging.getLogger(__name__)
 

@@ -17,7 +17,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -26,12 +25,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+from chromadb.utils.embedding_functions import register_embedding_function
 from filelock import FileLock
 
-from rag.backends.embed import ChromaEmbeddingFunction, Embedder, get_embedder
+from rag.backends.embed import Embedder, LangChainEmbeddings, get_embedder
 from rag.errors import ConfigError, NotFoundError
-from rag.settings import Settings
-from rag.types import Article, ArticleInfo, Chunk, Quote
+from rag.settings import Settings, get_settings
+from rag.types import Article, ArticleInfo, Chunk, Quote, SearchFilter, date_number
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +43,6 @@ _ADD_BATCH = 1000
 def text_digest(text: str) -> str:
     """Identity of an article's words (whitespace ignored): the same story saved twice."""
     return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
-
-
-def date_number(date: str) -> int:
-    """20251120 for '2025-11-20'; 0 when unknown. Chroma range filters need numbers."""
-    m = re.match(r"(\d{4})-(\d{2})-(\d{2})", date or "")
-    return int("".join(m.groups())) if m else 0
 
 
 @dataclass(frozen=True)
@@ -263,7 +258,7 @@ class Index:
             offset += _PAGE
 
     def dense_search(
-        self, query_vector: np.ndarray, k: int, where: dict | None = None
+        self, query_vector: np.ndarray, k: int, filters: SearchFilter | None = None
     ) -> list[tuple[StoredChunk, float]]:
         """Nearest chunks by cosine similarity (1 - distance), best first."""
         if self.chunks.count() == 0:
@@ -271,7 +266,7 @@ class Index:
         result = self.chunks.query(
             query_embeddings=[query_vector.tolist()],
             n_results=k,
-            where=where or None,
+            where=_where(filters or SearchFilter()),
             include=["documents", "metadatas", "distances"],
         )
         return [
@@ -284,6 +279,35 @@ class Index:
                 strict=True,
             )
         ]
+
+    def quote_similarity(
+        self, text: str, speakers: Sequence[str], article_ids: Sequence[str], n: int
+    ) -> dict[tuple[str, int], float]:
+        """Cosine similarity of ``text`` to the speakers' ledger rows, by (article id, quote
+        start), from the vectors stored at ingest (one nearest-neighbour query)."""
+        where: dict[str, Any] = {"speaker": {"$in": list(speakers)}}
+        if article_ids:
+            where = {"$and": [where, {"article_id": {"$in": list(article_ids)}}]}
+        result = self.quotes.query(
+            query_embeddings=[self.embedder.embed([text])[0].tolist()],
+            n_results=n,
+            where=where,
+            include=["metadatas", "distances"],
+        )
+        return {
+            (str(m["article_id"]), int(m["start"])): 1.0 - float(d)
+            for m, d in zip(result["metadatas"][0], result["distances"][0], strict=True)
+        }
+
+    def vectorstore(self) -> Any:
+        """The chunks as a LangChain ``Chroma`` vector store (same collection, same embedder)."""
+        from langchain_chroma import Chroma
+
+        return Chroma(
+            client=self.client,
+            collection_name=self.chunks.name,
+            embedding_function=LangChainEmbeddings(self.embedder),
+        )
 
     # --- writing -------------------------------------------------------------------------
 
@@ -548,6 +572,75 @@ def _info(aid: str, meta: dict) -> ArticleInfo:
 def _article(aid: str, meta: dict, text: str) -> Article:
     info = _info(aid, meta)
     return Article(text=text, **info.model_dump(exclude={"chunks", "quotes"}))
+
+
+@register_embedding_function
+class ChromaEmbeddingFunction(EmbeddingFunction[Documents]):
+    """Chroma view of an :class:`Embedder`; rebuilt by name when a collection is reopened."""
+
+    def __init__(self, embedder: str = "minilm", embedder_obj: Embedder | None = None) -> None:
+        self.embedder_name = embedder
+        self._embedder = embedder_obj
+
+    def _get(self) -> Embedder:
+        if self._embedder is None:
+            settings = get_settings().model_copy(update={"embedder": self.embedder_name})
+            self._embedder = get_embedder(settings)
+        return self._embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return list(self._get().embed(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "rag_news"
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:  # type: ignore[override]
+        return ["cosine"]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedder": self.embedder_name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddingFunction:
+        return ChromaEmbeddingFunction(embedder=config.get("embedder", "minilm"))
+
+
+def _where(filters: SearchFilter) -> dict[str, Any] | None:
+    """The filters as a Chroma ``where`` clause over chunk metadata."""
+    clauses: list[dict[str, Any]] = []
+    if filters.article_ids:
+        clauses.append({"article_id": {"$in": list(filters.article_ids)}})
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if filters.date_from:
+        clauses.append({"date_num": {"$gte": date_number(filters.date_from)}})
+    if filters.date_to:
+        clauses.append({"date_num": {"$lte": date_number(filters.date_to)}})
+        clauses.append({"date_num": {"$gt": 0}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def plain_vectorstore(path: Path, name: str, embedder: Embedder) -> Any:
+    """A LangChain ``Chroma`` store of its own at ``path`` (the naive baseline's), cosine."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+    from langchain_chroma import Chroma
+
+    client = chromadb.PersistentClient(
+        path=str(path), settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    return Chroma(
+        client=client,
+        collection_name=name,
+        embedding_function=LangChainEmbeddings(embedder),
+        collection_metadata={"hnsw:space": "cosine"},
+    )
 
 
 def index_dir(settings: Settings) -> Path:

@@ -17,7 +17,8 @@ from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.answer.cite import is_abstention
 from rag.answer.prompts import load_prompt
-from rag.backends.embed import Embedder, LangChainEmbeddings
+from rag.backends.embed import Embedder
+from rag.backends.store import plain_vectorstore
 from rag.evaluation.eval import Case, Prediction, Span
 from rag.ingest.pipeline import discover, load_file, read_metadata_table
 
@@ -38,20 +39,8 @@ class NaivePipeline:
         llm: BaseChatModel,
         metadata: Path | None = None,
     ) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-        from langchain_chroma import Chroma
-
         self.llm = llm
-        client = chromadb.PersistentClient(
-            path=str(home), settings=ChromaSettings(anonymized_telemetry=False)
-        )
-        self.store = Chroma(
-            client=client,
-            collection_name="naive",
-            embedding_function=LangChainEmbeddings(embedder),
-            collection_metadata={"hnsw:space": "cosine"},
-        )
+        self.store = plain_vectorstore(home, "naive", embedder)
         if self.store._collection.count() == 0:
             self._index(articles_dir, metadata)
 

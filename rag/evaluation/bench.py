@@ -21,7 +21,7 @@ import numpy as np
 
 from rag.answer.retrieve import Retriever
 from rag.evaluation import eval as ev
-from rag.ingest.pipeline import IngestReport, _Batch, make_article
+from rag.ingest.pipeline import ingest_articles, make_article
 from rag.settings import Settings
 from rag.types import Article
 
@@ -186,12 +186,8 @@ def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
     rss_before = _rss_mb()
     index = Index(s, embedder=_FastEmbedder())
     try:
-        report = IngestReport()
-        batch = _Batch(index, s, report)
         start = time.perf_counter()
-        for article in synthetic_articles(n):
-            batch.add(article)
-        batch.flush()
+        report = ingest_articles(index, synthetic_articles(n), s)
         ingest_s = time.perf_counter() - start
         retriever = Retriever.for_index(index, KeywordIndex(index))
         start = time.perf_counter()

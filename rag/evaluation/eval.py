@@ -81,7 +81,7 @@ class Prediction(BaseModel):
             removed=len(answer.unsupported),
             latency=latency,
             ttft=ttft,
-            error=answer.error,
+            error=answer.error.value if answer.error else "",
         )
 
 

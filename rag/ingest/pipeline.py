@@ -439,6 +439,16 @@ def ingest_paths(
     return report
 
 
+def ingest_articles(index: Index, articles: Iterable[Article], settings: Settings) -> IngestReport:
+    """Index articles already in memory (written in batches, as files are)."""
+    report = IngestReport()
+    batch = _Batch(index, settings, report)
+    for article in articles:
+        batch.add(article)
+    batch.flush()
+    return report
+
+
 class _Batch:
     """Changed articles waiting to be written together (see Index.upsert_many)."""
 

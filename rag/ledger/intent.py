@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from rag.lexicon import ASKING_LEMMAS, SPEECH_LEMMAS, forms_pattern
 from rag.text.quotations import quoted_spans, without_quotations
@@ -96,6 +97,9 @@ _SCOPE_TAIL = re.compile(
 )
 
 
+IntentKind = Literal["who_said", "what_said", "did_say", "none"]
+
+
 @dataclass(frozen=True)
 class Intent:
     """An attribution question, reduced to what the quote ledger can answer.
@@ -105,7 +109,7 @@ class Intent:
     or 'none'.
     """
 
-    kind: str = "none"
+    kind: IntentKind = "none"
     fragments: list[str] = field(default_factory=list)
     content: str = ""
     speaker: str = ""

@@ -179,7 +179,7 @@ class Ledger:
         rows = [r for r in self.quotes(article_ids=article_ids) if r.quote.speaker in names]
         if not topic.strip() or len(rows) <= 1:
             return rows[:k] if topic.strip() else rows
-        similarity = self._similarity(names, topic, article_ids, len(rows))
+        similarity = self.index.quote_similarity(topic, names, article_ids, len(rows))
         words = set(tokenize(topic, query=True))
 
         def rank(row: LedgerRow) -> tuple[int, float]:
@@ -187,25 +187,6 @@ class Ledger:
             return -len(words & row.tokens), -similarity.get(key, -1.0)
 
         return sorted(rows, key=rank)[:k]
-
-    def _similarity(
-        self, names: Sequence[str], topic: str, article_ids: Sequence[str], n: int
-    ) -> dict[tuple[str, int], float]:
-        """Cosine similarity of the topic to the speaker's quotes, from the quote vectors
-        stored at ingest (one nearest-neighbour query, whatever the number of quotes)."""
-        where: dict = {"speaker": {"$in": list(names)}}
-        if article_ids:
-            where = {"$and": [where, {"article_id": {"$in": list(article_ids)}}]}
-        result = self.index.quotes.query(
-            query_embeddings=[self.index.embedder.embed([topic])[0].tolist()],
-            n_results=n,
-            where=where,
-            include=["metadatas", "distances"],
-        )
-        return {
-            (str(m["article_id"]), int(m["start"])): 1.0 - float(d)
-            for m, d in zip(result["metadatas"][0], result["distances"][0], strict=True)
-        }
 
 
 def _words(text: str) -> str:

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 
 from rag.api import Engine
 from rag.settings import Settings
+from rag.types import LLMFailure
 
 
 class Endpoint(http.server.BaseHTTPRequestHandler):
@@ -84,7 +85,8 @@ def test_a_failing_endpoint_gives_the_passages_instead(
 def test_an_unreachable_endpoint_is_reported(settings: Settings) -> None:
     engine = engine_for(settings, "http://127.0.0.1:9/v1")  # nothing listens on port 9
     answer = engine.ask("What did the US suggest about Germany and Nato?")
-    assert "ConnectionError" in answer.error and answer.citations
+    assert answer.error is LLMFailure.UNREACHABLE and answer.citations
+    assert "did not answer (llm endpoint unreachable)" in answer.text
 
 
 def test_ledger_answers_survive_a_dead_endpoint(settings: Settings) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
+import openai
 import pytest
 
-from rag.types import Answer, Article, Citation, QuoteCheck, Unsupported
+from rag.errors import LLMError
+from rag.types import Answer, Article, Citation, LLMFailure, LLMStatus, QuoteCheck, Unsupported
 from rag.ui import render
 
 TEXT = "Title line\nThe minister said “we will win” on Monday.\nA second paragraph.\n"
@@ -88,11 +91,13 @@ def test_abstention_and_llm_errors_are_labelled() -> None:
     assert "Answer withheld" in out and "The articles do not say" not in out
     answered = Answer(question="q", text="Barrot said it.")
     assert "badge" not in render.answer_html(answered, 0)
-    for error, label in (
-        ("APIConnectionError", "LLM endpoint unreachable"),
-        ("APITimeoutError", "LLM endpoint timed out"),
-        ("LLMError", "The language model failed"),
+    request = httpx.Request("POST", "http://127.0.0.1:9/v1/chat/completions")
+    for exc, label in (
+        (openai.APIConnectionError(request=request), "LLM endpoint unreachable"),
+        (openai.APITimeoutError(request=request), "LLM endpoint timed out"),
+        (LLMError("the server died"), "The language model failed"),
     ):
+        error = LLMFailure.of(exc)
         down = Answer(question="q", text="The language model did not answer.", error=error)
         assert f'<div class="badge error">{label} — ' in render.answer_html(down, 0)
 
@@ -108,20 +113,23 @@ STARTING_LINE = "⏳ The model server is starting in the background; you can alr
 @pytest.mark.parametrize(
     ("state", "shown"),
     [
-        ("ready", ""),
-        ("starting", STARTING_LINE),
-        ("not started", STARTING_LINE),
-        ("error: <b>port</b> busy", "unavailable: &lt;b&gt;port&lt;/b&gt; busy"),  # escaped
+        (LLMStatus(state="ready"), ""),
+        (LLMStatus(state="starting"), STARTING_LINE),
+        (LLMStatus(), STARTING_LINE),
+        (  # escaped
+            LLMStatus(state="error", detail="<b>port</b> busy"),
+            "unavailable: &lt;b&gt;port&lt;/b&gt; busy",
+        ),
     ],
 )
-def test_the_status_line_says_what_the_model_is_doing(state: str, shown: str) -> None:
+def test_the_status_line_says_what_the_model_is_doing(state: LLMStatus, shown: str) -> None:
     from types import SimpleNamespace
 
     from rag.ui.app import _status_line
 
     line = _status_line(SimpleNamespace(llm_status=state))  # type: ignore[arg-type]
     assert line.endswith(shown) and (shown or line == "")
-    assert state == "ready" or line.startswith(("⏳", "⚠"))
+    assert state.state == "ready" or line.startswith(("⏳", "⚠"))
 
 
 def test_what_the_claim_check_removed_is_noted_discreetly_and_escaped() -> None:
