@@ -17,7 +17,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Token
 
 from rag.answer.cite import MARKER, find_quotes
 from rag.lexicon import (
@@ -190,7 +194,7 @@ def _span_tokens(text: str, a: int, b: int) -> tuple[str, ...]:
     return tuple(w for w, _, _ in tokens(text[a:b]))
 
 
-def _descriptions(doc: Any, protected: list[tuple[int, int]]) -> list[_Claim]:
+def _descriptions(doc: Doc, protected: list[tuple[int, int]]) -> list[_Claim]:
     """Descriptions attached to a person: modifiers before the name, an appositive, a
     'who is …' clause, or the noun a name stands in apposition to."""
     text = doc.text
@@ -247,7 +251,7 @@ def _descriptions(doc: Any, protected: list[tuple[int, int]]) -> list[_Claim]:
     return claims
 
 
-def _looks_like_a_name(tok: Any) -> bool:
+def _looks_like_a_name(tok: Token) -> bool:
     """A proper noun, or a capitalised word the parser took for another part of speech
     ("SCOTUS rulings"): mid-sentence, or an acronym anywhere."""
     text = tok.text
@@ -257,11 +261,11 @@ def _looks_like_a_name(tok: Any) -> bool:
     return tok.pos_ == "PROPN" or acronym or not tok.is_sent_start
 
 
-def _end(tok: Any) -> int:
+def _end(tok: Token) -> int:
     return int(tok.idx + len(tok.text))
 
 
-def _comma_bounded(doc: Any, child: Any) -> tuple[int, int]:
+def _comma_bounded(doc: Doc, child: Token) -> tuple[int, int]:
     """The text to cut for an appositive or clause: from the comma (or bracket) before it
     to the one after it, so 'X, the …, said' becomes 'X said'."""
     a, b = child.left_edge.i, child.right_edge.i
@@ -276,7 +280,7 @@ def _comma_bounded(doc: Any, child: Any) -> tuple[int, int]:
     return start, end
 
 
-def _facts(doc: Any, protected: list[tuple[int, int]]) -> list[_Claim]:
+def _facts(doc: Doc, protected: list[tuple[int, int]]) -> list[_Claim]:
     """Names, numbers and dates outside quotations."""
     text = doc.text
     claims: list[_Claim] = []
@@ -312,9 +316,9 @@ def _facts(doc: Any, protected: list[tuple[int, int]]) -> list[_Claim]:
         word = tokens(tok.text)
         if word and _looks_like_a_name(tok):
             claims.append(_Claim("name", tok.idx, _end(tok), (word[0][0],)))
-    for word, a, b in tokens(text):  # numbers the parser did not mark ("seventy-five")
-        if word[0].isdigit() and not _overlaps(a, b, protected) and not _overlaps(a, b, spans):
-            claims.append(_Claim("number", a, b, (word,)))
+    for token, a, b in tokens(text):  # numbers the parser did not mark ("seventy-five")
+        if token[0].isdigit() and not _overlaps(a, b, protected) and not _overlaps(a, b, spans):
+            claims.append(_Claim("number", a, b, (token,)))
     return claims
 
 
@@ -340,7 +344,9 @@ def _supported(claim: _Claim, sources: Sequence[_Source]) -> tuple[_Source, bool
     return None
 
 
-def check_claims(text: str, evidence: Sequence[Evidence], nlp: Any = None) -> ClaimReport:
+def check_claims(
+    text: str, evidence: Sequence[Evidence], nlp: Language | None = None
+) -> ClaimReport:
     """Drop unsupported descriptions of people and remove sentences with an unsupported
     name, number or date. ``evidence``: the passages the model was shown; a claim found
     only in one the answer does not cite gets that passage's [n] added to its sentence."""

