@@ -15,6 +15,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 from rapidfuzz import fuzz
 
@@ -25,6 +26,8 @@ from rag.text.sentences import split_sentences
 from rag.types import Answer, Citation, Passage, QuoteCheck
 
 log = logging.getLogger(__name__)
+
+Span = tuple[int, int]
 
 MARKER = re.compile(
     r"\[\s*(?:passages?\s*|source\s*)?(\d+(?:\s*(?:,|;|and|-|–)\s*\d+)*)\s*\]", re.IGNORECASE
@@ -165,34 +168,14 @@ def _check_quotes(
             source, (qa, qb) = hit
             exact = source.text[qa - source.start : qb - source.start] if len(parts) == 1 else core
             text = text[:a] + exact + text[b:]  # same words; the source's case and marks
-            checks.append(
-                QuoteCheck(
-                    text=exact,
-                    original=core,
-                    status="verified",
-                    citation=source.n,
-                    article_id=source.passage.article_id,
-                    start=qa,
-                    end=qb,
-                )
-            )
+            checks.append(_found(exact, core, "verified", source, (qa, qb)))
         else:
             repaired = _repair(core_norm, sources, cited)
             if repaired is not None:
                 source, (qa, qb) = repaired
                 exact = source.text[qa - source.start : qb - source.start]
                 text = text[:a] + exact + text[b:]
-                checks.append(
-                    QuoteCheck(
-                        text=exact,
-                        original=core,
-                        status="repaired",
-                        citation=source.n,
-                        article_id=source.passage.article_id,
-                        start=qa,
-                        end=qb,
-                    )
-                )
+                checks.append(_found(exact, core, "repaired", source, (qa, qb)))
                 notes.append(f"Quote repaired to the source's exact words: “{exact}”.")
             else:
                 close = _closing_quote_end(text, q.end)
@@ -233,6 +216,21 @@ def _find_verbatim(
     # Prefer a cited passage, then one whose own text (not its context) holds the words.
     _, _, _, source, span = min(hits, key=lambda h: h[:3])
     return source, span
+
+
+def _found(
+    exact: str, core: str, status: Literal["verified", "repaired"], source: _Source, span: Span
+) -> QuoteCheck:
+    """A quote found in ``source`` at article offsets ``span``."""
+    return QuoteCheck(
+        text=exact,
+        original=core,
+        status=status,
+        citation=source.n,
+        article_id=source.passage.article_id,
+        start=span[0],
+        end=span[1],
+    )
 
 
 def _repair(
