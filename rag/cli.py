@@ -27,7 +27,7 @@ def _status(message: str) -> None:
 
 
 def _filters(articles: tuple[str, ...], sources: tuple[str, ...], since: str, until: str) -> Any:
-    from rag.ingest.pipeline import normalise_date
+    from rag.ingest.metadata import normalise_date
     from rag.types import SearchFilter
 
     for label, value in (("--since", since), ("--until", until)):
@@ -65,7 +65,7 @@ def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
     """Index article files or folders (.txt .md .html .json .jsonl)."""
     from tqdm import tqdm
 
-    from rag.ingest.pipeline import read_metadata_table
+    from rag.ingest.metadata import read_metadata_table
 
     engine = _engine()
     table = read_metadata_table(metadata) if metadata else None

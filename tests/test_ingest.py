@@ -9,7 +9,10 @@ import pytest
 
 from rag.backends.store import Index
 from rag.errors import ConfigError, NotFoundError
-from rag.ingest.pipeline import discover, ingest_paths, load_file, normalise_date
+from rag.ingest import readers
+from rag.ingest.metadata import normalise_date
+from rag.ingest.pipeline import ingest_paths
+from rag.ingest.readers import discover, load_file
 from rag.settings import Settings
 from tests.conftest import SEED_FILE, SEEDS
 
@@ -33,6 +36,23 @@ def test_txt_first_line_is_title_and_sidecar_adds_metadata(tmp_path: Path) -> No
         "https://x",
     )
     assert len(article.content_hash) == 16
+
+
+def test_a_new_file_format_is_one_registered_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def rst(path: Path, text: str) -> dict[str, str]:
+        title, _, body = text.partition("\n====\n")
+        return {"title": title.strip(), "text": body}
+
+    (tmp_path / "story.rst").write_text("Talks resume\n====\nThe minister said “we will talk”.\n")
+    assert discover([tmp_path / "story.rst"])[1][0].problem.startswith("unsupported file type")
+    monkeypatch.setitem(readers.TEXT_READERS, ".rst", rst)
+    files, errors = discover([tmp_path])
+    assert not errors
+    ((article,), _) = load_file(files[0], 10_000_000)
+    assert (article.id, article.title) == ("story", "Talks resume")
+    assert article.text.startswith("The minister said")
 
 
 def test_seed_article_carries_its_source() -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from rag.api import Engine
 from rag.evaluation import faithfulness
-from rag.ingest.pipeline import load_file
+from rag.ingest.readers import load_file
 from rag.ledger.extract import extract_quotes
 from rag.settings import Settings
 from rag.text.names import strip_titles

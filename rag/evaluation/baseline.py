@@ -20,7 +20,8 @@ from rag.answer.prompts import load_prompt
 from rag.backends.embed import Embedder
 from rag.backends.store import plain_vectorstore
 from rag.evaluation.eval import Case, Prediction, Span
-from rag.ingest.pipeline import discover, load_file, read_metadata_table
+from rag.ingest.metadata import read_metadata_table
+from rag.ingest.readers import discover, load_file
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200

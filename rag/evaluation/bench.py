@@ -21,7 +21,8 @@ import numpy as np
 
 from rag.answer.retrieve import Retriever
 from rag.evaluation import eval as ev
-from rag.ingest.pipeline import ingest_articles, make_article
+from rag.ingest.metadata import make_article
+from rag.ingest.pipeline import ingest_articles
 from rag.settings import Settings
 from rag.types import Article
 
@@ -68,7 +69,7 @@ def _ms(seconds: float | None) -> float | None:
 def ingest_figures(articles_dir: Path, settings: Settings, metadata: Path | None) -> dict:
     """Articles/s and chunks/s of a cold ingest (fresh index, real embedder)."""
     from rag.api import Engine
-    from rag.ingest.pipeline import read_metadata_table
+    from rag.ingest.metadata import read_metadata_table
 
     home = Path(tempfile.mkdtemp(prefix="ingest-", dir=_scratch(settings)))
     try:

@@ -20,7 +20,7 @@ from rapidfuzz import fuzz
 
 from rag.errors import InputError
 from rag.evaluation import faithfulness
-from rag.ingest.pipeline import INDEX_VERSION
+from rag.ingest.metadata import INDEX_VERSION
 from rag.settings import Settings
 from rag.text.normalise import normalise
 from rag.types import Answer, AnswerDelta
@@ -165,7 +165,7 @@ def eval_engine(
 ) -> Any:
     """An Engine over an isolated index of ``articles_dir`` (built once, then reused)."""
     from rag.api import Engine
-    from rag.ingest.pipeline import read_metadata_table
+    from rag.ingest.metadata import read_metadata_table
 
     if not articles_dir.is_dir():
         raise InputError(str(articles_dir), "no such folder of articles")

@@ -6,7 +6,8 @@ import time
 from pathlib import Path
 
 from rag.backends.store import Index
-from rag.ingest.pipeline import discover, ingest_paths
+from rag.ingest.pipeline import ingest_paths
+from rag.ingest.readers import discover
 from rag.settings import Settings
 from tests.conftest import SEEDS
 
