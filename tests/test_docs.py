@@ -25,3 +25,10 @@ def test_documented_imports_exist(doc) -> None:
     for names in re.findall(r"^from rag import ([\w, ]+)", doc.read_text(), re.M):
         for name in (n.strip() for n in names.split(",")):
             assert callable(getattr(rag, name, None)), f"{doc.name}: rag.{name} is not callable"
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda p: p.name)
+def test_documented_paths_exist(doc) -> None:
+    named = set(re.findall(r"`((?:rag|tests|scripts)/[\w/]+(?:\.py)?/?)`", doc.read_text()))
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"{doc.name} names files that do not exist: {missing}"
