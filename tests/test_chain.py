@@ -6,7 +6,7 @@ import openai
 import pytest
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.answer.chain import build_messages, needs_context
+from rag.answer.messages import build_messages, needs_context
 from rag.api import Engine
 from rag.settings import Settings
 from rag.types import Answer, AnswerDelta, LLMFailure, SearchFilter

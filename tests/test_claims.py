@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.claims import Evidence, answer_sentences, check_claims, tokens
+from rag.answer.claims import Evidence, check_claims, tokens
+from rag.text.sentences import answer_sentences
 from tests.conftest import SEED_FILE
 
 SEED_TEXT = SEED_FILE.read_text(encoding="utf-8")

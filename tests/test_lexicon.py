@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.chain import needs_context
 from rag.answer.compose import reported_verb
 from rag.answer.conversation import needs_rewrite
+from rag.answer.messages import needs_context
 from rag.ledger.extract import EXTRACTOR_VERSION, inputs_digest
 from rag.ledger.intent import parse_intent
 from rag.lexicon import SPEECH_LEMMAS, past_tense, verb_forms

@@ -22,33 +22,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import attribution
 from rag.answer.attribution import LedgerMatch
-from rag.answer.cite import MARKER, build_answer, citation_for
-from rag.answer.claims import Evidence, answer_sentences, check_claims
+from rag.answer.cite import MARKER, build_answer
+from rag.answer.claims import Evidence, check_claims
 from rag.answer.compose import compose
+from rag.answer.fallbacks import extractive_answer, llm_failure_answer
 from rag.answer.gate import absent_names
+from rag.answer.messages import abstain_text, build_messages
+from rag.answer.misattribution import flag_misattributions
 from rag.answer.prompts import load_prompt
 from rag.answer.retrieve import Retriever
-from rag.answer.sanitize import mask_instructions
 from rag.errors import LLMError
 from rag.ledger.read import Ledger
-from rag.lexicon import SPEAKER_PRONOUNS, SPEECH_LEMMAS, forms_pattern
-from rag.text.names import surname
-from rag.text.normalise import tokenize
-from rag.text.sentences import split_sentences
+from rag.text.sentences import answer_sentences
 from rag.types import (
     Answer,
     AnswerChunk,
     AnswerDelta,
     Article,
     Citation,
-    LLMFailure,
     Passage,
-    QuoteCheck,
     SearchFilter,
     Unsupported,
 )
@@ -96,63 +93,6 @@ def as_request(value: Any) -> Request:
 
 
 # --- prompts -------------------------------------------------------------------------------
-
-
-def format_passages(passages: list[Passage]) -> str:
-    """The passages block of the prompt, numbered from 1."""
-    passage_prompt = load_prompt("passage")
-    context_prompt = load_prompt("context")
-    blocks = []
-    for n, p in enumerate(passages, 1):
-        context = " ".join(p.context_before.split()) if needs_context(p.chunk.text) else ""
-        context = mask_instructions(context)
-        blocks.append(
-            passage_prompt.format(
-                n=n,
-                context=context_prompt.format(context=context) + "\n" if context else "",
-                text=mask_instructions(p.chunk.text),
-            )
-        )
-    return "\n\n".join(blocks)
-
-
-# A passage that quotes someone by pronoun ("she added") or opens with a quotation needs the
-# text before it to say who is speaking.
-_SPEECH_VERBS = forms_pattern(SPEECH_LEMMAS)
-_PRONOUN = "(?:" + "|".join(sorted(SPEAKER_PRONOUNS)) + ")"
-_NEEDS_CONTEXT = re.compile(
-    r"^\s*[“\"'‘]"
-    rf"|\b{_PRONOUN}\s+(?:\w+\s+){{0,2}}{_SPEECH_VERBS}\b"
-    rf"|\b{_SPEECH_VERBS}\s+{_PRONOUN}\b",
-    re.IGNORECASE,
-)
-
-
-def needs_context(text: str) -> bool:
-    return bool(_NEEDS_CONTEXT.search(text))
-
-
-def build_messages(question: str, passages: list[Passage]) -> list[BaseMessage]:
-    abstain = load_prompt("abstain").template
-    system = load_prompt("system").format(abstain=abstain)
-    user = load_prompt("question").format(passages=format_passages(passages), question=question)
-    return [SystemMessage(system), HumanMessage(user)]
-
-
-def abstain_text(
-    question: str, passages: list[Passage], filters: SearchFilter, missing: list[str]
-) -> str:
-    """The plain 'the articles don't say', with what was searched (and who is not there)."""
-    articles = {p.chunk.article_id for p in passages}
-    if passages:
-        searched = f"{len(passages)} passage(s) from {len(articles)} article(s)"
-    else:
-        searched = "the index: no relevant passage found"
-    if filters.describe():
-        searched += f" (limited to {filters.describe()})"
-    if missing and passages:
-        searched += "; none mentions " + " or ".join(missing)
-    return load_prompt("abstain_answer").format(searched=searched, question=question)
 
 
 # --- the chain -----------------------------------------------------------------------------
@@ -454,108 +394,3 @@ class _Preview:
                 continue
             yield AnswerDelta(text=(" " if self.shown else "") + sentence)
             self.shown = True
-
-
-def extractive_answer(
-    question: str,
-    passages: list[Passage],
-    withheld: Answer,
-    reason: str,
-    removed: Sequence[Unsupported] = (),
-) -> Answer:
-    """Instead of a model answer that failed its checks: the sentence of the best passages
-    that shares most words with the question, quoted as it stands and cited."""
-    log.info("withheld model answer: %r", withheld.text)
-    wanted = set(tokenize(question, query=True))
-    best: tuple[int, int, Passage, int, int] | None = None
-    for rank, p in enumerate(passages[:3]):
-        for a, b in split_sentences(p.chunk.text):
-            score = len(wanted & set(tokenize(p.chunk.text[a:b])))
-            if best is None or (score, -rank) > (best[0], -best[1]):
-                best = (score, rank, p, a, b)
-    assert best is not None
-    _, _, p, a, b = best
-    sentence = p.chunk.text[a:b]
-    start = p.chunk.start + a
-    cited = citation_for(1, p, False)
-    cited.start, cited.end, cited.quote = start, start + len(sentence), sentence
-    return Answer(
-        question=question,
-        text=(
-            f"The model's answer is not shown: it {reason}. The most relevant passage "
-            f"says: “{sentence}” [1]"
-        ),
-        citations=[cited],
-        quotes=[
-            QuoteCheck(
-                text=sentence,
-                original=sentence,
-                status="verified",
-                citation=1,
-                article_id=p.article_id,
-                start=start,
-                end=start + len(sentence),
-            )
-        ],
-        passages=passages,
-        abstained=True,
-        withheld=True,
-        unsupported=list(removed),
-    )
-
-
-def flag_misattributions(answer: Answer, ledger: Ledger) -> None:
-    """Flag a verified quote whose sentence in the answer names someone other than the
-    person the ledger records as saying it."""
-    for check in answer.quotes:
-        if check.status == "unverified" or check.start is None:
-            continue
-        rows = [r.quote for r in ledger.rows([check.article_id])]
-        owners = [q for q in rows if q.start < (check.end or 0) and check.start < q.end]
-        if not owners:
-            continue
-        sentence = _sentence_with(answer.text, check.text)
-        named = {
-            q.speaker
-            for q in rows
-            if q.speaker[:1].isupper() and surname(q.speaker).lower() in sentence.lower()
-        }
-        right = {q.speaker for q in owners}
-        if named and not named & right:
-            who = " / ".join(sorted(right))
-            answer.notes.append(
-                f"“{check.text}” is attributed to {who} in the article, not "
-                f"to {' / '.join(sorted(named))}."
-            )
-            check.status = "misattributed"
-            answer.text = answer.text.replace(
-                check.text, f"{check.text} [the article attributes these words to {who}]", 1
-            )
-
-
-def _sentence_with(text: str, fragment: str) -> str:
-    i = text.find(fragment)
-    if i < 0:
-        return text
-    start = max(text.rfind(". ", 0, i), text.rfind("\n", 0, i)) + 1
-    end = text.find(". ", i + len(fragment))
-    return text[start : end if end >= 0 else len(text)]
-
-
-def llm_failure_answer(question: str, passages: list[Passage], error: BaseException) -> Answer:
-    """When the model cannot be reached: say so, and give the best passages, cited."""
-    log.warning("LLM request failed: %s", error)
-    reason = LLMFailure.of(error)
-    text = f"The language model did not answer ({reason.label.lower()})."
-    if passages:
-        text += " The most relevant passages are cited below: " + " ".join(
-            f"[{i}]" for i in range(1, min(3, len(passages)) + 1)
-        )
-    return Answer(
-        question=question,
-        text=text,
-        citations=[citation_for(i, p, False) for i, p in enumerate(passages[:3], 1)],
-        notes=[f"LLM error: {error}"],
-        passages=passages,
-        error=reason,
-    )

@@ -30,7 +30,7 @@ from rag.lexicon import (
     NUMBER_WORDS,
     TITLE_FORMS,
 )
-from rag.text.sentences import split_sentences
+from rag.text.sentences import answer_sentences, split_sentences
 from rag.types import ClaimKind, Unsupported
 
 _NAME_LABELS = frozenset(
@@ -149,28 +149,6 @@ class _Source:
 
     def in_context(self, at: int) -> bool:
         return at < self.evidence.context
-
-
-def answer_sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of an answer: a quotation is never split, and the [n] markers after a
-    sentence's end belong to it."""
-    quoted = [(q.start, q.end) for q in find_quotes(text)]
-    spans: list[tuple[int, int]] = []
-    for a, b in split_sentences(text):
-        if spans and any(x < a <= y for x, y in quoted):  # the cut fell inside a quotation
-            spans[-1] = (spans[-1][0], b)
-        else:
-            spans.append((a, b))
-    out: list[tuple[int, int]] = []
-    for a, b in spans:
-        lead = re.match(r"(?:\[\d+\]\s*)+", text[a:b])
-        if lead and out:
-            cut = a + len(lead.group(0).rstrip())
-            out[-1] = (out[-1][0], cut)
-            a = a + len(lead.group(0))
-        if a < b:
-            out.append((a, b))
-    return out
 
 
 # --- finding claims ------------------------------------------------------------------------

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from rag.text.quotations import MIN_QUOTE_CHARS, quoted_spans
+
 _ABBREVIATIONS = frozenset(
     """
     mr mrs ms dr gen sen rep gov lt col sgt capt cmdr adm maj prof st jr sr inc co corp ltd
@@ -80,3 +82,25 @@ def paragraph_spans(text: str) -> list[tuple[int, int]]:
     if pending is not None:
         paragraphs.append(pending)
     return paragraphs
+
+
+def answer_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of an answer: a quotation is never split, and the [n] markers after a
+    sentence's end belong to it."""
+    quoted = [(q.start, q.end) for q in quoted_spans(text, MIN_QUOTE_CHARS)]
+    spans: list[tuple[int, int]] = []
+    for a, b in split_sentences(text):
+        if spans and any(x < a <= y for x, y in quoted):  # the cut fell inside a quotation
+            spans[-1] = (spans[-1][0], b)
+        else:
+            spans.append((a, b))
+    out: list[tuple[int, int]] = []
+    for a, b in spans:
+        lead = re.match(r"(?:\[\d+\]\s*)+", text[a:b])
+        if lead and out:
+            cut = a + len(lead.group(0).rstrip())
+            out[-1] = (out[-1][0], cut)
+            a = a + len(lead.group(0))
+        if a < b:
+            out.append((a, b))
+    return out
