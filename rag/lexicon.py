@@ -2,7 +2,8 @@
 
 The extractor, question routing, the answer checks and follow-up rewriting all read these.
 Changing an entry the extractor uses changes what the ledger holds: bump
-``EXTRACTOR_VERSION`` in ``rag/ledger/extract.py`` (a test checks that you did).
+``EXTRACTOR_VERSION`` in ``rag/ledger/extract.py`` (a test checks that you did). Changing
+``ABBREVIATIONS`` moves chunk boundaries: bump ``CHUNKER_VERSION`` in ``rag/ingest/chunk.py``.
 """
 
 from __future__ import annotations
@@ -110,6 +111,9 @@ HONORIFICS = frozenset(
     chancellor secretary ambassador commissioner chief director""".split()
 )
 
+# Titles that only ever stand right before a name: cut from the end of a role ("… adviser Sir").
+NAME_PREFIX_TITLES = frozenset("sir dame lord lady mr mrs ms dr".split())
+
 # Courtesy titles claim nothing about a person: an answer may add or drop them.
 COURTESY_TITLES = frozenset("mr mrs ms miss".split())
 
@@ -200,5 +204,26 @@ QUERY_STOPWORDS = DOC_STOPWORDS | frozenset(
     under until up very we were what when where which while who whom why would you your say
     says said saying tell told according article articles quote quoted mention mentioned
     describe described
+    """.split()
+)
+
+# --- sentences and names in questions ----------------------------------------------------------
+
+# A full stop after these is not the end of a sentence ("Mr.", "U.S.", "Jan.").
+ABBREVIATIONS = frozenset(
+    """
+    mr mrs ms dr gen sen rep gov lt col sgt capt cmdr adm maj prof st jr sr inc co corp ltd
+    no vs etc fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e rev
+    hon pres supt det insp messrs mt ft approx dept est
+    """.split()
+)
+
+# Capitalised words of a question that are not names.
+NOT_NAMES_IN_QUESTIONS = frozenset(
+    """
+    who what when where why how which whom whose did does do is are was were has have had
+    according said say says i the a an in on of and or to for about monday tuesday wednesday
+    thursday friday saturday sunday january february march april may june july august
+    september october november december
     """.split()
 )

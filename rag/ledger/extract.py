@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from rag.errors import ConfigError
 from rag.lexicon import (
     HONORIFICS,
+    NAME_PREFIX_TITLES,
     NOBODY,
     NOT_PEOPLE,
     NOT_STATEMENT_LEMMAS,
@@ -65,6 +66,7 @@ def inputs_digest() -> str:
         sorted(NOBODY),
         sorted(NOT_PEOPLE),
         sorted(HONORIFICS),
+        sorted(NAME_PREFIX_TITLES),
         quotations.article_quotation_rule(),
     ]
     return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
@@ -567,16 +569,7 @@ def _agent_person(speaker: Token) -> Span | None:
 
 def _strip_trailing_titles(role: str) -> str:
     words = role.split()
-    while words and words[-1].lower().strip(".") in {
-        "sir",
-        "dame",
-        "lord",
-        "lady",
-        "mr",
-        "mrs",
-        "ms",
-        "dr",
-    }:
+    while words and words[-1].lower().strip(".") in NAME_PREFIX_TITLES:
         words.pop()
     return " ".join(words)
 

@@ -11,21 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rag.lexicon import ASKING_LEMMAS, SPEECH_LEMMAS, forms_pattern
+from rag.lexicon import ASKING_LEMMAS, NOT_NAMES_IN_QUESTIONS, SPEECH_LEMMAS, forms_pattern
 from rag.text.quotations import quoted_spans, without_quotations
 
 _TITLE_CUE = re.compile(
     r"\b(?:article|story|piece|report|headline)\s*(?:titled|called|entitled)?\s*$", re.IGNORECASE
 )
 WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ][\w’'\-]*")
-_NOT_NAMES = frozenset(
-    """
-    who what when where why how which whom whose did does do is are was were has have had
-    according said say says i the a an in on of and or to for about monday tuesday wednesday
-    thursday friday saturday sunday january february march april may june july august
-    september october november december
-    """.split()
-)
 
 
 @dataclass(frozen=True)
@@ -56,7 +48,7 @@ def _names(text: str) -> list[str]:
         word = m.group(0)
         before = text[: m.start()].rstrip()
         sentence_start = not before or before[-1] in ".?!|:"
-        if not word[0].isupper() or sentence_start or word.lower() in _NOT_NAMES:
+        if not word[0].isupper() or sentence_start or word.lower() in NOT_NAMES_IN_QUESTIONS:
             last_end = -1
             continue
         if last_end >= 0 and not text[last_end : m.start()].strip():

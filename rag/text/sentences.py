@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import re
 
+from rag.lexicon import ABBREVIATIONS
 from rag.text.quotations import MIN_QUOTE_CHARS, quoted_spans
 
-_ABBREVIATIONS = frozenset(
-    """
-    mr mrs ms dr gen sen rep gov lt col sgt capt cmdr adm maj prof st jr sr inc co corp ltd
-    no vs etc fig jan feb mar apr jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e rev
-    hon pres supt det insp messrs mt ft approx dept est
-    """.split()
-)
 # End of sentence: . ! ? or … then closing quotes/brackets, then space(s).
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+)")
 _TERMINAL = re.compile(r"[.!?…:;\"'”’)\]]\s*$")
@@ -44,7 +38,7 @@ def _is_abbreviation(text: str, dot: int) -> bool:
         return False
     # Initials ("J. Smith") and dotted abbreviations ("U.S.") are not sentence ends.
     initial = len(word) == 1 and word.isupper()
-    return word.lower() in _ABBREVIATIONS or initial or ("." in word and len(word) <= 5)
+    return word.lower() in ABBREVIATIONS or initial or ("." in word and len(word) <= 5)
 
 
 def _next_starts_sentence(text: str, pos: int, end: int) -> bool:
