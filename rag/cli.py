@@ -53,6 +53,15 @@ def cli(verbose: bool) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
+_limit_option = click.option("--limit", type=int, default=None, help="Only the first N cases.")
+_sample_option = click.option(
+    "--sample",
+    type=int,
+    default=None,
+    help="N cases spread evenly through the file (every article and type).",
+)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
@@ -261,13 +270,8 @@ def speakers(article_id: str, as_json: bool) -> None:
     "beside CASES, if any).",
 )
 @click.option("--types", default="", help="Only these case types (comma-separated).")
-@click.option("--limit", type=int, default=None, help="Only the first N cases.")
-@click.option(
-    "--sample",
-    type=int,
-    default=None,
-    help="N cases spread evenly through the file (every article and type).",
-)
+@_limit_option
+@_sample_option
 @click.option(
     "--retrieval",
     type=click.Choice(["hybrid", "dense", "bm25"]),
@@ -339,13 +343,8 @@ def eval_command(
     type=click.Path(path_type=Path, file_okay=False),
     help="Their articles (default: articles/ beside the cases).",
 )
-@click.option("--limit", type=int, default=None, help="Only the first N cases.")
-@click.option(
-    "--sample",
-    type=int,
-    default=None,
-    help="N cases spread evenly through the file (every article and type).",
-)
+@_limit_option
+@_sample_option
 @click.option(
     "--synthetic",
     type=int,
