@@ -331,7 +331,7 @@ def check_claims(
     if not text.strip():
         return ClaimReport(text)
     if nlp is None:
-        from rag.ledger.extract import load_nlp
+        from rag.backends.nlp import load_nlp
 
         nlp = load_nlp()
     blanked = MARKER.sub(lambda m: " " * len(m.group(0)), text)

@@ -124,7 +124,8 @@ class _Batch:
         """Ledger rows of each article (parsed together); [] for all when the ledger is off."""
         if not self.settings.ledger:
             return [[] for _ in articles]
-        from rag.ledger.extract import EXTRACTORS, parse_many
+        from rag.backends.nlp import parse_many
+        from rag.ledger.extract import EXTRACTORS
 
         extract = EXTRACTORS[self.settings.ledger_extractor]
         rows = []

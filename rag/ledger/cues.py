@@ -1,0 +1,131 @@
+"""Cues: the speech verb that introduces a quotation (or "according to"), its subject, the
+sentence around it, and what kind of quotation it is."""
+
+from __future__ import annotations
+
+import bisect
+from typing import TYPE_CHECKING
+
+from rag.lexicon import (
+    SPEECH_LEMMAS,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+
+def sentences_of(doc: Doc) -> list[Span]:
+    """The doc's sentences, computed once (spaCy recomputes them on every ``token.sent``)."""
+    cached = doc.user_data.get("rag_sentences")
+    if cached is None:
+        sents = list(doc.sents)
+        cached = doc.user_data["rag_sentences"] = (sents, [s.start for s in sents])
+    return cached[0]
+
+
+def _sent(doc: Doc, token_index: int) -> Span:
+    """The sentence holding token ``token_index``."""
+    sents = sentences_of(doc)
+    starts = doc.user_data["rag_sentences"][1]
+    return sents[bisect.bisect_right(starts, token_index) - 1]
+
+
+def sentence_bounds(doc: Doc, a: int, b: int) -> tuple[int, int]:
+    """Start of the sentence holding ``a`` to the end of the one holding ``b - 1``."""
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None:
+        return a, b
+    start, end = _sent(doc, span[0].i).start_char, _sent(doc, span[-1].i).end_char
+    while end > start and doc.text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def find_cue(doc: Doc, a: int, b: int) -> tuple[Token, Token] | tuple[None, None]:
+    """The speech verb that introduces the quotation [a, b) and its subject token: in the
+    quotation's sentences (outside the quotation), else in a short sentence right after it
+    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon."""
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None:
+        return None, None
+    sentences = list({(s.start, s.end): s for s in (_sent(doc, t.i) for t in span)}.values())
+    best = _closest_cue(sentences, a, b)
+    if best is None and sentences[-1].end < len(doc):
+        after = _sent(doc, sentences[-1].end)
+        starts_after = not doc.text[b : after.start_char].strip()
+        if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
+            best = _closest_cue([after], a, b)
+    if best is None and sentences[0].start > 0:
+        before = _sent(doc, sentences[0].start - 1)
+        if before.text.rstrip().endswith(":"):
+            best = _closest_cue([before], a, b)
+    return best if best is not None else (None, None)
+
+
+def _closest_cue(sentences: list[Span], a: int, b: int) -> tuple[Token, Token] | None:
+    candidates = []
+    for sent in sentences:
+        for tok in sent:
+            if a <= tok.idx < b:
+                continue
+            cue = _as_cue(tok)
+            if cue is not None and not a <= cue[1].idx < b:
+                candidates.append((abs(tok.idx - (a if tok.idx < a else b)), cue))
+    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+
+
+def _as_cue(tok: Token) -> tuple[Token, Token] | None:
+    """(cue token, speaker token) when ``tok`` is a speech verb with a subject, or the
+    "according" of "according to X"."""
+    if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ == "to":
+        source = next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
+        return (tok, source) if source is not None else None
+    if not is_speech_verb(tok):
+        return None
+    subject = subject_of(tok)
+    return (tok, subject) if subject is not None else None
+
+
+def is_speech_verb(tok: Token) -> bool:
+    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_LEMMAS
+
+
+def subject_of(verb: Token) -> Token | None:
+    for child in verb.children:
+        if child.dep_ in ("nsubj", "nsubjpass"):
+            if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
+                return verb.head
+            return child
+    if verb.dep_ == "conj":  # "he smiled and said"
+        return subject_of(verb.head)
+    if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
+        return subject_of(verb.head)  # "…, saying …"
+    return None
+
+
+def cue_text_of(cue: Token) -> str:
+    """The cue as the article writes it: the verb, with its object when short ('told The
+    National'); a long object is cut after its head noun ('told a caucus meeting')."""
+    if cue.lower_ == "according":
+        return "according to"
+    end = cue
+    for child in cue.children:
+        if child.dep_ in ("dobj", "dative") and child.i > cue.i and child.i - cue.i <= 3:
+            whole = child.right_edge
+            end = whole if whole.idx + len(whole.text) - cue.idx <= 60 else child
+            break
+    return str(cue.doc.text[cue.idx : end.idx + len(end.text)])
+
+
+def quote_kind(doc: Doc, a: int, b: int) -> str:
+    """'direct' when the quotation is a sentence of its own, 'partial' when it sits inside
+    the reporter's sentence."""
+    inner = doc.text[a:b].strip("“”\"' .,")
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None or not inner:
+        return "direct"
+    first_word = inner.split()[0]
+    sentence = _sent(doc, span[0].i)
+    before = doc.text[sentence.start_char : a].strip()
+    starts_sentence = first_word[:1].isupper() and (not before or before.endswith((":", ",")))
+    return "direct" if starts_sentence else "partial"

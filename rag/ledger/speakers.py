@@ -1,0 +1,206 @@
+"""Speakers: the noun phrase that said a quotation, resolved to a person the article names
+(pronouns to the last person who spoke; name variants merged), with their role."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from rag.lexicon import (
+    NAME_PREFIX_TITLES,
+    NOBODY,
+    NOT_PEOPLE,
+    SPEAKER_PRONOUNS,
+)
+from rag.text.names import name_span, strip_titles, surname
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
+
+ANONYMITY = re.compile(
+    r"anonymity|not to be (?:named|identified)|not be (?:named|identified)|unnamed|"
+    r"not authori[sz]ed|declined to be (?:named|identified)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Who:
+    """A resolved speaker: the name (or description) and where the article writes it, and
+    the role the mention gives them, with its offsets (empty when none)."""
+
+    name: str
+    kind: str = "direct"  # 'anonymous' when unnamed
+    name_span: tuple[int, int] = (0, 0)
+    role: str = ""
+    role_span: tuple[int, int] = (0, 0)
+    paragraph: int = 0  # where they last spoke (for pronouns and uncued quotes)
+
+
+class People:
+    """The people an article names, with their variants merged by surname; each canonical
+    name keeps the offsets of its first full occurrence."""
+
+    def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
+        self.text = text
+        self.canonical: dict[str, tuple[str, int, int]] = {}
+        by_surname: dict[str, list[tuple[str, int, int]]] = {}
+        for start, end in spans:
+            named = name_span(text, start, end)
+            if named[0]:
+                by_surname.setdefault(surname(named[0]).lower(), []).append(named)
+        for key, variants in by_surname.items():
+            self.canonical[key] = max(variants, key=lambda v: (len(v[0].split()), len(v[0])))
+
+    def resolve(self, name: str) -> str:
+        name = strip_titles(name)
+        if not name:
+            return name
+        return self.canonical.get(surname(name).lower(), (name, 0, 0))[0]
+
+    def person(self, start: int, end: int) -> Who:
+        """The person written at ``text[start:end]``, by their canonical name: its span is
+        this mention when it writes the name in full, else the first full occurrence."""
+        name, a, b = name_span(self.text, start, end)
+        if not name:
+            return Who("")
+        full = self.canonical.get(surname(name).lower())
+        if full is None or full[0] == name:
+            return Who(name, name_span=(a, b))
+        return Who(full[0], name_span=(full[1], full[2]))
+
+
+def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None) -> Span:
+    """The speaker's noun phrase as written: for a name, its compounds and titles; for a
+    description, the whole phrase ("a producer for Yahoo Studios"). Never what lies inside
+    the quotation or the cue verb."""
+    doc = speaker.doc
+    named = any(e.label_ == "PERSON" for e in doc[speaker.left_edge.i : speaker.i + 1].ents)
+    right = speaker.i
+    for child in speaker.rights:
+        keep = (
+            ("compound", "flat", "nmod")
+            if named
+            else ("compound", "flat", "nmod", "prep", "acl", "relcl", "appos", "amod")
+        )
+        if child.dep_ in keep or (child.dep_ == "prep" and child.lower_ == "of"):
+            right = max(right, child.right_edge.i)
+        elif child.dep_ != "punct":
+            break
+    left = speaker.left_edge.i
+    tokens = [t for t in doc[left : right + 1] if not quote[0] <= t.idx < quote[1]]
+    if cue is not None:
+        tokens = (
+            [t for t in tokens if t.i < cue.i]
+            if cue.i > speaker.i
+            else [t for t in tokens if t.i > cue.i]
+        )
+    if not tokens:
+        return doc[speaker.i : speaker.i + 1]
+    # Keep one contiguous run around the head, trimmed of punctuation at the edges.
+    start = end = speaker.i
+    indices = {t.i for t in tokens}
+    while start - 1 in indices:
+        start -= 1
+    while end + 1 in indices:
+        end += 1
+    span = doc[start : end + 1]
+    while len(span) > 1 and span[0].is_punct:
+        span = span[1:]
+    while len(span) > 1 and span[-1].is_punct:
+        span = span[:-1]
+    return span
+
+
+def speaker_fields(who: Who) -> dict[str, Any]:
+    """The Quote fields naming the speaker, with their offsets."""
+    return {
+        "speaker": who.name,
+        "speaker_start": who.name_span[0],
+        "speaker_end": who.name_span[1],
+        "speaker_role": who.role,
+        "role_start": who.role_span[0],
+        "role_end": who.role_span[1],
+    }
+
+
+def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: Who | None) -> Who:
+    """The speaker a mention names (canonical name, where written, role); kind 'anonymous'
+    when unnamed; an empty name when nobody."""
+    if speaker.lower_ in NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
+        return Who("")
+    # A person speaks when the head of the mention is their name: "France's Foreign Minister
+    # Jean-Noël Barrot", not "the Bush administration" or "Hillary Clinton's right-hand woman".
+    persons = [e for e in mention.ents if e.label_ == "PERSON" and e.start <= speaker.i < e.end]
+    if not persons:
+        for child in speaker.children:  # "a spokesman, John Smith," (apposition)
+            if child.dep_ == "appos":
+                appos = child.doc[child.left_edge.i : child.right_edge.i + 1]
+                persons = [e for e in appos.ents if e.label_ == "PERSON" and e.root == child]
+                if persons:
+                    break
+    if persons:
+        person = persons[-1]
+        who = people.person(person.start_char, person.end_char)
+        role, role_span = "", (0, 0)
+        if person.start > mention.start:
+            role = mention.doc[mention.start : person.start].text.strip(" ,")
+            role = re.sub(r"^(?:the|a|an)\b\s*", "", role, flags=re.IGNORECASE)
+            role = _strip_trailing_titles(role)
+            role_span = _find(mention.doc.text, role, mention.start_char, person.start_char)
+        if not role:
+            role, role_span = _appositive_role(speaker)
+        return replace(who, role=role, role_span=role_span)
+    agent = _agent_person(speaker)
+    if agent is not None:  # "an argument made by Monica Crowley"
+        return people.person(agent.start_char, agent.end_char)
+    if speaker.lower_ in SPEAKER_PRONOUNS or speaker.lower_ in ("who",):
+        if last_person is not None and speaker.lower_ not in ("i", "we"):
+            return Who(last_person.name, name_span=last_person.name_span)
+        return Who("")
+    if speaker.pos_ == "PROPN":  # a name spaCy did not tag (e.g. a surname alone)
+        return people.person(mention.start_char, mention.end_char)
+    text = mention.text.strip()
+    return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
+
+
+def _find(text: str, piece: str, start: int, end: int | None = None) -> tuple[int, int]:
+    """Offsets of ``piece`` in ``text[start:end]``, or (0, 0) when absent or empty."""
+    at = text.find(piece, start, len(text) if end is None else end) if piece else -1
+    return (at, at + len(piece)) if at >= 0 else (0, 0)
+
+
+def _agent_person(speaker: Token) -> Span | None:
+    for child in speaker.children:
+        if child.dep_ == "acl":
+            for grand in child.children:
+                if grand.dep_ == "agent":
+                    phrase = grand.doc[grand.left_edge.i : grand.right_edge.i + 1]
+                    persons = [e for e in phrase.ents if e.label_ == "PERSON"]
+                    if persons:
+                        return persons[0]
+    return None
+
+
+def _strip_trailing_titles(role: str) -> str:
+    words = role.split()
+    while words and words[-1].lower().strip(".") in NAME_PREFIX_TITLES:
+        words.pop()
+    return " ".join(words)
+
+
+def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
+    for child in speaker.children:
+        if child.dep_ == "appos":
+            role = child.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
+            return role, _find(child.doc.text, role, child.left_edge.idx)
+    return "", (0, 0)
+
+
+def personlike(description: str) -> bool:
+    words = description.lower().split()
+    return bool(words) and words[-1].strip(".,") not in NOT_PEOPLE
