@@ -9,12 +9,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rag.backends.store import Index
 from rag.cli import cli
 from rag.evaluation import faithfulness
 from rag.evaluation.bench import format_bench
 from rag.evaluation.eval import Case, Prediction, Span, load_cases, report, score, summarize
-from rag.settings import get_settings
-from tests.conftest import SEED_FILE
+from rag.evaluation.extraction import extraction_f1
+from rag.ingest.pipeline import ingest_paths
+from rag.settings import Settings, get_settings
+from tests.conftest import SEED_FILE, SEEDS
 from tests.fakes import QueuedChatModel
 
 SEED_ID = SEED_FILE.stem
@@ -29,6 +32,12 @@ WHO = Case(
     answer="Jean-Noël Barrot",
     answer_aliases=["Barrot"],
     evidence_spans=[BARROT_SPAN],
+    gold={
+        "source": "France’s Foreign Minister Jean-Noël Barrot",
+        "cue": "stated",
+        "content": "“Peace cannot mean capitulation.”",
+        "event_id": "E1",
+    },
 )
 WHAT = Case(
     id="q1",
@@ -239,6 +248,11 @@ def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatMo
     rules, textacy = data["extraction"]["rules"], data["extraction"]["textacy"]
     assert rules["who_said"]["speaker_recall"] == 1.0
     assert textacy["rows"] > 0
+    f1 = rules["f1"]
+    assert f1["counts"] == {"gold": 1, "rows_in_annotated_paragraphs": 1}
+    assert f1["quote_exact"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0}
+    assert f1["speaker_overlap"]["recall"] == 1.0 and f1["cue_exact"]["recall"] == 1.0
+    assert "Extraction F1 per attribution" in format_bench(data) and "CofeNet" in format_bench(data)
     table = format_bench(data)
     assert "naive LangChain" in table and "hybrid" in table and "Peak RSS" in table
     assert "latency p50:" in table and "vs naive" in table
@@ -275,3 +289,15 @@ def test_what_the_claim_check_removed_is_counted() -> None:
 def test_a_description_after_a_plural_possessive_name_is_found() -> None:
     article = "Supporters of Sen. Bernie Sanders’ (I-Vt.) campaign gathered."
     assert faithfulness.described_near(article, "Bernie Sanders’", "I-Vt.")
+
+
+def test_extraction_f1_scores_spans_against_the_gold(settings: Settings) -> None:
+    index = Index(settings)
+    ingest_paths(index, [SEEDS], settings)
+    right = extraction_f1(index, [WHO])
+    assert right["speaker_overlap"]["recall"] == 1.0 and right["quote_exact"]["f1"] == 1.0
+    # The same row against a gold that names another speaker ("Her view"): not right.
+    wrong_gold = {**WHO.gold, "source": "Her", "cue": "echoed"}
+    wrong = extraction_f1(index, [WHO.model_copy(update={"gold": wrong_gold})])
+    assert wrong["speaker_overlap"] == {"precision": 0.0, "recall": 0.0, "f1": 0.0}
+    assert wrong["cue_overlap"]["recall"] == 0.0 and wrong["quote_exact"]["recall"] == 1.0

@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 
 from rag.answer.retrieve import Retriever
+from rag.backends.store import Index
 from rag.evaluation import eval as ev
+from rag.evaluation.extraction import PUBLISHED, extraction_f1
 from rag.ingest.metadata import make_article
 from rag.ingest.pipeline import ingest_articles
 from rag.settings import Settings
@@ -173,7 +175,6 @@ def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
     ledger's extraction rate is in the ingest figures). On a Chroma server when
     RAG_CHROMA_URL is set (in throw-away collections), else in a temporary embedded index."""
     from rag.backends.keyword import KeywordIndex
-    from rag.backends.store import Index
 
     home = Path(tempfile.mkdtemp(prefix="scale-", dir=_scratch(settings)))
     s = settings.model_copy(
@@ -267,6 +268,12 @@ VARIANT_LABELS = {
 }
 
 
+def extraction_figures(index: Index, cases: Sequence[ev.Case]) -> dict[str, Any]:
+    """The ledger against the gold attributions: who is named (coverage, speaker recall and
+    precision) and span-level F1 of speaker, cue and quote."""
+    return {**ev.extraction_scores(index, cases), "f1": extraction_f1(index, cases)}
+
+
 def run_bench(
     articles_dir: Path,
     cases_path: Path,
@@ -298,7 +305,7 @@ def run_bench(
     out["retrieval"] = [
         retrieval_figures(engine.retriever, cases, m) for m in ("dense", "hybrid", "bm25")
     ]
-    out["extraction"]["rules"] = ev.extraction_scores(engine.index, cases)
+    out["extraction"]["rules"] = extraction_figures(engine.index, cases)
     corpus = ev.Corpus.of_index(engine.index, cases)
 
     for variant in variants:
@@ -313,7 +320,7 @@ def run_bench(
         elif variant == "textacy":
             other = settings.model_copy(update={"ledger_extractor": "textacy"})
             textacy_engine = ev.eval_engine(articles_dir, other, metadata, status)
-            out["extraction"]["textacy"] = ev.extraction_scores(textacy_engine.index, cases)
+            out["extraction"]["textacy"] = extraction_figures(textacy_engine.index, cases)
             predict = ev.engine_predictor(textacy_engine)
         else:
             naive = NaivePipeline(
@@ -381,9 +388,24 @@ def format_bench(result: dict[str, Any]) -> str:
         parts = [
             f"{k}: {v['coverage']} / {v['speaker_recall']} / {v['speaker_precision']}"
             for k, v in scores.items()
-            if isinstance(v, dict)
+            if isinstance(v, dict) and "coverage" in v
         ]
         lines.append(f"  {name:<8} {'; '.join(parts)}; {scores['rows']} rows")
+    lines += ["", "Extraction F1 per attribution (precision / recall / F1; exact | overlap):"]
+    for name, scores in result["extraction"].items():
+        f1 = scores["f1"]
+        for part in ("speaker", "cue", "quote"):
+            cells = " | ".join(
+                f"{f1[f'{part}_{how}']['precision']} / {f1[f'{part}_{how}']['recall']} / "
+                f"{f1[f'{part}_{how}']['f1']}"
+                for how in ("exact", "overlap")
+            )
+            lines.append(f"  {name:<8} {part:<8} {cells}")
+        lines.append(f"  {name:<8} {f1['counts']['gold']} gold attributions")
+    lines.append(
+        "  Published (a different measure: token tagging on the full annotation): "
+        + "; ".join(f"{k} {v}" for k, v in PUBLISHED.items())
+    )
     lines += ["", "Retrieval (no LLM):"]
     for r in result["retrieval"]:
         lines.append(
