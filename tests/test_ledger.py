@@ -357,6 +357,33 @@ def test_an_organisation_named_after_a_person_is_not_that_person() -> None:
     assert row.speaker.endswith("right-hand woman")
 
 
+def test_a_speech_verb_that_modifies_a_noun_is_that_nouns_words() -> None:
+    (row,) = extract("Lori Bernstein held up a sign saying “Jews Against Trump.”\n")
+    assert row.speaker == "a sign" and row.cue.startswith("saying")
+    (row,) = extract(
+        "“Not us but can’t argue with it!” Murphy, the head of the PAC, Tweeted on Friday.\n"
+    )
+    assert row.speaker == "Murphy"
+
+
+def test_reported_speech_before_its_cue() -> None:
+    (row,) = extract(
+        "The idea of the meeting was raised when the two men talked at last month's ball, "
+        "Earnest said.\n"
+    )
+    assert (row.speaker, row.kind, row.cue) == ("Earnest", "indirect", "said")
+    assert (
+        row.quote
+        == "The idea of the meeting was raised when the two men talked at last month's ball"
+    )
+    (row,) = extract(
+        "Democratic turnout has fallen drastically since 2008, according to unofficial "
+        "election results.\n"
+    )
+    assert row.speaker == "unofficial election results" and row.cue == "according to"
+    assert row.quote == "Democratic turnout has fallen drastically since 2008"
+
+
 def test_nobody_is_not_a_speaker_and_admit_is_not_a_cue() -> None:
     assert extract("Nobody said: “This will work.”\n") == []
     assert extract("The country will admit 10,000 refugees, “mostly men and boys”.\n") == []

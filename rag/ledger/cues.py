@@ -6,9 +6,7 @@ from __future__ import annotations
 import bisect
 from typing import TYPE_CHECKING
 
-from rag.lexicon import (
-    SPEECH_LEMMAS,
-)
+from rag.lexicon import NOT_PEOPLE, SPEECH_LEMMAS
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -96,6 +94,11 @@ def subject_of(verb: Token) -> Token | None:
             if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
                 return verb.head
             return child
+    if verb.dep_ == "acl" and (
+        verb.head.pos_ == "PROPN"
+        or (verb.head.pos_ == "NOUN" and verb.head.lemma_.lower() not in NOT_PEOPLE)
+    ):
+        return verb.head  # "a sign saying …", "Murphy, the head of …, Tweeted"
     if verb.dep_ == "conj":  # "he smiled and said"
         return subject_of(verb.head)
     if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):

@@ -288,18 +288,32 @@ def _indirect(
     """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
     first with the cue set off by commas: '<clause>, X said.'"""
     for tok in sentence:
-        if not is_speech_verb(tok) or tok.lemma_.lower() in NOT_STATEMENT_LEMMAS:
+        according = _according_to(tok)
+        if according is not None:
+            subject: Token | None = according
+        elif not is_speech_verb(tok) or tok.lemma_.lower() in NOT_STATEMENT_LEMMAS:
             continue
-        subject = subject_of(tok)
+        else:
+            subject = subject_of(tok)
         if subject is None:
             continue
         clause = next((c for c in tok.children if c.dep_ == "ccomp" and c.i > tok.i), None)
+        fronted = next((c for c in tok.children if c.dep_ == "ccomp" and c.i < subject.i), None)
         if clause is not None:
             first = clause.left_edge
             if first.lower_ == "that":
                 first = first.nbor(1)
             a, b = first.idx, clause.right_edge.idx + len(clause.right_edge.text)
-        elif tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.head.pos_ in ("VERB", "AUX"):
+        elif (
+            fronted is not None
+            and fronted.right_edge.i + 1 < len(sentence.doc)
+            and (fronted.right_edge.nbor(1).text == ",")
+        ):  # '<clause>, Earnest said.' parsed as the verb's complement
+            last = fronted.right_edge
+            a, b = fronted.left_edge.idx, last.idx + len(last.text)
+        elif according is not None or (
+            tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.head.pos_ in ("VERB", "AUX")
+        ):
             # '<clause>, X said.' or '<clause>, X said, <clause>': the reported words are the
             # rest of the sentence; when the cue sits in the middle, the longer side.
             cue_part = {t.i for t in tok.subtree}
@@ -333,6 +347,13 @@ def _indirect(
             span_end=sentence.end_char,
         )
     return None
+
+
+def _according_to(tok: Token) -> Token | None:
+    """X of '<clause>, according to X' (the source of the rest of the sentence)."""
+    if tok.lower_ != "according" or tok.i + 1 >= len(tok.doc) or tok.nbor(1).lower_ != "to":
+        return None
+    return next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
 
 
 def dedupe(rows: list[Quote]) -> list[Quote]:
