@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
+SpeakerMethod = Literal["rule", "continuation", "lede", "textacy"]
 
 
 class Article(BaseModel):
@@ -125,6 +126,12 @@ class Quote(BaseModel):
     source: str = ""
     span_start: int = Field(0, description="Start of the sentence(s) holding quote and cue.")
     span_end: int = Field(0, description="End of the sentence(s) holding quote and cue.")
+    method: SpeakerMethod = Field(
+        "rule",
+        description="How the speaker was found: 'rule' (the cue's subject), 'continuation' (an "
+        "uncued quote continuing the speaker before it), 'lede' (a lede's description named "
+        "in the next paragraph), 'textacy' (the comparison extractor).",
+    )
 
 
 QuoteStatus = Literal["verified", "repaired", "unverified", "misattributed"]

@@ -84,6 +84,10 @@ def test_mentions_roles_cues_and_kinds(seed_rows) -> None:
     assert figure.cue == "told The National" and figure.kind == "partial"
     (whitaker,) = rows_with(seed_rows, "long-term US goal")
     assert whitaker.kind == "indirect" and whitaker.speaker_mention == "Mr Whitaker"
+    # How each speaker was found: the cue's subject, the lede named next, an uncued quote.
+    assert (barrot.method, figure.method) == ("rule", "lede")
+    (hostage,) = rows_with(seed_rows, "So Ukraine just remains hostage")
+    assert hostage.method == "continuation" and hostage.speaker == "Richard Barrons"
 
 
 def test_name_variants_merge_and_quoted_names_are_never_speakers(seed_rows) -> None:
@@ -338,6 +342,9 @@ def test_python_api_lists_quotes_and_speakers(engine: Engine) -> None:
 
     rows = list_quotes(speaker="Kallas", engine=engine)
     assert {q.speaker for q in rows} == {"Kaja Kallas"} and len(rows) >= 4
+    # The index keeps how each speaker was found.
+    methods = {q.method for q in list_quotes(speaker="Barrons", engine=engine)}
+    assert methods == {"rule", "lede", "continuation"}
     assert list_speakers(engine=engine)[0].name == "Richard Barrons"
 
 

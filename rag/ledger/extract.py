@@ -140,6 +140,7 @@ def extract_quotes(
         ):  # a quotation with no cue continues the speaker just before it
             sa, sb = sentence_bounds(doc, a, b)
             row = Quote(
+                method="continuation",
                 article_id=article.id,
                 speaker=last_person.name,
                 speaker_start=last_person.name_span[0],
@@ -209,6 +210,7 @@ def _name_the_lede_description(
                 "speaker_start": following.speaker_start,
                 "speaker_end": following.speaker_end,
                 "kind": kind_of(row),
+                "method": "lede",
             }
         )
     return [named.get(id(r), r) for r in rows]

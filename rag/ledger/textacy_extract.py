@@ -39,6 +39,7 @@ def extract_quotes_textacy(
         sa, sb = sentence_bounds(doc, min(a, dq.speaker[0].idx), max(b, dq.speaker[-1].idx))
         rows.append(
             Quote(
+                method="textacy",
                 article_id=article.id,
                 speaker=speaker,
                 speaker_mention=speaker,
