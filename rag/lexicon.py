@@ -23,12 +23,30 @@ SPEECH_LEMMAS = frozenset(
 )
 # What follows these is a question the speaker asked, not a claim they made.
 NOT_STATEMENT_LEMMAS = frozenset({"ask", "question", "wonder"})
-# The verbs of a question about a person's words: "what did X say/think/mean …?",
-# "did X really say/claim …?". Matched in lower case only, so a name ("the State
-# Department") is never taken for the verb.
-ASKING_LEMMAS = frozenset(
-    "say tell think write claim argue mean comment add call describe state warn speak".split()
+
+# The verbs of questions about people's words, as they are asked. Matched in lower case only,
+# so a name ("the State Department") is never taken for the verb. Every verb a who-question
+# routes on is a form of a speech verb above (tests/test_lexicon.py), so the extractor cues
+# what routing asks about.
+WHO_QUESTION_VERBS = frozenset(
+    """said says say saying stated states described describes called calls told tells wrote
+    writes warned warns argued argues claimed claims added remarked tweeted insisted declared
+    suggested predicted accused quipped promised vowed asked noted""".split()
 )
+WHAT_QUESTION_VERBS = frozenset(  # "what did X say/think/mean …?"
+    """say said saying tell told think thought write wrote claim claimed argue argued mean
+    meant comment comments add added""".split()
+)
+DID_QUESTION_VERBS = frozenset(  # "did X really say/claim …?"
+    "say said claim tell call describe write state argue warn".split()
+)
+# A passage where a pronoun speaks ("…,” she added.") is shown with the sentence before it.
+CONTEXT_VERBS = frozenset(
+    """said says added adds told tells stated states argued argues agreed noted continued
+    responded replied warned explained insisted wrote asked claimed suggested believes
+    believed thinks thought considered called described""".split()
+)
+CONTEXT_PRONOUNS = frozenset("he she they".split())
 
 _IRREGULAR = {
     "say": ("says", "said", "saying"),
@@ -59,7 +77,7 @@ def verb_forms(lemma: str) -> tuple[str, ...]:
 
 def past_tense(verb: str) -> str:
     """'says' → 'said', 'tells' → 'told'; a verb this lexicon does not know is kept."""
-    for lemma in SPEECH_LEMMAS | ASKING_LEMMAS:
+    for lemma in SPEECH_LEMMAS | {"speak"}:
         forms = verb_forms(lemma)
         if verb.lower() in forms:
             return forms[2]
@@ -68,13 +86,12 @@ def past_tense(verb: str) -> str:
 
 def is_past_form(verb: str) -> bool:
     """True for the past tense of a verb this lexicon knows ('said', 'wrote')."""
-    return any(verb == verb_forms(lemma)[2] for lemma in SPEECH_LEMMAS | ASKING_LEMMAS)
+    return any(verb == verb_forms(lemma)[2] for lemma in SPEECH_LEMMAS | {"speak"})
 
 
-def forms_pattern(lemmas: Iterable[str]) -> str:
-    """A regex alternation of every form of ``lemmas``, longest first."""
-    forms = {f for lemma in lemmas for f in verb_forms(lemma)}
-    return "(?:" + "|".join(sorted(forms, key=lambda f: (-len(f), f))) + ")"
+def alternation(words: Iterable[str]) -> str:
+    """A regex group matching any of ``words`` (longest first, so none is cut short)."""
+    return "(?:" + "|".join(sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
 
 # --- pronouns and words that are not speakers ----------------------------------------------------
@@ -181,6 +198,10 @@ IDENTIFY_MIN_WORDS = 4
 # score (0-100) at least this, for words long enough to align (a typo, a changed mark).
 NEAR_VERBATIM_MIN_SCORE = 90.0
 NEAR_VERBATIM_MIN_CHARS = 15
+# A question's words naming an article's title, fuzzily (keyword search's title scoping).
+TITLE_MATCH_MIN_SCORE = 90.0
+# A model reply that paraphrases the abstain wording ("The articles don't say").
+ABSTAIN_MATCH_MIN_SCORE = 90.0
 # Two spellings of one name ("Barrons" / "Barons"): fuzzy ratio at least this.
 NAME_SPELLING_MIN_SCORE = 90.0
 # A word of the question that is a close spelling of a passage word (the name gate).

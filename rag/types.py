@@ -186,6 +186,15 @@ class LLMFailure(StrEnum):
         return cls.FAILED
 
     @property
+    def reason(self) -> str:
+        """Why, as the end of a sentence: 'did not answer: it timed out'."""
+        return {
+            LLMFailure.TIMEOUT: "it timed out",
+            LLMFailure.UNREACHABLE: "its endpoint could not be reached",
+            LLMFailure.FAILED: "it failed",
+        }[self]
+
+    @property
     def label(self) -> str:
         """What went wrong, in a user's words."""
         return {

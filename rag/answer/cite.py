@@ -19,7 +19,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
-from rag.lexicon import NEAR_VERBATIM_MIN_SCORE
+from rag.lexicon import ABSTAIN_MATCH_MIN_SCORE, NEAR_VERBATIM_MIN_SCORE
 from rag.text.normalise import normalise, tokenize
 from rag.text.quotations import MIN_QUOTE_CHARS, Quoted, quoted_spans, strip_edges
 from rag.text.sentences import split_sentences
@@ -84,7 +84,7 @@ def is_abstention(raw: str, abstain_phrase: str) -> bool:
     phrase = normalise(abstain_phrase)[0].strip(" .")
     if phrase and (
         phrase in head
-        or fuzz.partial_ratio(phrase, head[: len(phrase) + 20]) >= NEAR_VERBATIM_MIN_SCORE
+        or fuzz.partial_ratio(phrase, head[: len(phrase) + 20]) >= ABSTAIN_MATCH_MIN_SCORE
     ):
         return True
     first = text[: split_sentences(text)[0][1]] if split_sentences(text) else text

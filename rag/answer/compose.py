@@ -34,8 +34,9 @@ class Composed:
 
 
 def reported_verb(cue: str) -> str:
-    """The cue as a past-tense reporting verb: 'saying' → 'said', 'told The National'
-    stays, anything else that is not a past tense → 'said'."""
+    """The cue as a past-tense reporting verb: any form of a speech verb in its past tense
+    ('saying' → 'said', 'warns' → 'warned'), 'told The National' stays, a word this lexicon
+    does not know and that is not a past tense (or 'according to') → 'said'."""
     if not cue:
         return "said"
     first, _, rest = cue.partition(" ")

@@ -43,7 +43,9 @@ class Turn:
 
 def needs_rewrite(question: str, history: Sequence[Turn]) -> bool:
     """A follow-up: it points back ("she", "that", "and what about…") outside its quotes."""
-    return bool(history) and bool(_FOLLOW_UP.search(without_quotations(question)))
+    return bool(history) and bool(
+        _FOLLOW_UP.search(without_quotations(question, single_words=True))
+    )
 
 
 def subject_of(turn: Turn) -> str:

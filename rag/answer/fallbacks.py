@@ -66,7 +66,7 @@ def llm_failure_answer(question: str, passages: list[Passage], error: BaseExcept
     """When the model cannot be reached: say so, and give the best passages, cited."""
     log.warning("LLM request failed: %s", error)
     reason = LLMFailure.of(error)
-    text = f"The language model did not answer ({reason.label.lower()})."
+    text = f"The language model did not answer: {reason.reason}."
     if passages:
         text += " The most relevant passages are cited below: " + " ".join(
             f"[{i}]" for i in range(1, min(3, len(passages)) + 1)

@@ -9,7 +9,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from rag.answer.prompts import load_prompt
 from rag.answer.sanitize import mask_instructions
-from rag.lexicon import SPEAKER_PRONOUNS, SPEECH_LEMMAS, forms_pattern
+from rag.lexicon import CONTEXT_PRONOUNS, CONTEXT_VERBS, alternation
 from rag.types import Passage, SearchFilter
 
 
@@ -33,9 +33,8 @@ def format_passages(passages: list[Passage]) -> str:
 
 # A passage that quotes someone by pronoun ("she added") or opens with a quotation needs the
 # text before it to say who is speaking.
-_SPEECH_VERBS = forms_pattern(SPEECH_LEMMAS)
-
-_PRONOUN = "(?:" + "|".join(sorted(SPEAKER_PRONOUNS)) + ")"
+_SPEECH_VERBS = alternation(CONTEXT_VERBS)
+_PRONOUN = alternation(CONTEXT_PRONOUNS)
 
 _NEEDS_CONTEXT = re.compile(
     r"^\s*[“\"'‘]"

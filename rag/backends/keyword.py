@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from rag.backends.store import Index, StoredChunk, index_dir
-from rag.lexicon import NEAR_VERBATIM_MIN_SCORE
+from rag.lexicon import TITLE_MATCH_MIN_SCORE
 from rag.text.normalise import tokenize
 from rag.types import date_number
 
@@ -144,7 +144,7 @@ class KeywordIndex:
         return [
             aid
             for aid, t in known
-            if any(fuzz.token_set_ratio(w, t.lower()) >= NEAR_VERBATIM_MIN_SCORE for w in wanted)
+            if any(fuzz.token_set_ratio(w, t.lower()) >= TITLE_MATCH_MIN_SCORE for w in wanted)
         ]
 
     def articles_within(

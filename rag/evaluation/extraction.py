@@ -2,7 +2,7 @@
 scored exact and by overlap, as precision, recall and F1.
 
 A gold attribution is one annotated event of a who_said / who_said_indirect case: its source,
-cue and content texts, found by offset inside the case's evidence paragraph. A ledger row is
+cue and content texts, found as whole words inside the case's evidence paragraph. A ledger row is
 matched to the gold attribution whose content its quote overlaps.
 
 - recall: the share of gold attributions whose matched row gets the part right;
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from rag.backends.store import Index
 from rag.evaluation.eval import Case
-from rag.text.normalise import normalise
+from rag.text.normalise import words
 from rag.text.quotations import inner_span
 from rag.types import Quote
 
@@ -71,50 +71,46 @@ def gold_attributions(cases: Sequence[Case], texts: dict[str, str]) -> list[Gold
                 case.article_id,
                 paragraph,
                 content,
-                _find(text, str(gold.get("source", "")), paragraph),
-                _find(text, str(gold.get("cue", "")), paragraph),
+                _find(text, str(gold.get("source", "")), paragraph, content),
+                _find(text, str(gold.get("cue", "")), paragraph, content),
             )
         )
     return out
 
 
-def _find(text: str, piece: str, paragraph: Span) -> Span | None:
-    """Where ``piece`` is written in the paragraph (a little beyond it, for a cue that
-    follows), or ``None``."""
+def _find(text: str, piece: str, paragraph: Span, near: Span | None = None) -> Span | None:
+    """Where ``piece`` is written as whole words inside the paragraph (the occurrence nearest
+    ``near`` when given: "he" next to the quote, not the one inside "The"), or ``None``."""
     piece = piece.strip()
     if not piece:
         return None
-    at = text.find(piece, paragraph[0], paragraph[1] + 200)
-    return (at, at + len(piece)) if at >= 0 else None
+    edge = (r"\b" if piece[:1].isalnum() else "", r"\b" if piece[-1:].isalnum() else "")
+    pattern = re.compile(edge[0] + re.escape(piece) + edge[1])
+    found = [m.span() for m in pattern.finditer(text, paragraph[0], paragraph[1])]
+    if not found:
+        return None
+    if near is None:
+        return found[0]
+    return min(found, key=lambda s: abs(s[0] - near[0]) if s[0] < near[0] else abs(s[0] - near[1]))
 
 
 def _overlaps(a: Span | None, b: Span | None) -> bool:
     return a is not None and b is not None and a[0] < b[1] and b[0] < a[1]
 
 
-def _words(text: str) -> str:
-    return " ".join(re.findall(r"\w+", normalise(text)[0]))
-
-
 def _same(text: str, a: Span | None, b: Span | None) -> bool:
     """The two spans hold the same words (marks, case and spacing aside)."""
-    return (
-        a is not None and b is not None and _words(text[a[0] : a[1]]) == _words(text[b[0] : b[1]])
-    )
+    return a is not None and b is not None and words(text[a[0] : a[1]]) == words(text[b[0] : b[1]])
 
 
 def _parts(text: str, row: Quote) -> dict[str, Span | None]:
-    speaker = None
-    if row.speaker_mention:  # as the quote's sentence writes them ("he", "a spokesman")
-        at = text.find(row.speaker_mention, row.span_start, row.span_end)
-        speaker = (at, at + len(row.speaker_mention)) if at >= 0 else None
+    """Where the row's quote, speaker (as its sentence writes them: "he", "a spokesman") and
+    cue are, nearest the quote within the row's sentences."""
+    sentences, quote = (row.span_start, row.span_end), (row.start, row.end)
+    speaker = _find(text, row.speaker_mention, sentences, quote)
     if speaker is None and row.speaker_end > row.speaker_start:
         speaker = (row.speaker_start, row.speaker_end)
-    cue = None
-    if row.cue:
-        at = text.find(row.cue, row.span_start, row.span_end)
-        cue = (at, at + len(row.cue)) if at >= 0 else None
-    return {"quote": (row.start, row.end), "speaker": speaker, "cue": cue}
+    return {"quote": quote, "speaker": speaker, "cue": _find(text, row.cue, sentences, quote)}
 
 
 def extraction_f1(index: Index, cases: Sequence[Case]) -> dict[str, dict[str, float | int]]:

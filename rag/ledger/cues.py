@@ -75,13 +75,20 @@ def _closest_cue(sentences: list[Span], a: int, b: int) -> tuple[Token, Token] |
 def _as_cue(tok: Token) -> tuple[Token, Token] | None:
     """(cue token, speaker token) when ``tok`` is a speech verb with a subject, or the
     "according" of "according to X"."""
-    if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.nbor(1).lower_ == "to":
-        source = next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
+    if tok.lower_ == "according":
+        source = according_to(tok)
         return (tok, source) if source is not None else None
     if not is_speech_verb(tok):
         return None
     subject = subject_of(tok)
     return (tok, subject) if subject is not None else None
+
+
+def according_to(tok: Token) -> Token | None:
+    """X of 'according to X', when ``tok`` is its "according"."""
+    if tok.lower_ != "according" or tok.i + 1 >= len(tok.doc) or tok.nbor(1).lower_ != "to":
+        return None
+    return next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
 
 
 def is_speech_verb(tok: Token) -> bool:

@@ -24,11 +24,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rag.backends.nlp import SPACY_MODEL, load_nlp
 from rag.ledger.cues import (
+    according_to,
     cue_text_of,
     find_cue,
     is_speech_verb,
@@ -65,7 +65,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
-# text rules it reads (``inputs_digest``; tests/test_ledger.py records the digest of each
+# text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
 EXTRACTOR_VERSION = 8
 
@@ -92,12 +92,6 @@ def inputs_digest() -> str:
 _CONTINUE_WITHIN = 2  # paragraphs: an uncued quote continues a speaker this close
 
 _LEDE_PARAGRAPHS = 3  # a description this early may be the lede hiding a name (see below)
-
-
-@dataclass
-class _Span:
-    start: int
-    end: int
 
 
 def extract_quotes(
@@ -290,7 +284,7 @@ def _indirect(
     """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
     first with the cue set off by commas: '<clause>, X said.'"""
     for tok in sentence:
-        according = _according_to(tok)
+        according = according_to(tok)
         if according is not None:
             subject: Token | None = according
         elif not is_speech_verb(tok) or tok.lemma_.lower() in NOT_STATEMENT_LEMMAS:
@@ -349,13 +343,6 @@ def _indirect(
             span_end=sentence.end_char,
         )
     return None
-
-
-def _according_to(tok: Token) -> Token | None:
-    """X of '<clause>, according to X' (the source of the rest of the sentence)."""
-    if tok.lower_ != "according" or tok.i + 1 >= len(tok.doc) or tok.nbor(1).lower_ != "to":
-        return None
-    return next((c for c in tok.nbor(1).children if c.dep_ == "pobj"), None)
 
 
 def dedupe(rows: list[Quote]) -> list[Quote]:

@@ -11,7 +11,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from rag.lexicon import ASKING_LEMMAS, NOT_NAMES_IN_QUESTIONS, SPEECH_LEMMAS, forms_pattern
+from rag.lexicon import (
+    DID_QUESTION_VERBS,
+    NOT_NAMES_IN_QUESTIONS,
+    WHAT_QUESTION_VERBS,
+    WHO_QUESTION_VERBS,
+    alternation,
+)
 from rag.text.quotations import quoted_spans, without_quotations
 
 _TITLE_CUE = re.compile(
@@ -31,13 +37,15 @@ class Question:
 def parse_question(text: str) -> Question:
     quotes: list[str] = []
     titles: list[str] = []
-    for q in quoted_spans(text):
+    for q in quoted_spans(text, single_words=True):
         inner = q.text.strip()
         if _TITLE_CUE.search(text[: q.outer[0]]):
             titles.append(inner)
         elif len(inner.split()) >= 2 or len(inner) >= 6:
             quotes.append(inner.strip(" .,;:!?"))
-    return Question(text, quotes, titles, _names(without_quotations(text, " | ")))
+    return Question(
+        text, quotes, titles, _names(without_quotations(text, " | ", single_words=True))
+    )
 
 
 def _names(text: str) -> list[str]:
@@ -61,22 +69,22 @@ def _names(text: str) -> list[str]:
 
 # --- attribution questions -------------------------------------------------------------------
 
-_CUE_WORDS = forms_pattern(SPEECH_LEMMAS)
-# Lower case only: in "what did the State Department say", 'State' is part of the name.
-_ASKING = f"(?-i:{forms_pattern(ASKING_LEMMAS)})"
+_CUE_WORDS = alternation(WHO_QUESTION_VERBS)
 _WHO = re.compile(
     rf"\bwho\s+(?:(?:has|had|have|was|is|did|do|does|first|publicly|actually|reportedly)\s+)*"
     rf"{_CUE_WORDS}\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# In what- and did-questions the verbs match in lower case only: in "what did the State
+# Department say", 'State' belongs to the name.
 _WHAT = re.compile(
     r"\bwhat\s+(?:did|does|do|has|have|had|was|is)\s+(?P<speaker>.+?)\s+"
-    rf"{_ASKING}\b(?P<rest>.*)$",
+    rf"(?-i:{alternation(WHAT_QUESTION_VERBS)})\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _DID = re.compile(
     r"^\s*did\s+(?P<speaker>.+?)\s+(?:really\s+|actually\s+)?"
-    rf"{_ASKING}\b(?P<rest>.*)$",
+    rf"(?-i:{alternation(DID_QUESTION_VERBS)})\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _TOPIC = re.compile(

@@ -19,7 +19,7 @@ from rag.lexicon import (
     SPEAKER_PRONOUNS,
 )
 from rag.text.names import strip_titles, surname
-from rag.text.normalise import normalise, tokenize
+from rag.text.normalise import normalise, tokenize, words
 from rag.types import Quote
 
 CONTENT_MIN_OVERLAP = 0.6
@@ -75,7 +75,7 @@ class Ledger:
                         title,
                         normalise(q.quote)[0],
                         frozenset(tokenize(q.quote)),
-                        _words(q.quote),
+                        words(q.quote),
                     )
                     for q, title in self.index.iter_quotes()
                 ]
@@ -132,10 +132,10 @@ class Ledger:
         quote (normalised; an ellipsis splits them into parts found in order; near-verbatim
         allowed), or the row's quote is inside the words and long enough to identify them.
         A quote of one or two words (a scare quote) answers only those exact words."""
-        target = _words(fragment)
+        target = words(fragment)
         if len(target) < 3:
             return []
-        parts = [_words(p) for p in re.split(r"\.\.\.|…", normalise(fragment)[0])]
+        parts = [words(p) for p in re.split(r"\.\.\.|…", normalise(fragment)[0])]
         parts = [p for p in parts if p]
         scored: list[tuple[float, LedgerRow]] = []
         for row in self.rows(article_ids):
@@ -187,11 +187,6 @@ class Ledger:
             return -len(words & row.tokens), -similarity.get(key, -1.0)
 
         return sorted(rows, key=rank)[:k]
-
-
-def _words(text: str) -> str:
-    """Words only, casefolded, marks and punctuation dropped ("U.S." stays "u s")."""
-    return " ".join(re.findall(r"\w+", normalise(text)[0]))
 
 
 def _in_order(parts: Sequence[str], quote: str) -> bool:

@@ -34,3 +34,8 @@ def tokenize(text: str, *, query: bool = False) -> list[str]:
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     stop = QUERY_STOPWORDS if query else DOC_STOPWORDS
     return [t for t in _TOKEN.findall(text) if t not in stop]
+
+
+def words(text: str) -> str:
+    """Words only, casefolded, marks and punctuation dropped ("U.S." stays "u s")."""
+    return " ".join(_TOKEN.findall(normalise(text)[0]))

@@ -1,7 +1,9 @@
 """Where the quotations are, the one definition for the whole pipeline.
 
 - ``quoted_spans``: in answers and questions, balanced marks on one line (the pairs in
-  ``lexicon.QUOTE_PAIRS``; a single ‘…’ only where it cannot be an apostrophe).
+  ``lexicon.QUOTE_PAIRS``; a single ‘…’ only where it cannot be an apostrophe, and in an
+  answer only around a phrase: a single word in single quotes is a term, not a quotation;
+  in a question the user's marks are meant, ``single_words``).
 - ``article_quotations``: in article text, news style: “…” (closed by ” or, in sloppy copy,
   by "), a “ left open at a paragraph's end that runs on to the next paragraph's quotation,
   "…" and ''…''. Single ‘…’ in an article is a quotation inside a quotation, not a new one.
@@ -31,15 +33,22 @@ class Quoted:
     outer: tuple[int, int]
 
 
+_SINGLE_PHRASE = re.compile(r"(?<!\w)‘([^’\n]*\s[^’\n]*?)’(?!\w)")
+_SINGLE_ANY = re.compile(r"(?<!\w)‘([^’\n]+?)’(?!\w)")
+
+
 def _pair_pattern(opening: str, closing: str) -> re.Pattern[str]:
     if opening == "‘":
-        return re.compile(r"(?<!\w)‘([^’\n]+?)’(?!\w)")
+        return _SINGLE_PHRASE
     o, c = re.escape(opening), re.escape(closing)
     body = r"[^'\n]" if closing == "''" else f"[^{c}\\n]"
     return re.compile(f"{o}({body}+?){c}")
 
 
-_ANSWER_PATTERNS = [_pair_pattern(o, c) for o, c in QUOTE_PAIRS]
+_PATTERNS = [_pair_pattern(o, c) for o, c in QUOTE_PAIRS]
+# Around a quotation's words in an article, and the marks that close one.
+_ARTICLE_MARKS = "“”\"' "
+_CLOSING = "”\"'"
 _ARTICLE_QUOTE = re.compile(
     r"“[^“”\"]*[”\"]|“[^“”\"\n]*(?=\n)|\"[^\"\n“”]*[\"”]|''[^'\n](?:[^'\n]|'(?!'))*''"
 )
@@ -50,12 +59,14 @@ def strip_edges(text: str) -> str:
     return text.strip(EDGE_CHARS)
 
 
-def quoted_spans(text: str, min_chars: int = 1) -> list[Quoted]:
+def quoted_spans(text: str, min_chars: int = 1, single_words: bool = False) -> list[Quoted]:
     """Quotations in an answer or a question, in order, without overlaps; ``min_chars``: the
-    fewest characters of words inside the marks."""
+    fewest characters of words inside the marks; ``single_words``: a single word in single
+    quotes counts too (questions)."""
     found: list[Quoted] = []
     taken: list[tuple[int, int]] = []
-    for pattern in _ANSWER_PATTERNS:
+    patterns = [_SINGLE_ANY if p is _SINGLE_PHRASE and single_words else p for p in _PATTERNS]
+    for pattern in patterns:
         for m in pattern.finditer(text):
             a, b = m.span()
             if any(a < y and x < b for x, y in taken) or len(strip_edges(m.group(1))) < min_chars:
@@ -65,14 +76,13 @@ def quoted_spans(text: str, min_chars: int = 1) -> list[Quoted]:
     return sorted(found, key=lambda q: q.start)
 
 
-def without_quotations(text: str, fill: str = " ", keep_offsets: bool = False) -> str:
-    """``text`` with every quotation (marks included) replaced by ``fill``, or by as many
-    spaces as it had characters (``keep_offsets``)."""
+def without_quotations(text: str, fill: str = " ", single_words: bool = False) -> str:
+    """``text`` with every quotation (marks included) replaced by ``fill``."""
     out, last = [], 0
-    for q in quoted_spans(text):
+    for q in quoted_spans(text, single_words=single_words):
         a, b = q.outer
         out.append(text[last:a])
-        out.append(" " * (b - a) if keep_offsets else fill)
+        out.append(fill)
         last = b
     out.append(text[last:])
     return "".join(out)
@@ -92,22 +102,22 @@ def article_quotations(text: str) -> list[tuple[int, int]]:
 
 def article_quotation_rule() -> str:
     """What decides a quotation in article text, for the extractor's version check."""
-    return f"{_ARTICLE_QUOTE.pattern}|{MIN_QUOTE_CHARS}|{EDGE_CHARS}"
+    return f"{_ARTICLE_QUOTE.pattern}|{MIN_QUOTE_CHARS}|{_ARTICLE_MARKS}|{_CLOSING}"
 
 
 def inner_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
     """The words of the quotation at ``span``, without its marks and outer spaces."""
     a, b = span
-    while a < b and text[a] in "“”\"' ":
+    while a < b and text[a] in _ARTICLE_MARKS:
         a += 1
-    while b > a and text[b - 1] in "“”\"' \n":
+    while b > a and text[b - 1] in _ARTICLE_MARKS + "\n":
         b -= 1
     return a, b
 
 
 def _runs_on(text: str, previous: tuple[int, int], start: int) -> bool:
     """True when ``previous`` is an unclosed “ quote and the next paragraph opens with “."""
-    if text[previous[1] - 1 : previous[1]] in "”\"'":
+    if text[previous[1] - 1 : previous[1]] in _CLOSING:
         return False
     between = text[previous[1] : start]
     return "\n" in between and not between.strip()

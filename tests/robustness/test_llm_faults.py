@@ -86,7 +86,7 @@ def test_an_unreachable_endpoint_is_reported(settings: Settings) -> None:
     engine = engine_for(settings, "http://127.0.0.1:9/v1")  # nothing listens on port 9
     answer = engine.ask("What did the US suggest about Germany and Nato?")
     assert answer.error is LLMFailure.UNREACHABLE and answer.citations
-    assert "did not answer (llm endpoint unreachable)" in answer.text
+    assert "did not answer: its endpoint could not be reached" in answer.text
 
 
 def test_ledger_answers_survive_a_dead_endpoint(settings: Settings) -> None:
