@@ -75,18 +75,21 @@ def verb_forms(lemma: str) -> tuple[str, ...]:
     return (lemma, third, past, ing)
 
 
+# Every form of a known speech verb (and "speak") → its past tense: "says" → "said".
+_PAST_OF = {
+    form: verb_forms(lemma)[2] for lemma in SPEECH_LEMMAS | {"speak"} for form in verb_forms(lemma)
+}
+_PASTS = frozenset(_PAST_OF.values())
+
+
 def past_tense(verb: str) -> str:
     """'says' → 'said', 'tells' → 'told'; a verb this lexicon does not know is kept."""
-    for lemma in SPEECH_LEMMAS | {"speak"}:
-        forms = verb_forms(lemma)
-        if verb.lower() in forms:
-            return forms[2]
-    return verb
+    return _PAST_OF.get(verb.lower(), verb)
 
 
 def is_past_form(verb: str) -> bool:
     """True for the past tense of a verb this lexicon knows ('said', 'wrote')."""
-    return any(verb == verb_forms(lemma)[2] for lemma in SPEECH_LEMMAS | {"speak"})
+    return verb in _PASTS
 
 
 def alternation(words: Iterable[str]) -> str:

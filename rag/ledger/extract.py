@@ -57,7 +57,7 @@ from rag.lexicon import (
     SPEECH_LEMMAS,
 )
 from rag.text.names import surname
-from rag.text.quotations import article_quotations, inner_span
+from rag.text.quotations import article_quotation_rule, article_quotations, inner_span
 from rag.types import Article, Quote
 
 if TYPE_CHECKING:
@@ -73,8 +73,6 @@ EXTRACTOR_VERSION = 8
 def inputs_digest() -> str:
     """A digest of what the extractor reads besides its own rules: the lexicon entries, the
     article quotation rule and the spaCy model."""
-    from rag.text import quotations
-
     inputs = [
         sorted(SPEECH_LEMMAS),
         sorted(NOT_STATEMENT_LEMMAS),
@@ -83,7 +81,7 @@ def inputs_digest() -> str:
         sorted(NOT_PEOPLE),
         sorted(HONORIFICS),
         sorted(NAME_PREFIX_TITLES),
-        quotations.article_quotation_rule(),
+        article_quotation_rule(),
         SPACY_MODEL,
     ]
     return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
