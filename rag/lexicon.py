@@ -116,6 +116,59 @@ NOT_PEOPLE = frozenset(
     indictment verdict""".split()
 )
 
+# --- what can be a speaker (ledger speaker typing) -----------------------------------------------
+# A speaker is a person, an organisation or outlet, a description of people or of a body
+# ("a spokesman", "advisers", "the committee"), or a text that speaks for its authors ("the
+# report", "an editorial"). Nouns are lemmas of the description's head word.
+
+# Nouns that denote people and that the agent suffixes below do not catch.
+PEOPLE_NOUNS = frozenset(
+    """actress adult advocate agent aide ally analyst anchor anybody anyone appointee assistant
+    associate attendee attorney author billionaire boss brother candidate ceo chair chief child
+    citizen colleague commentator confidant conservative consultant contender correspondent
+    counsel critic daughter defendant delegate democrat deputy detainee detective diplomat
+    director donor doctor editor employee envoy everybody everyone executive expert family fan
+    father figure friend gentleman governor guest guy head heavyweight host hawk husband
+    immigrant independent insider journalist judge kid lady leader lawmaker liberal lieutenant
+    man member migrant millionaire minister moderate mogul mother nominee official operative
+    opponent participant partisan people person physician pollster president progressive
+    prosecutor representative republican resident respondent secretary senator sergeant sister
+    somebody someone son source speaker spokesperson staff staffer student supporter surgeon
+    surrogate team those tycoon user veteran voter wife witness woman""".split()
+)
+# Nouns for bodies of people: organisations, institutions, outlets and their parts.
+BODY_NOUNS = frozenset(
+    """administration agency alliance army assembly association authority bank board bureau
+    broadcaster cabinet campaign caucus chamber channel church city coalition commission
+    committee company congress council country county court delegation department directorate
+    embassy firm foundation government group house institute institution league legislature
+    magazine majority media ministry minority movement nation network newspaper office
+    organisation organization outlet panel press parliament party pentagon police regime senate
+    service side state station tabloid town tribunal union university""".split()
+)
+# Texts that speak for whoever wrote them.
+DOCUMENT_NOUNS = NOT_PEOPLE | frozenset(
+    """account announcement average biography caption column count editorial estimate
+    headline message note notice petition piece press-release projection readout remark
+    result return sign slogan summary suit tally textbook transcript voice-over""".split()
+)
+# Agent-noun endings ("adviser", "activist", "spokeswoman") and the nouns with those
+# endings that are not people.
+AGENT_SUFFIXES = tuple("er or ist ian man men woman women person crat geon".split())
+NOT_AGENT_NOUNS = frozenset(
+    """after answer border center centre chapter character color colour computer corner cover
+    door either error factor favor favour filter floor honor honour horror humor humour
+    indicator letter manner matter minor monitor motor never number offer order other paper
+    poster power quarter rather register rumor rumour sector summer terror thriller trailer
+    water whether winter""".split()
+)
+# Quantities of people ("59 percent", "a majority", "both", "some").
+GROUP_WORDS = frozenset(
+    """all another both dozen each few half many most none one others percent several share
+    some third""".split()
+)
+
+
 # --- quotation marks -----------------------------------------------------------------------------
 
 # (opening, closing) pairs, tried in this order. A single ‘ opens only where no letter is

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
-SpeakerMethod = Literal["rule", "continuation", "lede", "textacy"]
+SpeakerMethod = Literal["rule", "continuation", "lede", "textacy", "model", "unattributed"]
 
 
 class Article(BaseModel):

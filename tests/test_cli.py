@@ -74,7 +74,7 @@ def test_ask_prints_answer_then_cited_passages(
     result = runner.invoke(cli, ["ask", 'Who said "Peace cannot mean capitulation"?'])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "Jean-Noël Barrot, France’s Foreign Minister, stated: “Peace" in out
+    assert "France’s Foreign Minister Jean-Noël Barrot stated: “Peace" in out
     assert "[1] European military leaders" in out and "chars 1565–1685" in out
     assert "Peace cannot mean capitulation" in out.split("[1] European", 1)[1]
     assert fake_llm.calls == []  # composed from the ledger

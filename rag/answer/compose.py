@@ -18,6 +18,7 @@ from rag.text.names import surname
 from rag.types import Article, Citation, Quote, QuoteCheck
 
 _OPENING_MARKS = "".join(opening[0] for opening, _ in QUOTE_PAIRS)
+UNATTRIBUTED = "The article quotes this without saying clearly who said it"
 
 
 @dataclass
@@ -58,6 +59,21 @@ def role_words(quote: Quote, article: Article, span: tuple[int, int]) -> str:
         return ""
     before = article.text[max(0, a - 4) : a]
     return ("the " if before.lower() == "the " else "") + quote.speaker_role
+
+
+def as_written(quote: Quote, article: Article, role: str) -> str:
+    """Role and name as one phrase of the article ("United Steelworkers Political Director
+    Tim Waters"), when the article writes the role right before the name as the record
+    names them; else ''."""
+    a, b = quote.role_start, quote.speaker_end
+    if (
+        not role
+        or not quote.role_end <= quote.speaker_start
+        or article.text[quote.role_end : quote.speaker_start].strip()
+        or article.text[quote.speaker_start : quote.speaker_end] != quote.speaker
+    ):
+        return ""
+    return role[: len(role) - len(quote.speaker_role)] + article.text[a:b]
 
 
 def is_quotation(quote: Quote, article: Article) -> bool:
@@ -104,9 +120,11 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
     name and role; later ones by surname). Also returns whether it quotes."""
     q = row.quote
     cited = citation(n, row, article)
+    if not q.speaker:
+        return f"{UNATTRIBUTED}: “{shown(q)}” [{n}]", True
     if first or q.kind == "anonymous":
         role = role_words(q, article, (cited.start, cited.end))
-        who = q.speaker + (f", {role}," if role else "")
+        who = as_written(q, article, role) or q.speaker + (f", {role}," if role else "")
     else:
         who = surname(q.speaker)
     who = who[:1].upper() + who[1:]
@@ -164,6 +182,8 @@ def compose(
     if intent.kind == "did_say" and out.sentences:
         if out.citations[0].speaker in set(speakers):
             out.sentences[0] = "Yes. " + out.sentences[0]
+        elif not out.citations[0].speaker:
+            out.sentences[0] = "The articles do not say that they did. " + out.sentences[0]
         else:
             out.sentences[0] = (
                 "No. The articles attribute these words to someone else: " + out.sentences[0]

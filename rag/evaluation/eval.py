@@ -405,8 +405,9 @@ def engine_predictor(engine: Any) -> Callable[[Case], Prediction]:
 
 def extraction_scores(index: Any, cases: Sequence[Case]) -> dict[str, Any]:
     """How well the ledger holds the gold attributions: for each who_said /
-    who_said_indirect case, is there a row over the gold quote (coverage) and does it name
-    the gold speaker (recall; precision = right among those found)."""
+    who_said_indirect case, is there a row over the gold quote (coverage; ``unattributed``:
+    only rows without a speaker) and does it name the gold speaker (recall; precision =
+    right among those given a speaker)."""
     texts = index.get_articles(sorted({c.article_id for c in cases}))
     rows: dict[str, list[Any]] = {}
     for quote, _ in index.iter_quotes(sorted(texts)):
@@ -414,27 +415,32 @@ def extraction_scores(index: Any, cases: Sequence[Case]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kind in ("who_said", "who_said_indirect"):
         gold = [c for c in cases if c.type == kind and c.evidence_spans and c.article_id in texts]
-        found = right = 0
+        found = attributed = right = 0
         for case in gold:
             start, end = _gold_span(texts[case.article_id].text, case)
             over = [r for r in rows.get(case.article_id, []) if r.start < end and start < r.end]
             expected = [case.answer, *case.answer_aliases]
             found += bool(over)
-            right += any(names_answer(expected, f"{r.speaker} | {r.speaker_mention}") for r in over)
+            attributed += any(r.speaker for r in over)
+            right += any(
+                r.speaker and names_answer(expected, f"{r.speaker} | {r.speaker_mention}")
+                for r in over
+            )
         out[kind] = {
             "n": len(gold),
             "coverage": round(found / len(gold), 3) if gold else None,
+            "unattributed": found - attributed,
             "speaker_recall": round(right / len(gold), 3) if gold else None,
-            "speaker_precision": round(right / found, 3) if found else None,
+            "speaker_precision": round(right / attributed, 3) if attributed else None,
         }
     out["rows"] = sum(len(v) for v in rows.values())
     return out
 
 
 def _gold_span(text: str, case: Case) -> tuple[int, int]:
-    """Where the gold quote lies: its annotated content found inside the evidence, else the
-    evidence span itself."""
-    start, end = case.evidence_spans[0]
+    """Where the gold quote lies: its annotated content found inside the evidence (which may
+    run over several paragraphs: "X said:" then the quotation), else the evidence itself."""
+    start, end = case.evidence_spans[0][0], case.evidence_spans[-1][1]
     content = str(case.gold.get("content", "")).strip("“”\"' ")
     if content:
         at = text.find(content[:30], start, end + 5)

@@ -61,7 +61,7 @@ def gold_attributions(cases: Sequence[Case], texts: dict[str, str]) -> list[Gold
         ):
             continue
         seen.add(key)
-        paragraph = (case.evidence_spans[0][0], case.evidence_spans[0][1])
+        paragraph = (case.evidence_spans[0][0], case.evidence_spans[-1][1])
         content = _find(text, str(gold.get("content", "")), paragraph)
         if content is None:
             continue

@@ -4,8 +4,10 @@ sentence around it, and what kind of quotation it is."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import NOT_PEOPLE, SPEECH_LEMMAS
 
 if TYPE_CHECKING:
@@ -39,37 +41,70 @@ def sentence_bounds(doc: Doc, a: int, b: int) -> tuple[int, int]:
     return start, end
 
 
-def find_cue(doc: Doc, a: int, b: int) -> tuple[Token, Token] | tuple[None, None]:
+def find_cue(
+    doc: Doc, a: int, b: int, quoted: Sequence[range] = ()
+) -> tuple[Token, Token] | tuple[None, None]:
     """The speech verb that introduces the quotation [a, b) and its subject token: in the
     quotation's sentences (outside the quotation), else in a short sentence right after it
-    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon."""
+    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon.
+    Neither the verb nor its subject may stand inside any of the ``quoted`` spans: words
+    someone is quoted as saying do not introduce another quotation."""
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
         return None, None
     sentences = list({(s.start, s.end): s for s in (_sent(doc, t.i) for t in span)}.values())
-    best = _closest_cue(sentences, a, b)
+    best = _closest_cue(sentences, a, b, quoted)
     if best is None and sentences[-1].end < len(doc):
         after = _sent(doc, sentences[-1].end)
         starts_after = not doc.text[b : after.start_char].strip()
         if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
-            best = _closest_cue([after], a, b)
+            best = _closest_cue([after], a, b, quoted)
     if best is None and sentences[0].start > 0:
         before = _sent(doc, sentences[0].start - 1)
         if before.text.rstrip().endswith(":"):
-            best = _closest_cue([before], a, b)
+            best = _closest_cue([before], a, b, quoted)
     return best if best is not None else (None, None)
 
 
-def _closest_cue(sentences: list[Span], a: int, b: int) -> tuple[Token, Token] | None:
+def _closest_cue(
+    sentences: list[Span], a: int, b: int, quoted: Sequence[range]
+) -> tuple[Token, Token] | None:
+    def inside(tok: Token) -> bool:
+        return a <= tok.idx < b or any(tok.idx in r for r in quoted)
+
     candidates = []
     for sent in sentences:
         for tok in sent:
-            if a <= tok.idx < b:
+            if inside(tok):
                 continue
             cue = _as_cue(tok)
-            if cue is not None and not a <= cue[1].idx < b:
+            if cue is not None and inside(cue[1]):
+                cue = _named_between(sent, b, tok, inside)
+            if cue is not None and not inside(cue[1]):
                 candidates.append((abs(tok.idx - (a if tok.idx < a else b)), cue))
-    return min(candidates, key=lambda c: c[0])[1] if candidates else None
+    # The closest cue whose subject can speak ("De Blasio said the move was made … and
+    # said, “…”": not "the move"); else the closest, for the extractor to leave unattributed.
+    candidates.sort(key=lambda c: c[0])
+    typed = next((c for _, c in candidates if can_speak(c[1])), None)
+    return typed or (candidates[0][1] if candidates else None)
+
+
+def can_speak(subject: Token) -> bool:
+    """True when the subject token, as its phrase, is a kind of thing that can speak."""
+    phrase = subject.doc[subject.left_edge.i : subject.right_edge.i + 1]
+    return speaker_type(phrase, subject) is not None
+
+
+def _named_between(
+    sent: Span, b: int, verb: Token, inside: Callable[[Token], bool]
+) -> tuple[Token, Token] | None:
+    """'“…,” William M. Daley, Obama's former chief of staff, said' parsed with a word of the
+    quotation as the verb's subject: the person named between the quotation and the verb."""
+    for ent in sent.ents:
+        named = ent.label_ == "PERSON" and b <= ent.start_char and ent.end <= verb.i
+        if named and not inside(ent.root):
+            return verb, ent.root
+    return None
 
 
 def _as_cue(tok: Token) -> tuple[Token, Token] | None:
@@ -96,6 +131,13 @@ def is_speech_verb(tok: Token) -> bool:
 
 
 def subject_of(verb: Token) -> Token | None:
+    """Who does the speaking of ``verb``: its subject; for a passive speech verb, the agent
+    ('X was asked by Y': Y), none without one ('X was asked, “…”' names only the addressee),
+    except when X is quoted ('X was quoted as saying')."""
+    passive = any(c.dep_ == "nsubjpass" for c in verb.children)
+    if passive and is_speech_verb(verb) and verb.lemma_.lower() != "quote":
+        agent = next((c for c in verb.children if c.dep_ == "agent"), None)
+        return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
     for child in verb.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":

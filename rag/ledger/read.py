@@ -99,6 +99,8 @@ class Ledger:
         found: dict[str, Speaker] = {}
         for row in self.rows(article_ids):
             q = row.quote
+            if not q.speaker:
+                continue  # a quotation the extractor could not attribute
             s = found.setdefault(q.speaker, Speaker(q.speaker))
             s.quotes += 1
             s.articles.add(q.article_id)
@@ -206,4 +208,7 @@ def _best_first(scored: list[tuple[float, LedgerRow]]) -> list[LedgerRow]:
         return []
     top = max(score for score, _ in scored)
     best = [row for score, row in scored if score >= top - 1e-9]
-    return sorted(best, key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start))
+    # Rows that name a speaker before rows the extractor left unattributed.
+    return sorted(
+        best, key=lambda r: (not r.quote.speaker, r.quote.date, r.quote.article_id, r.quote.start)
+    )

@@ -56,6 +56,10 @@ class People:
         for key, variants in by_surname.items():
             self.canonical[key] = max(variants, key=lambda v: (len(v[0].split()), len(v[0])))
 
+    def names(self, word: str) -> bool:
+        """True when ``word`` is the surname of a person the article names ("trump" too)."""
+        return word.strip().lower() in self.canonical
+
     def resolve(self, name: str) -> str:
         name = strip_titles(name)
         if not name:

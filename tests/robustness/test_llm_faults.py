@@ -94,7 +94,7 @@ def test_ledger_answers_survive_a_dead_endpoint(settings: Settings) -> None:
     answer = engine.ask('Who said "Peace cannot mean capitulation"?')
     # Composed from the records: the model is never asked, so its endpoint does not matter.
     assert not answer.error and answer.source == "ledger" and not answer.notes
-    assert answer.text.startswith("Jean-Noël Barrot, France’s Foreign Minister, stated")
+    assert answer.text.startswith("France’s Foreign Minister Jean-Noël Barrot stated")
     # "What has X said about Z" asks the model for a summary; without it, the records stand.
     about = engine.ask("What did Gen Barrons say about Germany?")
     assert about.source == "ledger" and len(about.citations) > 1 and not about.error

@@ -1,0 +1,59 @@
+"""Speaker typing: what kind of thing a cue's subject is. Only a person, an organisation or
+outlet, a description of people or of a body, or a text that speaks for its authors can be a
+speaker; "the move", "it" or "the notion that …" cannot, and their quotes are left for the
+model step or unattributed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from rag.lexicon import (
+    AGENT_SUFFIXES,
+    BODY_NOUNS,
+    DOCUMENT_NOUNS,
+    GROUP_WORDS,
+    NOT_AGENT_NOUNS,
+    PEOPLE_NOUNS,
+    SPEAKER_PRONOUNS,
+)
+
+if TYPE_CHECKING:
+    from spacy.tokens import Span, Token
+
+SpeakerType = Literal["person", "organisation", "people", "document"]
+
+_ORGANISATION_LABELS = ("ORG", "NORP", "GPE", "FAC")
+
+
+def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
+    """The type of the speaker whose mention is ``mention`` with head word ``head``, or
+    ``None`` when it is none of the kinds that can speak."""
+    label = next((e.label_ for e in mention.ents if e.start <= head.i < e.end), "")
+    if label == "PERSON" or head.lower_ in SPEAKER_PRONOUNS:
+        return "person"
+    if label in _ORGANISATION_LABELS:
+        return "organisation"
+    if head.pos_ == "PROPN" or (head.text[:1].isupper() and not head.is_sent_start):
+        return "person" if any(e.label_ == "PERSON" for e in mention.ents) else "organisation"
+    if any(c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in head.children):
+        return "person"  # "a spokesman, John Smith,"
+    if mention.doc.text[mention.start_char : head.idx + len(head)].lower().endswith("year-old"):
+        return "people"  # "the 46-year-old"
+    return noun_type(head.lemma_.lower(), head.lower_)
+
+
+def noun_type(lemma: str, word: str = "") -> SpeakerType | None:
+    """The type a description's head noun gives it: ``people`` for "adviser", "critics",
+    "59 percent"; ``organisation`` for "the committee"; ``document`` for "the report"."""
+    forms = {lemma, word or lemma}
+    if forms & BODY_NOUNS:
+        return "organisation"
+    if forms & (PEOPLE_NOUNS | GROUP_WORDS):
+        return "people"
+    if forms & DOCUMENT_NOUNS:
+        return "document"
+    if not forms & NOT_AGENT_NOUNS and any(
+        f.endswith(AGENT_SUFFIXES) and len(f) > 4 for f in forms
+    ):
+        return "people"
+    return None
