@@ -67,6 +67,13 @@ class Settings(BaseSettings):
         description="Who-said-what extractor: this project's rules, or textacy's "
         "direct_quotations (for comparison; needs the 'compare' extra).",
     )
+    ledger_model: bool = Field(
+        True,
+        description="At ingest, ask the LLM who said the quotations the rules cannot "
+        "attribute, or that two nearby speakers could have said (a multiple-choice "
+        "question over the names in the passage; cached). Off: such quotations stay "
+        "unattributed, and ingest never calls the LLM.",
+    )
     ledger_summary: bool = Field(
         True,
         description="Add one sentence by the LLM, checked against the records, to 'what has X "

@@ -9,7 +9,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 QuoteKind = Literal["direct", "partial", "indirect", "anonymous"]
-SpeakerMethod = Literal["rule", "continuation", "lede", "textacy", "model", "unattributed"]
+SpeakerMethod = Literal[
+    "rule", "clause", "continuation", "lede", "textacy", "model", "unattributed"
+]
 
 
 class Article(BaseModel):
@@ -130,7 +132,14 @@ class Quote(BaseModel):
         "rule",
         description="How the speaker was found: 'rule' (the cue's subject), 'continuation' (an "
         "uncued quote continuing the speaker before it), 'lede' (a lede's description named "
-        "in the next paragraph), 'textacy' (the comparison extractor).",
+        "in the next paragraph), 'textacy' (the comparison extractor), 'model' (the LLM's "
+        "choice among the names near a quotation the rules could not settle), 'unattributed' "
+        "(no speaker: ``speaker`` is empty).",
+    )
+    confidence: float | None = Field(
+        None,
+        description="How often rows found by this method name the right speaker, as "
+        "measured on polnear-train (docs/evaluation.md); None when unmeasured.",
     )
 
 

@@ -35,8 +35,11 @@ def fake_llm() -> QueuedChatModel:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Fast settings: a fresh index in tmp_path, the hash embedder and the fake LLM."""
-    return Settings(home=tmp_path / "home", embedder="hash", llm="fake", seeds_dir=SEEDS)
+    """Fast settings: a fresh index in tmp_path, the hash embedder and the fake LLM (which
+    the ledger's model step leaves alone at ingest unless a test turns it on)."""
+    return Settings(
+        home=tmp_path / "home", embedder="hash", llm="fake", seeds_dir=SEEDS, ledger_model=False
+    )
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RAG_EMBEDDER", "hash")
     monkeypatch.setenv("RAG_LLM", "fake")
+    monkeypatch.setenv("RAG_LEDGER_MODEL", "0")  # the model step is tested in test_model_step
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()

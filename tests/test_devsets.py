@@ -37,7 +37,7 @@ def test_the_ledger_holds_the_gold_speakers_of_polnear_dev(tmp_path: Path) -> No
     """A floor under extraction on the set the rules were built on: a rule change that
     loses speakers fails here before anyone runs the full evaluation."""
     folder = _dev_set("polnear-dev")
-    settings = Settings(home=tmp_path / "home", embedder="hash", llm="fake")
+    settings = Settings(home=tmp_path / "home", embedder="hash", llm="fake", ledger_model=False)
     index = Index(settings)
     report = ingest_paths(
         index,

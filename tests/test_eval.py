@@ -194,6 +194,7 @@ def gold_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RAG_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("RAG_EMBEDDER", "hash")
     monkeypatch.setenv("RAG_LLM", "fake")
+    monkeypatch.setenv("RAG_LEDGER_MODEL", "0")  # the model step is tested in test_model_step
     get_settings.cache_clear()
     root = tmp_path / "gold"
     (root / "articles").mkdir(parents=True)

@@ -398,8 +398,9 @@ def test_nobody_is_not_a_speaker_and_admit_is_not_a_cue() -> None:
         return [(r.speaker, r.method) for r in extract(text)]
 
     assert speakers("Nobody said: “This will work.”\n") == [("", "unattributed")]
+    # "admit" is no speech verb: only the clause around the quotation points to a speaker.
     assert speakers("The country will admit 10,000 refugees, “mostly men and boys”.\n") == [
-        ("", "unattributed")
+        ("The country", "clause")
     ]
 
 
@@ -457,6 +458,34 @@ def test_words_inside_a_quotation_never_introduce_another() -> None:
     assert [r.speaker for r in rows] == ["William M. Daley", "William M. Daley"]
 
 
+def test_a_colon_after_any_verb_introduces_the_quotation() -> None:
+    rows = extract(
+        "Senator Ann Holt spoke first.\n"
+        "The governor, Tom Reyes, resisted: “We will not raise taxes this year.”\n"
+    )
+    assert [(r.speaker, r.method) for r in rows] == [("Tom Reyes", "rule")]
+    # Not when what stands before the colon cannot speak.
+    (row,) = extract("The result was clear: “We will not raise taxes this year.”\n")
+    assert row.method == "unattributed"
+
+
+def test_a_quotation_inside_the_reporters_clause_is_the_words_of_its_subject() -> None:
+    (row,) = extract("Mike Pence praised Cruz for showing “courage in the face of attack”.\n")
+    assert (row.speaker, row.cue, row.method) == ("Mike Pence", "praised Cruz", "clause")
+    (row,) = extract("In 2014, Pew found that “gun control matters to most Democratic voters”.\n")
+    assert row.speaker == "Pew"
+    # Not a word or two: those are as likely the reporter's own scare quotes.
+    assert extract("Mike Pence praised Cruz for his “courage”.\n") == []
+
+
+def test_a_quoted_word_parsed_as_the_subject_gives_way_to_the_real_one() -> None:
+    rows = extract(
+        "“My dear Michael Cohen,” the conference speaker says into the camera. “I am here "
+        "with a group of people that are praying for him.”\n"
+    )
+    assert [r.speaker for r in rows] == ["the conference speaker", "the conference speaker"]
+
+
 def test_an_unattributed_quote_is_found_and_said_to_be_unattributed(
     engine: Engine, fake_llm: QueuedChatModel, tmp_path: Path
 ) -> None:
@@ -467,6 +496,21 @@ def test_an_unattributed_quote_is_found_and_said_to_be_unattributed(
     assert answer.source == "ledger" and fake_llm.calls == []
     assert answer.text.startswith("The article quotes this without saying clearly who said it")
     assert answer.citations[0].quote.endswith("“the plan will not survive the winter”.")
+
+
+def test_a_speaker_found_only_through_the_sentence_is_given_as_such(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "pence.txt"
+    path.write_text("Pence\n\nMike Pence praised Cruz for showing “courage in the face of attack”.")
+    engine.ingest([path])
+    answer = engine.ask('Who said "courage in the face of attack"?')
+    assert answer.text == (
+        "The article does not say outright who said this; its sentence points to Mike Pence: "
+        "“courage in the face of attack” [1]"
+    )
+    answer = engine.ask('Did Mike Pence say "courage in the face of attack"?')
+    assert not answer.text.startswith("Yes")
 
 
 def test_composed_verbs_read_as_plain_past_tense() -> None:

@@ -13,8 +13,9 @@ from rag.text.quotations import quoted_spans, without_quotations
 
 # The digest of the extractor's inputs for each EXTRACTOR_VERSION. A change to a lexicon entry
 # the extractor reads must come with a new version (and a new line here), so that every
-# article is re-extracted on its next ingest.
-DIGESTS = {8: "0a61eb16ba3287b1", 9: "f7ce592ffbc46570"}
+# article is re-extracted on its next ingest. A change to the rules alone bumps the version
+# too; its digest then repeats the one before.
+DIGESTS = {8: "0a61eb16ba3287b1", 9: "f7ce592ffbc46570", 10: "f7ce592ffbc46570"}
 
 
 def test_a_change_to_the_extractors_inputs_bumps_its_version() -> None:
@@ -23,7 +24,6 @@ def test_a_change_to_the_extractors_inputs_bumps_its_version() -> None:
         "the lexicon entries or quotation rule the extractor reads changed: bump "
         "EXTRACTOR_VERSION in rag/ledger/extract.py and record the new digest in DIGESTS"
     )
-    assert len(set(DIGESTS.values())) == len(DIGESTS)
 
 
 @pytest.mark.parametrize(

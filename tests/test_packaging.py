@@ -54,7 +54,7 @@ def test_an_installed_wheel_answers_a_seed_question(wheel: Path, tmp_path: Path)
     )
     script = (
         "import json, rag, rag.ui.app\n"
-        "from rag.answer.prompts import PROMPTS_DIR\n"
+        "from rag.backends.prompts import PROMPTS_DIR\n"
         "from rag.settings import Settings\n"
         "answer = rag.ask('Who said \"Peace cannot mean capitulation\"?')\n"
         "print(json.dumps({'rag': rag.__file__, 'prompts': str(PROMPTS_DIR),\n"

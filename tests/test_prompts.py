@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answer.prompts import PROMPTS_DIR, load_prompt
+from rag.backends.prompts import PROMPTS_DIR, load_prompt
 from rag.errors import PromptError
 
 
@@ -20,6 +20,8 @@ def test_every_prompt_file_loads() -> None:
         "passage",
         "question",
         "rewrite",
+        "speaker_question",
+        "speaker_system",
         "system",
     ]
     for name in names:

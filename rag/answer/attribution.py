@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from rag.answer.compose import cited_span
-from rag.answer.prompts import load_prompt
 from rag.answer.sanitize import mask_instructions
+from rag.backends.prompts import load_prompt
 from rag.ledger.intent import Intent, parse_intent
 from rag.ledger.read import Ledger, LedgerRow
 from rag.text.normalise import tokenize

@@ -34,8 +34,8 @@ from rag.answer.fallbacks import extractive_answer, llm_failure_answer
 from rag.answer.gate import absent_names
 from rag.answer.messages import abstain_text, build_messages
 from rag.answer.misattribution import flag_misattributions
-from rag.answer.prompts import load_prompt
 from rag.answer.retrieve import Retriever
+from rag.backends.prompts import load_prompt
 from rag.errors import LLMError
 from rag.ledger.read import Ledger
 from rag.text.sentences import answer_sentences

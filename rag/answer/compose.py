@@ -19,6 +19,11 @@ from rag.types import Article, Citation, Quote, QuoteCheck
 
 _OPENING_MARKS = "".join(opening[0] for opening, _ in QUOTE_PAIRS)
 UNATTRIBUTED = "The article quotes this without saying clearly who said it"
+# Speakers found in less certain ways (rag/ledger/confidence.py) are given with what they rest on.
+HEDGED = {
+    "clause": "The article does not say outright who said this; its sentence points to",
+    "model": "The article does not say clearly who said this; the model reads the passage as",
+}
 
 
 @dataclass
@@ -122,6 +127,8 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
     cited = citation(n, row, article)
     if not q.speaker:
         return f"{UNATTRIBUTED}: “{shown(q)}” [{n}]", True
+    if q.method in HEDGED:
+        return f"{HEDGED[q.method]} {q.speaker}: “{shown(q)}” [{n}]", True
     if first or q.kind == "anonymous":
         role = role_words(q, article, (cited.start, cited.end))
         who = as_written(q, article, role) or q.speaker + (f", {role}," if role else "")
@@ -179,7 +186,7 @@ def compose(
                     end=q.start + len(words),
                 )
             )
-    if intent.kind == "did_say" and out.sentences:
+    if intent.kind == "did_say" and out.sentences and usable[0].quote.method not in HEDGED:
         if out.citations[0].speaker in set(speakers):
             out.sentences[0] = "Yes. " + out.sentences[0]
         elif not out.citations[0].speaker:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from rag.answer.prompts import load_prompt
+from rag.backends.prompts import load_prompt
 from rag.ledger.intent import parse_question
 from rag.lexicon import FOLLOW_UP_WORDS, PERSON_PRONOUNS
 from rag.text.quotations import without_quotations

@@ -7,8 +7,8 @@ import re
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from rag.answer.prompts import load_prompt
 from rag.answer.sanitize import mask_instructions
+from rag.backends.prompts import load_prompt
 from rag.lexicon import CONTEXT_PRONOUNS, CONTEXT_VERBS, alternation
 from rag.types import Passage, SearchFilter
 

@@ -509,7 +509,8 @@ def _chunk_meta(base: dict, chunk: Chunk) -> dict:
 
 
 def _quote_meta(base: dict, quote: Quote) -> dict:
-    return {
+    measured = {} if quote.confidence is None else {"confidence": quote.confidence}
+    return measured | {
         "article_id": quote.article_id,
         "content_hash": base["content_hash"],
         "title": base["title"],
@@ -549,6 +550,7 @@ def quote_from_record(text: str, meta: dict) -> Quote:
         end=int(meta["end"]),
         kind=meta.get("kind", "direct"),
         method=meta.get("method", "rule"),
+        confidence=float(meta["confidence"]) if "confidence" in meta else None,
         date=str(meta.get("date", "")),
         source=str(meta.get("source", "")),
         span_start=int(meta.get("span_start", meta["start"])),

@@ -16,8 +16,8 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from rag.answer.cite import is_abstention
-from rag.answer.prompts import load_prompt
 from rag.backends.embed import Embedder
+from rag.backends.prompts import load_prompt
 from rag.backends.store import plain_vectorstore
 from rag.evaluation.eval import Case, Prediction, Span
 from rag.ingest.metadata import read_metadata_table

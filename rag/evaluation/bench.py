@@ -297,15 +297,24 @@ def run_bench(
     cases = ev.load_cases(cases_path, limit=limit, sample=sample)
     out: dict[str, Any] = {"cases": len(cases), "variants": {}, "extraction": {}}
 
-    status("Ingest throughput (cold index, MiniLM, ledger)…")
-    out["ingest"] = ingest_figures(articles_dir, settings, metadata)
+    rules_only = settings.model_copy(update={"ledger_model": False})
+    status("Ingest throughput (cold index, MiniLM, ledger without the model step)…")
+    out["ingest"] = ingest_figures(articles_dir, rules_only, metadata)
+    if settings.ledger_model:
+        status("Ingest throughput with the ledger's model step (cold, no cached answers)…")
+        out["ingest_model_step"] = ingest_figures(articles_dir, settings, metadata)
 
     engine = ev.eval_engine(articles_dir, settings, metadata, status)
     status("Retrieval: dense vs hybrid vs BM25…")
     out["retrieval"] = [
         retrieval_figures(engine.retriever, cases, m) for m in ("dense", "hybrid", "bm25")
     ]
-    out["extraction"]["rules"] = extraction_figures(engine.index, cases)
+    if settings.ledger_model:
+        rules_engine = ev.eval_engine(articles_dir, rules_only, metadata, status)
+        out["extraction"]["rules"] = extraction_figures(rules_engine.index, cases)
+        out["extraction"]["+model"] = extraction_figures(engine.index, cases)
+    else:
+        out["extraction"]["rules"] = extraction_figures(engine.index, cases)
     corpus = ev.Corpus.of_index(engine.index, cases)
 
     for variant in variants:
@@ -391,6 +400,10 @@ def format_bench(result: dict[str, Any]) -> str:
             if isinstance(v, dict) and "coverage" in v
         ]
         lines.append(f"  {name:<8} {'; '.join(parts)}; {scores['rows']} rows")
+        by_method = ", ".join(
+            f"{m} {v['precision']} ({v['rows']})" for m, v in scores["precision_by_method"].items()
+        )
+        lines.append(f"  {'':<8} speaker precision by method (rows): {by_method}")
     lines += ["", "Extraction F1 per attribution (precision / recall / F1; exact | overlap):"]
     for name, scores in result["extraction"].items():
         f1 = scores["f1"]
@@ -412,12 +425,14 @@ def format_bench(result: dict[str, Any]) -> str:
             f"  {r['mode']:<7} hit@1 {r['hit_at_1']}  hit@k {r['hit_at_k']}  "
             f"p50 {r['latency_p50_ms']} ms  p95 {r['latency_p95_ms']} ms"
         )
-    i = result["ingest"]
-    lines += [
-        "",
-        f"Ingest: {i['articles']} articles, {i['chunks']} chunks in {i['seconds']} s "
-        f"= {i['articles_per_s']} articles/s, {i['chunks_per_s']} chunks/s",
-    ]
+    lines.append("")
+    for key, label in (("ingest", "Ingest"), ("ingest_model_step", "Ingest + model step")):
+        if key in result:
+            i = result[key]
+            lines.append(
+                f"{label}: {i['articles']} articles, {i['chunks']} chunks in {i['seconds']} s "
+                f"= {i['articles_per_s']} articles/s, {i['chunks_per_s']} chunks/s"
+            )
     if "scale" in result:
         s = result["scale"]
         lines.append(

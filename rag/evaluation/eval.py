@@ -154,6 +154,10 @@ def eval_home(articles_dir: Path, settings: Settings, metadata: Path | None = No
         f"{settings.embedder}|{settings.chunk_max_chars}|{settings.ledger}|"
         f"{settings.ledger_extractor}|{INDEX_VERSION}".encode()
     )
+    if settings.ledger and settings.ledger_model:  # the model step's answers are in the index
+        from rag.backends.llm import describe_llm
+
+        digest.update(f"|model step: {describe_llm(settings)}".encode())
     return settings.home / "eval" / digest.hexdigest()[:16]
 
 
@@ -413,6 +417,7 @@ def extraction_scores(index: Any, cases: Sequence[Case]) -> dict[str, Any]:
     for quote, _ in index.iter_quotes(sorted(texts)):
         rows.setdefault(quote.article_id, []).append(quote)
     out: dict[str, Any] = {}
+    by_method: dict[str, list[int]] = {}  # method → [rows over a gold quote, right]
     for kind in ("who_said", "who_said_indirect"):
         gold = [c for c in cases if c.type == kind and c.evidence_spans and c.article_id in texts]
         found = attributed = right = 0
@@ -422,10 +427,16 @@ def extraction_scores(index: Any, cases: Sequence[Case]) -> dict[str, Any]:
             expected = [case.answer, *case.answer_aliases]
             found += bool(over)
             attributed += any(r.speaker for r in over)
-            right += any(
-                r.speaker and names_answer(expected, f"{r.speaker} | {r.speaker_mention}")
+            named = [
+                bool(r.speaker) and names_answer(expected, f"{r.speaker} | {r.speaker_mention}")
                 for r in over
-            )
+            ]
+            right += any(named)
+            for r, ok in zip(over, named, strict=True):
+                if r.speaker:
+                    by_method.setdefault(r.method, [0, 0])
+                    by_method[r.method][0] += 1
+                    by_method[r.method][1] += ok
         out[kind] = {
             "n": len(gold),
             "coverage": round(found / len(gold), 3) if gold else None,
@@ -434,6 +445,9 @@ def extraction_scores(index: Any, cases: Sequence[Case]) -> dict[str, Any]:
             "speaker_precision": round(right / attributed, 3) if attributed else None,
         }
     out["rows"] = sum(len(v) for v in rows.values())
+    out["precision_by_method"] = {
+        m: {"rows": n, "precision": round(k / n, 3)} for m, (n, k) in sorted(by_method.items())
+    }
     return out
 
 

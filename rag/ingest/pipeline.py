@@ -12,6 +12,7 @@ from rag.backends.store import Index, IndexedArticle, text_digest
 from rag.errors import InputError, RagError
 from rag.ingest.chunk import chunk_text
 from rag.ingest.readers import discover, load_file
+from rag.ledger.model_step import model_step_for
 from rag.settings import Settings
 from rag.types import Article, Chunk, Quote
 
@@ -88,6 +89,7 @@ class _Batch:
     def __init__(self, index: Index, settings: Settings, report: IngestReport) -> None:
         self.index, self.settings, self.report = index, settings, report
         self.items: dict[str, tuple[Article, list[Chunk], bool]] = {}
+        self.model_step = model_step_for(settings) if settings.ledger else None
 
     def add(self, article: Article) -> None:
         queued = self.items.get(article.id)
@@ -131,7 +133,10 @@ class _Batch:
         rows = []
         for article, doc in zip(articles, parse_many(articles), strict=True):
             try:
-                rows.append(extract(article, doc=doc))
+                found = extract(article, doc=doc)
+                if self.model_step is not None:
+                    found = self.model_step(article, doc, found)
+                rows.append(found)
             except RagError:
                 raise
             except Exception as e:  # a ledger bug must never cost the user the article itself

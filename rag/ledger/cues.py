@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.ledger.speaker_types import speaker_type
-from rag.lexicon import NOT_PEOPLE, SPEECH_LEMMAS
+from rag.lexicon import NOT_PEOPLE, SCARE_QUOTE_MAX_WORDS, SPEECH_LEMMAS
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -63,7 +63,61 @@ def find_cue(
         before = _sent(doc, sentences[0].start - 1)
         if before.text.rstrip().endswith(":"):
             best = _closest_cue([before], a, b, quoted)
+    if best is None:
+        best = _colon_cue(doc, a, b, quoted)
     return best if best is not None else (None, None)
+
+
+def _outside(tok: Token, a: int, b: int, quoted: Sequence[range]) -> bool:
+    return not (a <= tok.idx < b or any(tok.idx in r for r in quoted))
+
+
+def governing_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[Token, Token] | None:
+    """'Pence praised Cruz for showing “…”', 'Pew found that “…”': a quotation set inside the
+    reporter's clause is the words of the subject of the verb that governs it, whatever the
+    verb, when that subject can speak. Less sure than a speech verb's subject (the ledger
+    records it as method ``clause``); used when ``find_cue`` finds none."""
+    span = doc.char_span(a, b, alignment_mode="expand")
+    if span is None or len(doc.text[a:b].split()) <= SCARE_QUOTE_MAX_WORDS:
+        return None  # a word or two in quotation marks is as likely the reporter's
+    head = span.root.head
+    for _ in range(_GOVERNOR_STEPS):
+        if not _outside(head, a, b, quoted):
+            return None
+        if head.pos_ == "VERB":
+            subject = subject_of(head)
+            if subject is not None and _outside(subject, a, b, quoted) and can_speak(subject):
+                return head, subject
+        if head.head is head:
+            return None
+        head = head.head
+    return None
+
+
+_GOVERNOR_STEPS = 4  # how many words up the parse a quotation's governing verb may be
+
+
+def _colon_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[Token, Token] | None:
+    """'X resisted: “…”', 'Stone shot back:' then the quotation: the verb of the clause that
+    ends in the colon right before the quotation is the cue, when its subject can speak."""
+    at = _token_at(doc, a) - 1
+    while at >= 0 and doc[at].is_space:
+        at -= 1
+    if at < 0 or doc[at].text != ":":
+        return None
+    verb = doc[at].head
+    while verb.pos_ != "VERB" and verb.dep_ != "ROOT" and verb.head is not verb:
+        verb = verb.head
+    subject = subject_of(verb) if verb.pos_ == "VERB" else None
+    if subject is None or not _outside(subject, a, b, quoted) or not can_speak(subject):
+        return None
+    return verb, subject
+
+
+def _token_at(doc: Doc, offset: int) -> int:
+    """Index of the first token starting at or after ``offset``."""
+    span = doc.char_span(offset, len(doc.text), alignment_mode="expand")
+    return span.start if span is not None else len(doc)
 
 
 def _closest_cue(
@@ -79,7 +133,7 @@ def _closest_cue(
                 continue
             cue = _as_cue(tok)
             if cue is not None and inside(cue[1]):
-                cue = _named_between(sent, b, tok, inside)
+                cue = _subject_outside(tok, inside) or _named_between(sent, b, tok, inside)
             if cue is not None and not inside(cue[1]):
                 candidates.append((abs(tok.idx - (a if tok.idx < a else b)), cue))
     # The closest cue whose subject can speak ("De Blasio said the move was made … and
@@ -93,6 +147,15 @@ def can_speak(subject: Token) -> bool:
     """True when the subject token, as its phrase, is a kind of thing that can speak."""
     phrase = subject.doc[subject.left_edge.i : subject.right_edge.i + 1]
     return speaker_type(phrase, subject) is not None
+
+
+def _subject_outside(verb: Token, inside: Callable[[Token], bool]) -> tuple[Token, Token] | None:
+    """'“Meh,” wrote a Trump supporter': a second subject of the verb, outside the quotation,
+    when the parser made a quoted word its first."""
+    subject = next(
+        (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass") and not inside(c)), None
+    )
+    return (verb, subject) if subject is not None else None
 
 
 def _named_between(

@@ -32,10 +32,12 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rag.backends.nlp import SPACY_MODEL, load_nlp
+from rag.ledger.confidence import with_confidence
 from rag.ledger.cues import (
     according_to,
     cue_text_of,
     find_cue,
+    governing_cue,
     is_speech_verb,
     quote_kind,
     sentence_bounds,
@@ -71,7 +73,7 @@ from rag.lexicon import (
 )
 from rag.text.names import surname
 from rag.text.quotations import article_quotation_rule, article_quotations, inner_span
-from rag.types import Article, Quote
+from rag.types import Article, Quote, SpeakerMethod
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -80,7 +82,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 9
+EXTRACTOR_VERSION = 10
 
 
 def inputs_digest() -> str:
@@ -139,10 +141,15 @@ def extract_quotes(
         a, b = item
         ia, ib = inner_span(text, (a, b))
         cue, speaker_tok = find_cue(doc, a, b, quoted_chars)
+        method: SpeakerMethod = "rule"
+        if cue is None:
+            governing = governing_cue(doc, a, b, quoted_chars)
+            if governing is not None:
+                (cue, speaker_tok), method = governing, "clause"
         row = None
         if cue is not None and speaker_tok is not None:
             row = _row_from_speaker(
-                doc, article, people, last_person, cue, speaker_tok, (ia, ib), (a, b)
+                doc, article, people, last_person, cue, speaker_tok, (ia, ib), (a, b), method
             )
         elif (
             cue is None
@@ -182,7 +189,7 @@ def extract_quotes(
         paragraph_of,
         lambda q: quote_kind(doc, *outer.get((q.start, q.end), (q.start, q.end))),
     )
-    return dedupe(rows)
+    return [with_confidence(r) for r in dedupe(rows)]
 
 
 def _name_the_lede_description(
@@ -267,6 +274,7 @@ def _row_from_speaker(
     speaker: Token,
     inner: tuple[int, int],
     outer: tuple[int, int],
+    method: SpeakerMethod = "rule",
 ) -> Quote | None:
     if outer[0] <= speaker.idx < outer[1]:
         return None  # never a person who is only mentioned inside the quotation
@@ -284,6 +292,7 @@ def _row_from_speaker(
     )
     return Quote(
         **speaker_fields(who),
+        method=method,
         article_id=article.id,
         speaker_mention=mention_text,
         cue=cue_text_of(cue_tok),
@@ -345,12 +354,10 @@ def _indirect(
             if first.lower_ == "that":
                 first = first.nbor(1)
             a, b = first.idx, clause.right_edge.idx + len(clause.right_edge.text)
-        elif (
-            fronted is not None
-            and fronted.right_edge.i + 1 < len(sentence.doc)
-            and (fronted.right_edge.nbor(1).text == ",")
-        ):  # '<clause>, Earnest said.' parsed as the verb's complement
+        elif fronted is not None and _ends_before_comma(fronted):
+            # '<clause>, Earnest said.' parsed as the verb's complement
             last = fronted.right_edge
+            last = last.nbor(-1) if last.text == "," else last
             a, b = fronted.left_edge.idx, last.idx + len(last.text)
         elif according is not None or (
             tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.head.pos_ in ("VERB", "AUX")
@@ -390,6 +397,14 @@ def _indirect(
             span_end=sentence.end_char,
         )
     return None
+
+
+def _ends_before_comma(clause: Token) -> bool:
+    """True when a comma follows the clause (or ends it, as the parser may attach it)."""
+    last = clause.right_edge
+    if last.text == ",":
+        return last.i > clause.left_edge.i
+    return last.i + 1 < len(last.doc) and last.nbor(1).text == ","
 
 
 def dedupe(rows: list[Quote]) -> list[Quote]:

@@ -1,0 +1,133 @@
+"""The ledger's optional model step: the chat model picks who said a quotation the rules
+could not attribute, among the names near it; asked twice, cached, never fatal."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from langchain_core.messages import BaseMessage
+
+from rag.api import Engine
+from rag.backends.kv_cache import KeyValueCache
+from rag.backends.nlp import load_nlp
+from rag.ledger.confidence import CONFIDENCE
+from rag.ledger.extract import extract_quotes
+from rag.ledger.hard_cases import find_hard_cases
+from rag.ledger.model_step import NONE_OF_THEM, settle
+from rag.settings import Settings
+from rag.types import Article
+from tests.fakes import QueuedChatModel
+
+TEXT = (
+    "Budget talks\n\n"
+    "Jane Porter and Tom Reyes met in Albany on Monday to talk about the budget.\n"
+    "“We will not back down on this bill, whatever the cost.”\n"
+)
+
+
+def article() -> Article:
+    return Article(id="talks", title="Budget talks", text=TEXT)
+
+
+def letter_of(name: str, messages: list[BaseMessage]) -> str:
+    """The letter the question gives ``name``."""
+    found = re.search(rf"^([A-Z])\. {re.escape(name)}$", str(messages[-1].content), re.M)
+    assert found is not None, messages[-1].content
+    return found.group(1)
+
+
+def test_the_rules_leave_the_quotation_unattributed_with_both_names_as_candidates() -> None:
+    doc = load_nlp()(TEXT)
+    rows = extract_quotes(article(), doc=doc)
+    ((row, case),) = [(rows[c.row], c) for c in find_hard_cases(TEXT, doc, rows)]
+    assert row.method == "unattributed"
+    # The people named near it, nearest first.
+    assert [c.name for c in case.candidates] == ["Tom Reyes", "Jane Porter"]
+    for c in case.candidates:
+        assert TEXT[c.start : c.end] == c.name
+
+
+def settled(ask, cache: KeyValueCache | None = None):
+    doc = load_nlp()(TEXT)
+    rows = extract_quotes(article(), doc=doc)
+    cases = find_hard_cases(TEXT, doc, rows)
+    return settle(article(), rows, cases, ask, cache, "test-model")
+
+
+def test_an_answer_given_in_both_orders_names_the_speaker(tmp_path: Path) -> None:
+    asked: list[list[BaseMessage]] = []
+
+    def ask(messages: list[BaseMessage]) -> str:
+        asked.append(messages)
+        return letter_of("Jane Porter", messages) + "."
+
+    (row,) = settled(ask, KeyValueCache(tmp_path / "cache.sqlite"))
+    assert (row.speaker, row.method, row.confidence) == (
+        "Jane Porter",
+        "model",
+        CONFIDENCE["model"],
+    )
+    assert TEXT[row.speaker_start : row.speaker_end] == "Jane Porter"
+    # Asked twice, the options reversed, "none of them" last both times.
+    first, second = (str(m[-1].content) for m in asked)
+    for question in (first, second):
+        assert "We will not back down on this bill" in question
+        assert question.rstrip().splitlines()[-2].endswith(NONE_OF_THEM)
+    assert letter_of("Jane Porter", asked[0]) != letter_of("Jane Porter", asked[1])
+    assert letter_of("Jane Porter", asked[0]) > letter_of("Tom Reyes", asked[0])
+    assert letter_of("Jane Porter", asked[1]) < letter_of("Tom Reyes", asked[1])
+
+    # Asking again costs nothing: the answers are cached by what was asked.
+    def fail(messages: list[BaseMessage]) -> str:
+        raise AssertionError("asked again")
+
+    (again,) = settled(fail, KeyValueCache(tmp_path / "cache.sqlite"))
+    assert again.speaker == "Jane Porter"
+
+
+@pytest.mark.parametrize(
+    "replies",
+    [
+        ["A", "A"],  # the same letter is a different name once the options are reversed
+        ["C", "C"],  # none of them
+        ["I cannot tell.", "I cannot tell."],
+    ],
+)
+def test_no_consistent_answer_leaves_the_quotation_unattributed(replies: list[str]) -> None:
+    queue = list(replies)
+    (row,) = settled(lambda messages: queue.pop(0))
+    assert (row.speaker, row.method) == ("", "unattributed")
+
+
+def test_a_failing_model_costs_nothing_but_the_step() -> None:
+    def ask(messages: list[BaseMessage]) -> str:
+        raise TimeoutError("the model timed out")
+
+    (row,) = settled(ask)
+    assert row.method == "unattributed"
+
+
+def test_ingest_runs_the_step_through_the_configured_chat_model(
+    settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
+) -> None:
+    path = tmp_path / "talks.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    engine = Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+    # Nearest name first (Tom Reyes, Jane Porter), then reversed.
+    fake_llm.enqueue("B", "A")
+    engine.ingest([path])
+    assert len(fake_llm.calls) == 2
+    answer = engine.ask('Who said "We will not back down on this bill"?')
+    assert answer.source == "ledger" and answer.text.startswith(
+        "The article does not say clearly who said this; the model reads the passage as "
+        "Jane Porter: “We will"
+    )
+    assert answer.citations[0].speaker_text == "Jane Porter"
+    # Re-ingesting the article (removed, then added again) asks the model nothing.
+    engine.remove("talks")
+    engine.ingest([path])
+    assert len(fake_llm.calls) == 2
+    (row,) = engine.ledger.quotes(speaker="Jane Porter")
+    assert row.quote.method == "model"
