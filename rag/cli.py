@@ -229,7 +229,11 @@ def quotes(speaker: str, article_id: str, as_json: bool) -> None:
         return
     for r in rows:
         who = r.speaker + (f" ({r.speaker_role})" if r.speaker_role else "")
-        click.secho(f"{who} — {r.cue or 'said'} [{r.kind}]", bold=True)
+        how = r.method + (f", confidence {r.confidence:.2f}" if r.confidence is not None else "")
+        if not r.speaker:
+            click.secho(f"(no speaker the ledger could tell) [{r.kind}]", bold=True)
+        else:
+            click.secho(f"{who} — {r.cue or 'said'} [{r.kind}; {how}]", bold=True)
         click.echo(f"    “{' '.join(r.quote.split())}”")
         click.secho(
             f"    {r.article_id} chars {r.start}–{r.end}" + (f", {r.date}" if r.date else ""),

@@ -458,6 +458,21 @@ def test_words_inside_a_quotation_never_introduce_another() -> None:
     assert [r.speaker for r in rows] == ["William M. Daley", "William M. Daley"]
 
 
+def test_people_who_share_a_surname_stay_apart() -> None:
+    rows = extract(
+        "Hillary Clinton spoke first. “We will win this state,” Hillary Clinton said.\n"
+        "Then Bill Clinton took the stage. “She is ready for the job,” Clinton said.\n"
+        "Former Florida governor Jeb Bush tweeted: “We are not where we need to be.”\n"
+        "George W. Bush said “the campaign has a long way to go”.\n"
+    )
+    assert [r.speaker for r in rows] == [
+        "Hillary Clinton",
+        "Bill Clinton",
+        "Jeb Bush",
+        "George W. Bush",
+    ]
+
+
 def test_a_colon_after_any_verb_introduces_the_quotation() -> None:
     rows = extract(
         "Senator Ann Holt spoke first.\n"

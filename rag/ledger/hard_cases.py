@@ -80,22 +80,22 @@ def _candidates(
     other rows ("a spokesman", "the committee"); the ones nearest the quotation first.
     Organisations and places named only in passing are left out: offered them, the model
     chose them wrongly more often than rightly."""
-    found: dict[str, Candidate] = {}
-
-    def add(name: str, start: int, end: int) -> None:
-        if name and name.lower() not in found and not any(start in r for r in quoted):
-            found[name.lower()] = Candidate(name, start, end)
-
+    found: dict[str, tuple[int, Candidate]] = {}  # name → (where mentioned here, candidate)
     span = doc.char_span(*context, alignment_mode="expand")
     for ent in span.ents if span is not None else ():
-        if ent.label_ == "PERSON":
-            who = people.person(ent.start_char, ent.end_char)
-            add(who.name, ent.start_char, ent.end_char)
+        if ent.label_ == "PERSON" and not any(ent.start_char in r for r in quoted):
+            who = people.person(ent.start_char, ent.end_char)  # span: the name in full
+            if who.name:
+                found.setdefault(
+                    who.name.lower(), (ent.start_char, Candidate(who.name, *who.name_span))
+                )
     for other in rows:
         if other.speaker and context[0] <= other.start < context[1]:
-            start = other.speaker_start if other.speaker_end > other.speaker_start else other.start
+            named = other.speaker_end > other.speaker_start
+            start = other.speaker_start if named else other.start
             found.setdefault(
-                other.speaker.lower(), Candidate(other.speaker, start, other.speaker_end)
+                other.speaker.lower(),
+                (start, Candidate(other.speaker, start, other.speaker_end if named else start)),
             )
-    nearest = sorted(found.values(), key=lambda c: abs(c.start - row.start))
-    return nearest[:MAX_CANDIDATES]
+    nearest = sorted(found.values(), key=lambda f: abs(f[0] - row.start))
+    return [candidate for _, candidate in nearest[:MAX_CANDIDATES]]

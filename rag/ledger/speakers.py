@@ -14,7 +14,7 @@ from rag.lexicon import (
     NOT_PEOPLE,
     SPEAKER_PRONOUNS,
 )
-from rag.text.names import name_span, strip_titles, surname
+from rag.text.names import name_span, surname
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
@@ -41,41 +41,91 @@ class Who:
     paragraph: int = 0  # where they last spoke (for pronouns and uncued quotes)
 
 
+@dataclass
+class _Person:
+    """One person: the fullest form of their name and where it is first written that way,
+    and where the article mentions them."""
+
+    name: str
+    start: int
+    end: int
+    mentions: list[int]
+
+
 class People:
-    """The people an article names, with their variants merged by surname; each canonical
-    name keeps the offsets of its first full occurrence."""
+    """The people an article names. Variants of one name merge (Sir Richard Barrons = Gen
+    Barrons = Barrons) to the fullest form, kept with the offsets of its first occurrence;
+    people who share a surname stay apart (Bill and Hillary Clinton), and a bare surname is
+    the one of them mentioned last before it."""
 
     def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
         self.text = text
-        self.canonical: dict[str, tuple[str, int, int]] = {}
-        by_surname: dict[str, list[tuple[str, int, int]]] = {}
-        for start, end in spans:
-            named = name_span(text, start, end)
-            if named[0]:
-                by_surname.setdefault(surname(named[0]).lower(), []).append(named)
-        for key, variants in by_surname.items():
-            self.canonical[key] = max(variants, key=lambda v: (len(v[0].split()), len(v[0])))
+        self.by_surname: dict[str, list[_Person]] = {}
+        named = sorted(
+            (n for n in (name_span(text, a, b) for a, b in spans) if n[0]), key=lambda n: n[1]
+        )
+        for name, a, b in named:  # full names first: they tell people apart
+            if len(name.split()) > 1:
+                group = self.by_surname.setdefault(surname(name).lower(), [])
+                person = next((p for p in group if same_person(p.name, name)), None)
+                if person is None:
+                    group.append(_Person(name, a, b, [a]))
+                    continue
+                person.mentions.append(a)
+                if (len(name.split()), len(name)) > (len(person.name.split()), len(person.name)):
+                    person.name, person.start, person.end = name, a, b
+        for name, a, b in named:
+            if len(name.split()) == 1:
+                group = self.by_surname.setdefault(name.lower(), [])
+                if group:
+                    self._last_before(group, a).mentions.append(a)
+                else:
+                    group.append(_Person(name, a, b, [a]))
+
+    @staticmethod
+    def _last_before(group: list[_Person], offset: int) -> _Person:
+        before = [
+            (max(m for m in p.mentions if m < offset), p) for p in group if min(p.mentions) < offset
+        ]
+        return (
+            max(before, key=lambda m: m[0])[1]
+            if before
+            else min(group, key=lambda p: min(p.mentions))
+        )
 
     def names(self, word: str) -> bool:
         """True when ``word`` is the surname of a person the article names ("trump" too)."""
-        return word.strip().lower() in self.canonical
-
-    def resolve(self, name: str) -> str:
-        name = strip_titles(name)
-        if not name:
-            return name
-        return self.canonical.get(surname(name).lower(), (name, 0, 0))[0]
+        return word.strip().lower() in self.by_surname
 
     def person(self, start: int, end: int) -> Who:
-        """The person written at ``text[start:end]``, by their canonical name: its span is
-        this mention when it writes the name in full, else the first full occurrence."""
+        """The person written at ``text[start:end]``, by their fullest name: its span is this
+        mention when it writes that name, else that name's first occurrence."""
         name, a, b = name_span(self.text, start, end)
         if not name:
             return Who("")
-        full = self.canonical.get(surname(name).lower())
-        if full is None or full[0] == name:
+        group = self.by_surname.get(surname(name).lower(), [])
+        if len(name.split()) > 1:
+            person = next((p for p in group if same_person(p.name, name)), None)
+        else:
+            person = self._last_before(group, a) if group else None
+        if person is None or person.name == name:
             return Who(name, name_span=(a, b))
-        return Who(full[0], name_span=(full[1], full[2]))
+        return Who(person.name, name_span=(person.start, person.end))
+
+
+def same_person(one: str, other: str) -> bool:
+    """Two full names with one surname name one person unless their first names (or their
+    middle initials) differ: "George W. Bush" is not "Jeb Bush" nor "George P. Bush"."""
+    a, b = one.lower().replace(".", "").split(), other.lower().replace(".", "").split()
+    if not _compatible(a[0], b[0]):
+        return False
+    middle_a, middle_b = a[1:-1], b[1:-1]
+    return not (middle_a and middle_b and not _compatible(middle_a[0], middle_b[0]))
+
+
+def _compatible(x: str, y: str) -> bool:
+    """The same given name, or one is the other's initial."""
+    return x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
 
 
 def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None) -> Span:

@@ -200,3 +200,21 @@ def test_a_server_restarted_by_another_process_is_used(engine: Engine) -> None:
     assert engine._server_died()  # the engine's client points at the old port
     answer = engine.ask(question)
     assert "Germany" in answer.text and not answer.error, answer.error
+
+
+def test_the_model_step_names_the_only_person_who_can_have_said_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A quotation with no cue, after a paragraph about one person: the rules leave it
+    unattributed; the embedded model, asked at ingest, names her."""
+    path = tmp_path / "porter.txt"
+    path.write_text(
+        "Budget talks\n\n"
+        "Senator Jane Porter spoke to reporters in Albany on Monday about the budget.\n\n"
+        "“We will not back down on this bill, whatever the cost.”\n",
+        encoding="utf-8",
+    )
+    engine.ingest([path])
+    (row,) = engine.quotes(article_id="porter")
+    assert (row.speaker, row.method) == ("Jane Porter", "model"), row
+    assert path.read_text(encoding="utf-8")[row.speaker_start : row.speaker_end] == "Jane Porter"
