@@ -250,6 +250,9 @@ SCARE_QUOTE_MAX_WORDS = 2
 # A record's quote shorter than the question's quoted words answers it only when it has at
 # least this many words (enough to identify the quote).
 IDENTIFY_MIN_WORDS = 4
+# The ledger's model step asks about unattributed quotations of more than this many words
+# only: a short phrase in quotation marks is as often the reporter's as anyone's.
+MODEL_STEP_MIN_WORDS = 4
 # Quoted words match a text verbatim (normalised), or else near-verbatim: a fuzzy alignment
 # score (0-100) at least this, for words long enough to align (a typo, a changed mark).
 NEAR_VERBATIM_MIN_SCORE = 90.0

@@ -20,6 +20,7 @@ DIGESTS = {
     9: "f7ce592ffbc46570",
     10: "f7ce592ffbc46570",
     11: "f7ce592ffbc46570",
+    12: "f88b295cd996e0ec",
 }
 
 

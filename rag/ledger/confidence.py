@@ -11,7 +11,7 @@ CONFIDENCE: dict[SpeakerMethod, float] = {
     "rule": 0.93,
     "continuation": 0.84,
     "clause": 0.69,
-    "model": 0.51,
+    "model": 0.57,
 }
 
 

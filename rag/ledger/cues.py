@@ -46,9 +46,11 @@ def find_cue(
 ) -> tuple[Token, Token] | tuple[None, None]:
     """The speech verb that introduces the quotation [a, b) and its subject token: in the
     quotation's sentences (outside the quotation), else in a short sentence right after it
-    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon.
-    Neither the verb nor its subject may stand inside any of the ``quoted`` spans: words
-    someone is quoted as saying do not introduce another quotation."""
+    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon, else
+    any verb whose clause ends in a colon right before it ('X resisted: “…”'). The closest
+    cue whose subject can speak wins. Neither the verb nor its subject may stand inside any
+    of the ``quoted`` spans: words someone is quoted as saying do not introduce another
+    quotation."""
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
         return None, None

@@ -32,7 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rag.backends.nlp import SPACY_MODEL, load_nlp
-from rag.ledger.confidence import with_confidence
+from rag.ledger.confidence import CONFIDENCE, with_confidence
 from rag.ledger.cues import (
     according_to,
     cue_text_of,
@@ -61,6 +61,7 @@ from rag.lexicon import (
     DOCUMENT_NOUNS,
     GROUP_WORDS,
     HONORIFICS,
+    MODEL_STEP_MIN_WORDS,
     NAME_PREFIX_TITLES,
     NOBODY,
     NOT_AGENT_NOUNS,
@@ -82,12 +83,13 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 11
+EXTRACTOR_VERSION = 12
 
 
 def inputs_digest() -> str:
     """A digest of what the extractor reads besides its own rules: the lexicon entries, the
-    article quotation rule and the spaCy model."""
+    measured confidences, the model step's threshold, the article quotation rule and the
+    spaCy model."""
     inputs = [
         sorted(SPEECH_LEMMAS),
         sorted(NOT_STATEMENT_LEMMAS),
@@ -103,6 +105,8 @@ def inputs_digest() -> str:
         sorted(NOT_AGENT_NOUNS),
         AGENT_SUFFIXES,
         SCARE_QUOTE_MAX_WORDS,
+        sorted(CONFIDENCE.items()),
+        MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),
         SPACY_MODEL,
     ]

@@ -1,5 +1,6 @@
-"""Hard cases for the optional model step: quotations the rules leave without a speaker, each
-with the mentions that could have said it, from its paragraph and the one before.
+"""Hard cases for the optional model step: quotations the rules leave without a speaker (more
+than ``MODEL_STEP_MIN_WORDS`` words), each with the mentions that could have said it, from
+its paragraph and the one before.
 
 Quotations whose speaker the rules took from a pronoun or from the quotation before, with
 someone else quoted nearby ("two competing candidates"), are not asked about: on both dev
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rag.ledger.speakers import People
+from rag.lexicon import MODEL_STEP_MIN_WORDS
 from rag.text.quotations import article_quotations
 from rag.types import Quote
 
@@ -59,7 +61,7 @@ def find_hard_cases(text: str, doc: Doc, rows: Sequence[Quote]) -> list[HardCase
     quoted = [range(a, b) for a, b in article_quotations(text)]
     cases = []
     for i, row in enumerate(rows):
-        if row.method != "unattributed":
+        if row.method != "unattributed" or len(row.quote.split()) <= MODEL_STEP_MIN_WORDS:
             continue
         context = context_of(text, row.start)
         candidates = _candidates(doc, people, quoted, rows, context, row)
