@@ -473,6 +473,11 @@ def test_people_who_share_a_surname_stay_apart() -> None:
     ]
 
 
+def test_an_organisation_keeps_its_whole_name() -> None:
+    (row,) = extract("General Electric said that in 2012 it paid $3.2 billion in income taxes.\n")
+    assert row.speaker == "General Electric"  # not "Electric", as if "General" were a title
+
+
 def test_a_colon_after_any_verb_introduces_the_quotation() -> None:
     rows = extract(
         "Senator Ann Holt spoke first.\n"
@@ -526,6 +531,18 @@ def test_a_speaker_found_only_through_the_sentence_is_given_as_such(
     )
     answer = engine.ask('Did Mike Pence say "courage in the face of attack"?')
     assert not answer.text.startswith("Yes")
+
+
+def test_a_role_that_opened_its_sentence_reads_in_lower_case() -> None:
+    from rag.answer.compose import role_words
+    from rag.types import Article, Quote
+
+    text = "His campaign manager Jeff Weaver said that the streak proves the point.\n"
+    article = Article(id="t", title="t", text=text)
+    (row,) = extract_quotes(article)
+    assert row.speaker_role == "His campaign manager"
+    assert role_words(row, article, (0, len(text))) == "his campaign manager"
+    assert role_words(Quote(**{**row.model_dump(), "speaker_role": ""}), article, (0, 9)) == ""
 
 
 def test_composed_verbs_read_as_plain_past_tense() -> None:

@@ -21,6 +21,7 @@ DIGESTS = {
     10: "f7ce592ffbc46570",
     11: "f7ce592ffbc46570",
     12: "f88b295cd996e0ec",
+    13: "f88b295cd996e0ec",
 }
 
 

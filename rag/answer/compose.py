@@ -18,6 +18,7 @@ from rag.text.names import surname
 from rag.types import Article, Citation, Quote, QuoteCheck
 
 _OPENING_MARKS = "".join(opening[0] for opening, _ in QUOTE_PAIRS)
+_OPENING_WORDS = frozenset("The A An His Her Its Their Our My Your".split())
 UNATTRIBUTED = "The article quotes this without saying clearly who said it"
 # Speakers found in less certain ways (rag/ledger/confidence.py) are given with what they rest on.
 HEDGED = {
@@ -63,7 +64,11 @@ def role_words(quote: Quote, article: Article, span: tuple[int, int]) -> str:
     if article.text[a:b] != quote.speaker_role:
         return ""
     before = article.text[max(0, a - 4) : a]
-    return ("the " if before.lower() == "the " else "") + quote.speaker_role
+    role = quote.speaker_role
+    first, _, rest = role.partition(" ")
+    if rest and first in _OPENING_WORDS:  # "His campaign manager", as it opened a sentence
+        role = f"{first.lower()} {rest}"
+    return ("the " if before.lower() == "the " else "") + role
 
 
 def as_written(quote: Quote, article: Article, role: str) -> str:

@@ -216,7 +216,8 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         if last_person is not None and speaker.lower_ not in ("i", "we"):
             return Who(last_person.name, name_span=last_person.name_span)
         return Who("")
-    if speaker.pos_ == "PROPN":  # a name spaCy did not tag (e.g. a surname alone)
+    organisation = speaker.ent_type_ in ("ORG", "NORP", "GPE", "FAC")
+    if speaker.pos_ == "PROPN" and not organisation:  # a name spaCy did not tag
         return people.person(mention.start_char, mention.end_char)
     text = mention.text.strip()
     return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
