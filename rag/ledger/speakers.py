@@ -19,6 +19,8 @@ from rag.text.names import name_span, surname
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
 
+_ORGANISATIONS = ("ORG", "NORP", "GPE", "FAC")
+
 INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
 
 ANONYMITY = re.compile(
@@ -216,8 +218,12 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         if last_person is not None and speaker.lower_ not in ("i", "we"):
             return Who(last_person.name, name_span=last_person.name_span)
         return Who("")
-    organisation = speaker.ent_type_ in ("ORG", "NORP", "GPE", "FAC")
-    if speaker.pos_ == "PROPN" and not organisation:  # a name spaCy did not tag
+    # A name spaCy did not tag as a person (a surname alone is often tagged ORG); a
+    # several-word organisation keeps its whole name ("General Electric").
+    organisation = [
+        e for e in mention.ents if e.start <= speaker.i < e.end and e.label_ in _ORGANISATIONS
+    ]
+    if speaker.pos_ == "PROPN" and not (organisation and len(organisation[0]) > 1):
         return people.person(mention.start_char, mention.end_char)
     text = mention.text.strip()
     return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
