@@ -126,7 +126,7 @@ def _closest_cue(
     sentences: list[Span], a: int, b: int, quoted: Sequence[range]
 ) -> tuple[Token, Token] | None:
     def inside(tok: Token) -> bool:
-        return a <= tok.idx < b or any(tok.idx in r for r in quoted)
+        return not _outside(tok, a, b, quoted)
 
     candidates = []
     for sent in sentences:

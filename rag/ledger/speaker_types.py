@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 SpeakerType = Literal["person", "organisation", "people", "document"]
 
-_ORGANISATION_LABELS = ("ORG", "NORP", "GPE", "FAC")
+ORGANISATION_LABELS = ("ORG", "NORP", "GPE", "FAC")  # spaCy entity labels of bodies
 
 
 def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
@@ -31,7 +31,7 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
     label = next((e.label_ for e in mention.ents if e.start <= head.i < e.end), "")
     if label == "PERSON" or head.lower_ in SPEAKER_PRONOUNS:
         return "person"
-    if label in _ORGANISATION_LABELS:
+    if label in ORGANISATION_LABELS:
         return "organisation"
     if head.pos_ == "PROPN" or (head.text[:1].isupper() and not head.is_sent_start):
         return "person" if any(e.label_ == "PERSON" for e in mention.ents) else "organisation"

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from rag.ledger.speaker_types import ORGANISATION_LABELS
 from rag.lexicon import (
     NAME_PREFIX_TITLES,
     NOBODY,
@@ -18,8 +19,6 @@ from rag.text.names import name_span, surname
 
 if TYPE_CHECKING:
     from spacy.tokens import Span, Token
-
-_ORGANISATIONS = ("ORG", "NORP", "GPE", "FAC")
 
 INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
 
@@ -221,7 +220,7 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     # A name spaCy did not tag as a person (a surname alone is often tagged ORG); a
     # several-word organisation keeps its whole name ("General Electric").
     organisation = [
-        e for e in mention.ents if e.start <= speaker.i < e.end and e.label_ in _ORGANISATIONS
+        e for e in mention.ents if e.start <= speaker.i < e.end and e.label_ in ORGANISATION_LABELS
     ]
     if speaker.pos_ == "PROPN" and not (organisation and len(organisation[0]) > 1):
         return people.person(mention.start_char, mention.end_char)
