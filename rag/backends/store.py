@@ -116,28 +116,21 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder or get_embedder(settings)
-        self.client = make_client(settings)
         ef = ChromaEmbeddingFunction(settings.embedder, self.embedder)
         meta = {"embedder": self.embedder.name, "dim": self.embedder.dim}
         config = {"hnsw": {"space": "cosine"}}
-        self.chunks = self.client.get_or_create_collection(
-            f"{settings.collection}_chunks",
-            embedding_function=ef,
-            configuration=config,
-            metadata=meta,
-        )
-        self.articles = self.client.get_or_create_collection(
-            f"{settings.collection}_articles",
-            embedding_function=ef,
-            configuration=config,
-            metadata=meta,
-        )
-        self.quotes = self.client.get_or_create_collection(
-            f"{settings.collection}_quotes",
-            embedding_function=ef,
-            configuration=config,
-            metadata=meta,
-        )
+        # Two processes opening a new embedded index at once would both create its tables.
+        with self._open_lock():
+            self.client = make_client(settings)
+            self.chunks, self.articles, self.quotes = (
+                self.client.get_or_create_collection(
+                    f"{settings.collection}_{kind}",
+                    embedding_function=ef,
+                    configuration=config,
+                    metadata=meta,
+                )
+                for kind in ("chunks", "articles", "quotes")
+            )
         built_with = (self.chunks.metadata or {}).get("embedder")
         if built_with and built_with != self.embedder.name:
             raise ConfigError(
@@ -316,6 +309,13 @@ class Index:
     ) -> None:
         """Index ``article`` (replacing an older version) atomically."""
         self.upsert_many([IndexedArticle(article, chunks, quotes)])
+
+    def _open_lock(self) -> contextlib.AbstractContextManager[object]:
+        """Serialises opening (and, the first time, creating) an embedded index."""
+        if self.settings.chroma_url:
+            return contextlib.nullcontext()
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(self.settings.home / "open.lock"), timeout=600)
 
     def write_lock(self) -> contextlib.AbstractContextManager[object]:
         """Serialises writers of an embedded index across processes (a CLI ingest while the
