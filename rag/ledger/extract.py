@@ -161,31 +161,20 @@ def extract_quotes(
             and quote_kind(doc, a, b) == "direct"
             and paragraph_of(a) - last_person.paragraph <= _CONTINUE_WITHIN
         ):  # a quotation with no cue continues the speaker just before it
-            sa, sb = sentence_bounds(doc, a, b)
-            row = Quote(
-                method="continuation",
-                article_id=article.id,
-                speaker=last_person.name,
-                speaker_start=last_person.name_span[0],
-                speaker_end=last_person.name_span[1],
-                speaker_mention="",
-                cue="",
-                quote=text[ia:ib],
-                start=ia,
-                end=ib,
-                kind="direct",
-                date=article.date,
-                source=article.source,
-                span_start=sa,
-                span_end=sb,
+            row = _unattributed(doc, article, (ia, ib), (a, b)).model_copy(
+                update={
+                    "method": "continuation",
+                    "speaker": last_person.name,
+                    "speaker_start": last_person.name_span[0],
+                    "speaker_end": last_person.name_span[1],
+                }
             )
         if row is None and len(text[ia:ib].split()) > SCARE_QUOTE_MAX_WORDS:
             row = _unattributed(doc, article, (ia, ib), (a, b))
-        if row is not None and row.speaker:
+        if row is not None:
             rows.append(row)
-            last_person = _remember(row, last_person, paragraph_of)
-        elif row is not None:
-            rows.append(row)
+            if row.speaker:
+                last_person = _remember(row, last_person, paragraph_of)
     outer = dict(((inner_span(text, span)), span) for span in quoted)
     rows = _name_the_lede_description(
         rows,
@@ -284,7 +273,7 @@ def _row_from_speaker(
         return None  # never a person who is only mentioned inside the quotation
     mention = mention_of(speaker, outer, cue_tok)
     mention_text = mention.text.strip()
-    if speaker_type(mention, speaker) is None and not people.names(speaker.text):
+    if not _can_speak(mention, speaker, people):
         return _unattributed(doc, article, inner, outer)  # "it said", "the move said"
     who = resolve_speaker(mention, speaker, people, last_person)
     if not who.name:
@@ -309,6 +298,11 @@ def _row_from_speaker(
         span_start=sa,
         span_end=sb,
     )
+
+
+def _can_speak(mention: Span, head: Token, people: People) -> bool:
+    """A mention of a kind that can speak, or a surname of someone the article names."""
+    return speaker_type(mention, head) is not None or people.names(head.text)
 
 
 def _unattributed(
@@ -380,7 +374,7 @@ def _indirect(
         if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
             continue
         mention = mention_of(subject, (a, b), tok)
-        if speaker_type(mention, subject) is None and not people.names(subject.text):
+        if not _can_speak(mention, subject, people):
             continue
         who = resolve_speaker(mention, subject, people, last_person)
         if not who.name:
