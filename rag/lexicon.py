@@ -23,6 +23,9 @@ SPEECH_LEMMAS = frozenset(
 )
 # What follows these is a question the speaker asked, not a claim they made.
 NOT_STATEMENT_LEMMAS = frozenset({"ask", "question", "wonder"})
+# With a gerund after them these say what someone did, not what they said ("continued
+# recruiting volunteers", "described arriving at a gathering").
+GERUND_NOT_SAID_LEMMAS = frozenset({"continue", "describe"})
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question
@@ -82,6 +85,14 @@ _PAST_OF = {
 _PASTS = frozenset(_PAST_OF.values())
 
 
+_SPEECH_FORMS = frozenset(form for lemma in SPEECH_LEMMAS for form in verb_forms(lemma))
+
+
+def is_speech_form(word: str) -> bool:
+    """True for any form of a speech verb, in lower case ('said', 'tweeted', 'asks')."""
+    return word in _SPEECH_FORMS
+
+
 def past_tense(verb: str) -> str:
     """'says' → 'said', 'tells' → 'told'; a verb this lexicon does not know is kept."""
     return _PAST_OF.get(verb.lower(), verb)
@@ -95,6 +106,15 @@ def is_past_form(verb: str) -> bool:
 def alternation(words: Iterable[str]) -> str:
     """A regex group matching any of ``words`` (longest first, so none is cut short)."""
     return "(?:" + "|".join(sorted(set(words), key=lambda w: (-len(w), w))) + ")"
+
+
+# An attribution right after a quotation ('“…,” said David Brock, a Clinton confidant'):
+# at most this many words name the speaker; a dash before a name alone attributes
+# ('“…” - Sanders.'); these prepositions may stand inside the speaker's noun phrase
+# ('a spokesman for the campaign', 'Jason Gilbert of Cheyenne').
+ADJACENT_MENTION_MAX_TOKENS = 10
+ATTRIBUTION_DASHES = frozenset({"-", "–", "—", "--"})
+MENTION_PREPOSITIONS = frozenset("of for at from".split())
 
 
 # --- pronouns and words that are not speakers ----------------------------------------------------
@@ -124,17 +144,18 @@ NOT_PEOPLE = frozenset(
 # Nouns that denote people and that the agent suffixes below do not catch.
 PEOPLE_NOUNS = frozenset(
     """actress adult advocate agent aide ally analyst anchor anybody anyone appointee assistant
-    associate attendee attorney author billionaire boss brother candidate ceo chair chief child
-    citizen colleague commentator confidant conservative consultant contender correspondent
-    counsel critic daughter defendant delegate democrat deputy detainee detective diplomat
-    director donor doctor editor employee envoy everybody everyone executive expert family fan
-    father figure friend gentleman governor guest guy head heavyweight host hawk husband
-    immigrant independent insider journalist judge kid lady leader lawmaker liberal lieutenant
-    man member migrant millionaire minister moderate mogul mother nominee official operative
-    opponent participant partisan people person physician pollster president progressive
-    prosecutor representative republican resident respondent secretary senator sergeant sister
-    somebody someone son source speaker spokesperson staff staffer student supporter surgeon
-    surrogate team those tycoon user veteran voter wife witness woman""".split()
+    associate attendee attorney author baby billionaire boss boy brother candidate ceo chair
+    chief child citizen colleague commentator confidant conservative consultant contender
+    correspondent counsel critic daughter defendant delegate democrat deputy detainee detective
+    diplomat director donor doctor editor employee envoy everybody everyone executive expert
+    family fan father figure friend gentleman girl governor guest guy head heavyweight host
+    hawk husband immigrant independent insider journalist judge kid lady leader lawmaker
+    liberal lieutenant man member migrant millionaire minister moderate mogul mother nominee
+    official operative opponent participant partisan people person physician pollster president
+    progressive prosecutor representative republican resident respondent secretary senator
+    sergeant sister somebody someone son source speaker spokesperson staff staffer student
+    supporter surgeon surrogate team teenager those tycoon user veteran voter wife witness
+    woman""".split()
 )
 # Nouns for bodies of people: organisations, institutions, outlets and their parts.
 BODY_NOUNS = frozenset(

@@ -712,3 +712,82 @@ def test_a_summary_that_fails_a_check_is_left_out(
     assert answer.source == "ledger" and "\n" not in answer.text
     assert "Merkel" not in answer.text and "90 billion" not in answer.text
     assert all(q.status == "verified" for q in answer.quotes)
+
+
+def test_the_attribution_right_after_a_quotation_names_the_speaker() -> None:
+    def speaker(text: str) -> str:
+        return next(r for r in extract(text) if r.kind != "indirect").speaker
+
+    # The verb first, then who: the name, not the clause after it.
+    assert (
+        speaker(
+            "“The fight for this seat has only begun,” said Dana Whitfield, a longtime "
+            "adviser who runs the group Fair Count.\n"
+        )
+        == "Dana Whitfield"
+    )
+    # Who, then the verb, a role before the name and an aside between them.
+    assert speaker("“I was impressed,” screenwriter Jane Porter wrote on Twitter.\n") == (
+        "Jane Porter"
+    )
+    rows = extract(
+        "“The agents are under a lot of pressure,” an intelligence source, who was not "
+        "authorized to speak on the record, told reporters.\n"
+    )
+    assert rows[0].speaker == (
+        "an intelligence source, who was not authorized to speak on the record"
+    )
+    assert rows[0].cue == "told reporters"
+    # A description keeps its relative clause, as the article writes it.
+    assert speaker(
+        "“How tall is the fence?” asked the boy, who wore a red cap, as the crowd laughed.\n"
+    ) == ("the boy, who wore a red cap")
+    # A dash before a name alone, on the line after the quotation.
+    assert speaker("\"We will carry this state by ten points.\"\n\n- Maria Lopez.\n") == (
+        "Maria Lopez"
+    )
+
+
+def test_an_attribution_after_the_quotation_needs_the_sentence_to_hand_it_over() -> None:
+    # 'said the candidate could …': the candidate is who the sentence is about.
+    rows = extract(
+        "Ms. Lopez, citing ''the magic of the campaign,'' said the candidate could win "
+        "Ohio and Iowa.\n"
+    )
+    assert all(r.speaker == "Lopez" for r in rows if r.kind != "indirect")
+    # A partial quotation inside a sentence that already has its cue is that cue's.
+    from rag.backends.nlp import load_nlp
+    from rag.ledger.adjacent import adjacent_cue
+    from rag.ledger.speakers import People
+
+    text = (
+        "Cruz said he would make the desert “glow in the dark,” for instance, and Trump "
+        "vowed to win.\n"
+    )
+    doc = load_nlp()(text)
+    a, b = text.index("“"), text.index("”") + 1
+    assert adjacent_cue(doc, a, b, [range(a, b)], People(text, [])) is None
+    (row,) = extract(text.replace("Cruz said he would", "Cruz vowed to"))
+    assert row.speaker == "Cruz"
+
+
+def test_every_cue_of_a_sentence_reports_its_own_words() -> None:
+    rows = extract(
+        "Most voters said they were tired of the campaign; 46 percent said they were "
+        "unenthusiastic about the election.\n"
+        "Yet many economists say taxing consumption encourages savings and growth.\n"
+    )
+    assert [(r.speaker, r.quote) for r in rows] == [
+        ("Most voters", "they were tired of the campaign"),
+        ("46 percent", "they were unenthusiastic about the election"),
+        ("many economists", "taxing consumption encourages savings and growth"),
+    ]
+
+
+def test_a_pronoun_never_stands_for_a_text() -> None:
+    rows = extract(
+        "“We have started the talks,” Mr. Hale said on Monday.\n"
+        "The remarks suggest the campaign is split on the question.\n"
+        "“I want a quick end to this,” he said.\n"
+    )
+    assert [r.speaker for r in rows] == ["Hale", "The remarks", "Hale"]

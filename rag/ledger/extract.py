@@ -32,6 +32,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rag.backends.nlp import SPACY_MODEL, load_nlp
+from rag.ledger.adjacent import adjacent_cue
 from rag.ledger.confidence import CONFIDENCE, with_confidence
 from rag.ledger.cues import (
     according_to,
@@ -56,11 +57,15 @@ from rag.ledger.speakers import (
     speaker_fields,
 )
 from rag.lexicon import (
+    ADJACENT_MENTION_MAX_TOKENS,
     AGENT_SUFFIXES,
+    ATTRIBUTION_DASHES,
     BODY_NOUNS,
     DOCUMENT_NOUNS,
+    GERUND_NOT_SAID_LEMMAS,
     GROUP_WORDS,
     HONORIFICS,
+    MENTION_PREPOSITIONS,
     MODEL_STEP_MIN_WORDS,
     NAME_PREFIX_TITLES,
     NOBODY,
@@ -83,7 +88,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 13
+EXTRACTOR_VERSION = 14
 
 
 def inputs_digest() -> str:
@@ -93,6 +98,7 @@ def inputs_digest() -> str:
     inputs = [
         sorted(SPEECH_LEMMAS),
         sorted(NOT_STATEMENT_LEMMAS),
+        sorted(GERUND_NOT_SAID_LEMMAS),
         sorted(SPEAKER_PRONOUNS),
         sorted(NOBODY),
         sorted(NOT_PEOPLE),
@@ -105,6 +111,9 @@ def inputs_digest() -> str:
         sorted(NOT_AGENT_NOUNS),
         AGENT_SUFFIXES,
         SCARE_QUOTE_MAX_WORDS,
+        ADJACENT_MENTION_MAX_TOKENS,
+        sorted(ATTRIBUTION_DASHES),
+        sorted(MENTION_PREPOSITIONS),
         sorted(CONFIDENCE.items()),
         MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),
@@ -137,44 +146,15 @@ def extract_quotes(
 
     for _, kind, item in events:
         if kind == "sentence":
-            row = _indirect(item, quoted_chars, people, last_person, article)
-            if row is not None:
+            for row in _indirect(item, quoted_chars, people, last_person, article):
                 rows.append(row)
                 last_person = _remember(row, last_person, paragraph_of)
             continue
-        a, b = item
-        ia, ib = inner_span(text, (a, b))
-        cue, speaker_tok = find_cue(doc, a, b, quoted_chars)
-        method: SpeakerMethod = "rule"
-        if cue is None:
-            governing = governing_cue(doc, a, b, quoted_chars)
-            if governing is not None:
-                (cue, speaker_tok), method = governing, "clause"
-        row = None
-        if cue is not None and speaker_tok is not None:
-            row = _row_from_speaker(
-                doc, article, people, last_person, cue, speaker_tok, (ia, ib), (a, b), method
-            )
-        elif (
-            cue is None
-            and last_person is not None
-            and quote_kind(doc, a, b) == "direct"
-            and paragraph_of(a) - last_person.paragraph <= _CONTINUE_WITHIN
-        ):  # a quotation with no cue continues the speaker just before it
-            row = _unattributed(doc, article, (ia, ib), (a, b)).model_copy(
-                update={
-                    "method": "continuation",
-                    "speaker": last_person.name,
-                    "speaker_start": last_person.name_span[0],
-                    "speaker_end": last_person.name_span[1],
-                }
-            )
-        if row is None and len(text[ia:ib].split()) > SCARE_QUOTE_MAX_WORDS:
-            row = _unattributed(doc, article, (ia, ib), (a, b))
-        if row is not None:
-            rows.append(row)
-            if row.speaker:
-                last_person = _remember(row, last_person, paragraph_of)
+        quote = _quotation_row(doc, article, people, last_person, paragraph_of, item, quoted_chars)
+        if quote is not None:
+            rows.append(quote)
+            if quote.speaker:
+                last_person = _remember(quote, last_person, paragraph_of)
     outer = dict(((inner_span(text, span)), span) for span in quoted)
     rows = _name_the_lede_description(
         rows,
@@ -183,6 +163,66 @@ def extract_quotes(
         lambda q: quote_kind(doc, *outer.get((q.start, q.end), (q.start, q.end))),
     )
     return [with_confidence(r) for r in dedupe(rows)]
+
+
+def _quotation_row(
+    doc: Doc,
+    article: Article,
+    people: People,
+    last_person: Who | None,
+    paragraph_of: Callable[[int], int],
+    outer: tuple[int, int],
+    quoted: Sequence[range],
+) -> Quote | None:
+    """The row of the quotation ``text[outer[0]:outer[1]]`` (marks included). Sieves in
+    order, the first that names a speaker wins: the attribution right after it (read from
+    the words), the parse's cue, the clause that governs it; else it continues the speaker
+    just before it; else it is kept unattributed (a scare quote of a word or two is not)."""
+    a, b = outer
+    inner = inner_span(article.text, outer)
+    adjacent = adjacent_cue(doc, a, b, quoted, people)
+    if adjacent is not None and _can_speak(adjacent.mention, adjacent.head, people):
+        row = _row_from_speaker(
+            doc,
+            article,
+            people,
+            last_person,
+            adjacent.cue,
+            adjacent.head,
+            inner,
+            outer,
+            mention=adjacent.mention,
+        )
+        if row is not None and row.speaker:
+            return row
+    cue, speaker_tok = find_cue(doc, a, b, quoted)
+    method: SpeakerMethod = "rule"
+    if cue is None:
+        governing = governing_cue(doc, a, b, quoted)
+        if governing is not None:
+            (cue, speaker_tok), method = governing, "clause"
+    row = None
+    if cue is not None and speaker_tok is not None:
+        row = _row_from_speaker(
+            doc, article, people, last_person, cue, speaker_tok, inner, outer, method
+        )
+    elif (
+        cue is None
+        and last_person is not None
+        and quote_kind(doc, a, b) == "direct"
+        and paragraph_of(a) - last_person.paragraph <= _CONTINUE_WITHIN
+    ):  # a quotation with no cue continues the speaker just before it
+        row = _unattributed(doc, article, inner, outer).model_copy(
+            update={
+                "method": "continuation",
+                "speaker": last_person.name,
+                "speaker_start": last_person.name_span[0],
+                "speaker_end": last_person.name_span[1],
+            }
+        )
+    if row is None and len(article.text[inner[0] : inner[1]].split()) > SCARE_QUOTE_MAX_WORDS:
+        row = _unattributed(doc, article, inner, outer)
+    return row
 
 
 def _name_the_lede_description(
@@ -268,10 +308,11 @@ def _row_from_speaker(
     inner: tuple[int, int],
     outer: tuple[int, int],
     method: SpeakerMethod = "rule",
+    mention: Span | None = None,
 ) -> Quote | None:
     if outer[0] <= speaker.idx < outer[1]:
         return None  # never a person who is only mentioned inside the quotation
-    mention = mention_of(speaker, outer, cue_tok)
+    mention = mention if mention is not None else mention_of(speaker, outer, cue_tok)
     mention_text = mention.text.strip()
     if not _can_speak(mention, speaker, people):
         return _unattributed(doc, article, inner, outer)  # "it said", "the move said"
@@ -288,7 +329,7 @@ def _row_from_speaker(
         method=method,
         article_id=article.id,
         speaker_mention=mention_text,
-        cue=cue_text_of(cue_tok),
+        cue=cue_tok.text if mention.start > cue_tok.i else cue_text_of(cue_tok),
         quote=article.text[inner[0] : inner[1]],
         start=inner[0],
         end=inner[1],
@@ -332,9 +373,11 @@ def _indirect(
     people: People,
     last_person: Who | None,
     article: Article,
-) -> Quote | None:
+) -> list[Quote]:
     """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
-    first with the cue set off by commas: '<clause>, X said.'"""
+    first with the cue set off by commas: '<clause>, X said.' Every cue of the sentence
+    gives its row ('Rubio suggested that …, while Cruz said that …')."""
+    found: list[Quote] = []
     for tok in sentence:
         according = according_to(tok)
         if according is not None:
@@ -345,7 +388,7 @@ def _indirect(
             subject = subject_of(tok)
         if subject is None:
             continue
-        clause = next((c for c in tok.children if c.dep_ == "ccomp" and c.i > tok.i), None)
+        clause = next((c for c in tok.children if c.i > tok.i and _reported_clause(c)), None)
         fronted = next((c for c in tok.children if c.dep_ == "ccomp" and c.i < subject.i), None)
         if clause is not None:
             first = clause.left_edge
@@ -373,6 +416,8 @@ def _indirect(
             continue
         if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
             continue
+        if any(a < q.end and q.start < b for q in found):
+            continue
         mention = mention_of(subject, (a, b), tok)
         if not _can_speak(mention, subject, people):
             continue
@@ -380,21 +425,37 @@ def _indirect(
         if not who.name:
             continue
         text = article.text[a:b].rstrip(" .,")
-        return Quote(
-            **speaker_fields(who),
-            article_id=article.id,
-            speaker_mention=mention.text.strip(),
-            cue=cue_text_of(tok),
-            quote=text,
-            start=a,
-            end=a + len(text),
-            kind="anonymous" if who.kind == "anonymous" else "indirect",
-            date=article.date,
-            source=article.source,
-            span_start=sentence.start_char,
-            span_end=sentence.end_char,
+        found.append(
+            Quote(
+                **speaker_fields(who),
+                article_id=article.id,
+                speaker_mention=mention.text.strip(),
+                cue=cue_text_of(tok),
+                quote=text,
+                start=a,
+                end=a + len(text),
+                kind="anonymous" if who.kind == "anonymous" else "indirect",
+                date=article.date,
+                source=article.source,
+                span_start=sentence.start_char,
+                span_end=sentence.end_char,
+            )
         )
-    return None
+    return found
+
+
+def _reported_clause(child: Token) -> bool:
+    """A speech verb's complement that is what was said: a clause ('said (that) …'), or a
+    gerund clause the parser hung as an open complement ('say taxing consumption
+    encourages savings', 'said seeing so many officers was a welcome sight')."""
+    if child.dep_ == "ccomp":
+        return True
+    return (
+        child.dep_ == "xcomp"
+        and child.tag_ == "VBG"
+        and child.head.lemma_.lower() not in GERUND_NOT_SAID_LEMMAS
+        and len(list(child.subtree)) >= 4
+    )
 
 
 def _ends_before_comma(clause: Token) -> bool:

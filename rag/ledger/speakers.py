@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rag.ledger.speaker_types import ORGANISATION_LABELS
 from rag.lexicon import (
+    DOCUMENT_NOUNS,
     NAME_PREFIX_TITLES,
     NOBODY,
     NOT_PEOPLE,
@@ -186,7 +187,11 @@ def speaker_fields(who: Who) -> dict[str, Any]:
 def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: Who | None) -> Who:
     """The speaker a mention names (canonical name, where written, role); kind 'anonymous'
     when unnamed; an empty name when nobody."""
-    if speaker.lower_ in NOBODY or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention):
+    # A surname the article gives someone is a name whatever its tag ('Will wrote').
+    known_name = speaker.text[:1].isupper() and people.names(speaker.text)
+    if speaker.lower_ in NOBODY or not (
+        known_name or any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention)
+    ):
         return Who("")
     # A person speaks when the head of the mention is their name: "France's Foreign Minister
     # Jean-Noël Barrot", not "the Bush administration" or "Hillary Clinton's right-hand woman".
@@ -222,7 +227,7 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     organisation = [
         e for e in mention.ents if e.start <= speaker.i < e.end and e.label_ in ORGANISATION_LABELS
     ]
-    if speaker.pos_ == "PROPN" and not (organisation and len(organisation[0]) > 1):
+    if (speaker.pos_ == "PROPN" or known_name) and not (organisation and len(organisation[0]) > 1):
         return people.person(mention.start_char, mention.end_char)
     text = mention.text.strip()
     return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
@@ -262,5 +267,9 @@ def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
 
 
 def personlike(description: str) -> bool:
+    """True unless the description's last word names a text ('the report', 'the remarks')."""
     words = description.lower().split()
-    return bool(words) and words[-1].strip(".,") not in NOT_PEOPLE
+    if not words:
+        return False
+    last = words[-1].strip(".,")
+    return last not in NOT_PEOPLE and last.removesuffix("s") not in DOCUMENT_NOUNS

@@ -13,19 +13,25 @@ def surname(name: str) -> str:
     return words[-1] if words else ""
 
 
+_SUFFIXES = frozenset({"jr.", "sr."})  # a name's own last word with a full stop
+
+
 def strip_titles(name: str) -> str:
     """'Gen Sir Richard Barrons' → 'Richard Barrons'; possessive 's dropped."""
     return name_span(name, 0, len(name))[0]
 
 
 def name_span(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """The name written in ``text[start:end]`` without leading titles or a possessive 's,
-    and where it is: (name, a, b) with the name's words as ``text[a:b]`` writes them."""
+    """The name written in ``text[start:end]`` without leading titles, a possessive 's or a
+    full stop after it, and where it is: (name, a, b) with the name's words as ``text[a:b]``
+    writes them."""
     words = [(start + m.start(), start + m.end()) for m in re.finditer(r"\S+", text[start:end])]
     if words:
         a, b = words[-1]
         if b - a > 2 and re.search(r"[’']s$", text[a:b]):
             words[-1] = (a, b - 2)
+        elif b - a > 3 and text[b - 1] == "." and text[a:b].lower() not in _SUFFIXES:
+            words[-1] = (a, b - 1)  # the sentence's full stop ('wrote Wallnau.')
     while len(words) > 1 and text[words[0][0] : words[0][1]].lower().rstrip(".") in HONORIFICS:
         words.pop(0)
     if not words:
