@@ -233,7 +233,8 @@ def quotes(speaker: str, article_id: str, as_json: bool) -> None:
         if not r.speaker:
             click.secho(f"(no speaker the ledger could tell) [{r.kind}]", bold=True)
         else:
-            click.secho(f"{who} — {r.cue or 'said'} [{r.kind}; {how}]", bold=True)
+            cue = (r.cue or "said") + (f", according to {r.via}" if r.via else "")
+            click.secho(f"{who} — {cue} [{r.kind}; {how}]", bold=True)
         click.echo(f"    “{' '.join(r.quote.split())}”")
         click.secho(
             f"    {r.article_id} chars {r.start}–{r.end}" + (f", {r.date}" if r.date else ""),

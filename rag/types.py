@@ -109,7 +109,8 @@ class Citation(BaseModel):
 class Quote(BaseModel):
     """One row of the quote ledger: who said what, where. ``article.text[start:end] == quote``;
     where set (end > start), ``article.text[speaker_start:speaker_end]`` writes the speaker's
-    name (titles aside) and ``article.text[role_start:role_end] == speaker_role``."""
+    name (titles aside), ``article.text[role_start:role_end] == speaker_role`` and
+    ``article.text[via_start:via_end] == via``."""
 
     article_id: str
     speaker: str = Field(description="Canonical full name, or the description when unnamed.")
@@ -120,6 +121,13 @@ class Quote(BaseModel):
     role_start: int = Field(0, description="Where the article writes the role.")
     role_end: int = 0
     cue: str = Field("", description="'said', 'told The National', 'according to'…")
+    via: str = Field(
+        "",
+        description="Whom the sentence credits for the report of these words, as written "
+        "('“…,” Sanders said, according to CNN': 'CNN'); empty when none.",
+    )
+    via_start: int = Field(0, description="Where the article writes ``via``.")
+    via_end: int = 0
     quote: str
     start: int
     end: int

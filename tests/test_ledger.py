@@ -743,7 +743,7 @@ def test_the_attribution_right_after_a_quotation_names_the_speaker() -> None:
         "“How tall is the fence?” asked the boy, who wore a red cap, as the crowd laughed.\n"
     ) == ("the boy, who wore a red cap")
     # A dash before a name alone, on the line after the quotation.
-    assert speaker("\"We will carry this state by ten points.\"\n\n- Maria Lopez.\n") == (
+    assert speaker('"We will carry this state by ten points."\n\n- Maria Lopez.\n') == (
         "Maria Lopez"
     )
 
@@ -791,3 +791,22 @@ def test_a_pronoun_never_stands_for_a_text() -> None:
         "“I want a quick end to this,” he said.\n"
     )
     assert [r.speaker for r in rows] == ["Hale", "The remarks", "Hale"]
+
+
+def test_an_answer_names_whom_the_article_credits_for_the_report(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path
+) -> None:
+    text = (
+        "Floor fight.\n“Please do not stage any protest on the floor,” Sanders said, "
+        "according to CNN.\n"
+    )
+    (tmp_path / "floor.json").write_text(
+        json.dumps({"id": "floor", "title": "Floor fight", "source": "Wire", "text": text})
+    )
+    engine.ingest([tmp_path])
+    (row,) = engine.ledger.quotes("Sanders")
+    assert row.quote.via == "CNN" and text[row.quote.via_start : row.quote.via_end] == "CNN"
+    answer = engine.ask('Who said "Please do not stage any protest on the floor"?')
+    assert answer.source == "ledger" and fake_llm.calls == []
+    assert "Sanders said, according to CNN: “Please do not stage any protest" in answer.text
+    assert "according to CNN" in answer.citations[0].quote

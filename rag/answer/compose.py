@@ -141,9 +141,22 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
         who = surname(q.speaker)
     who = who[:1].upper() + who[1:]
     verb = reported_verb(q.cue if q.cue in cited.quote else q.cue.split(" ")[0])
+    via = reported_by(q, article, (cited.start, cited.end))
+    if via:
+        verb = f"{verb}, according to {via},"
     if is_quotation(q, article):
+        verb = verb.removesuffix(",")
         return f"{who} {verb}: “{shown(q)}” [{n}]", True
     return f"{who} {verb} that {q.quote} [{n}].", False
+
+
+def reported_by(quote: Quote, article: Article, span: tuple[int, int]) -> str:
+    """Whom the cited sentence credits for the report ('according to CNN'), as the article
+    writes it; '' when the record has none or it lies outside the cited ``span``."""
+    a, b = quote.via_start, quote.via_end
+    if not quote.via or not span[0] <= a < b <= span[1] or article.text[a:b] != quote.via:
+        return ""
+    return quote.via
 
 
 def shown(quote: Quote) -> str:

@@ -36,6 +36,7 @@ from rag.ledger.adjacent import adjacent_cue
 from rag.ledger.confidence import CONFIDENCE, with_confidence
 from rag.ledger.cues import (
     according_to,
+    can_speak,
     cue_text_of,
     find_cue,
     governing_cue,
@@ -88,7 +89,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 14
+EXTRACTOR_VERSION = 15
 
 
 def inputs_digest() -> str:
@@ -326,6 +327,7 @@ def _row_from_speaker(
     )
     return Quote(
         **speaker_fields(who),
+        **_reported_by(doc, cue_tok, (sa, sb), outer),
         method=method,
         article_id=article.id,
         speaker_mention=mention_text,
@@ -339,6 +341,24 @@ def _row_from_speaker(
         span_start=sa,
         span_end=sb,
     )
+
+
+def _reported_by(
+    doc: Doc, cue: Token, sentence: tuple[int, int], outer: tuple[int, int]
+) -> dict[str, Any]:
+    """The Quote fields of whom the sentence credits for the report ('“…,” Sanders said,
+    according to CNN'): the source of an "according to" in the quotation's sentence
+    besides its own cue, when it can speak; none otherwise."""
+    span = doc.char_span(*sentence, alignment_mode="expand")
+    if span is None or cue.lower_ == "according":
+        return {}
+    for tok in span:
+        source = according_to(tok)
+        if source is None or outer[0] <= tok.idx < outer[1] or not can_speak(source):
+            continue
+        mention = mention_of(source, outer)
+        return {"via": mention.text, "via_start": mention.start_char, "via_end": mention.end_char}
+    return {}
 
 
 def _can_speak(mention: Span, head: Token, people: People) -> bool:
