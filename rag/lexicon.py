@@ -111,10 +111,12 @@ def alternation(words: Iterable[str]) -> str:
 # An attribution right after a quotation ('“…,” said David Brock, a Clinton confidant'):
 # at most this many words name the speaker; a dash before a name alone attributes
 # ('“…” - Sanders.'); these prepositions may stand inside the speaker's noun phrase
-# ('a spokesman for the campaign', 'Jason Gilbert of Cheyenne').
+# ('a spokesman for the campaign', 'Jason Gilbert of Cheyenne', 'a voice-over in the ad').
 ADJACENT_MENTION_MAX_TOKENS = 10
 ATTRIBUTION_DASHES = frozenset({"-", "–", "—", "--"})
-MENTION_PREPOSITIONS = frozenset("of for at from".split())
+# Verbs that say what a text says ('“…,” the email read'), cues only after a text.
+TEXT_CUE_FORMS = frozenset({"read", "reads"})
+MENTION_PREPOSITIONS = frozenset("of for at from in on".split())
 
 
 # --- pronouns and words that are not speakers ----------------------------------------------------

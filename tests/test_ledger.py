@@ -591,6 +591,20 @@ def test_what_did_say_with_many_quotes_says_how_many_are_left_out(
     assert any(f"6 of the {total} quotes" in n and "rag quotes" in n for n in answer.notes)
 
 
+def test_what_did_x_say_in_one_article_lists_all_of_it(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    from rag.answer.attribution import MAX_ROWS, MAX_ROWS_ONE_ARTICLE
+
+    (info,) = engine.list_articles()
+    total = len(engine.ledger.quotes("Barrons"))
+    assert MAX_ROWS < total <= MAX_ROWS_ONE_ARTICLE
+    answer = engine.ask(f'What did Barrons say in the article "{info.title}"?')
+    assert answer.source == "ledger" and fake_llm.calls == []
+    assert len(answer.citations) == total
+    assert not any("quotes recorded" in n for n in answer.notes)
+
+
 def test_what_has_x_said_across_articles_is_a_timeline(
     engine: Engine, fake_llm: QueuedChatModel, tmp_path
 ) -> None:
@@ -742,6 +756,11 @@ def test_the_attribution_right_after_a_quotation_names_the_speaker() -> None:
     assert speaker(
         "“How tall is the fence?” asked the boy, who wore a red cap, as the crowd laughed.\n"
     ) == ("the boy, who wore a red cap")
+    # A text's words: "read" is its cue, and a tagger's noun "states" a verb.
+    assert speaker("“Vote early and often,” the campaign email read.\n") == ("the campaign email")
+    assert speaker("“Hillary will fight for you,” a voice-over in the ad states.\n") == (
+        "a voice-over in the ad"
+    )
     # A dash before a name alone, on the line after the quotation.
     assert speaker('"We will carry this state by ten points."\n\n- Maria Lopez.\n') == (
         "Maria Lopez"

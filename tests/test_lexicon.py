@@ -24,6 +24,7 @@ DIGESTS = {
     13: "f88b295cd996e0ec",
     14: "83e222271f8201fe",
     15: "83e222271f8201fe",
+    16: "3005bd5e711ae44a",
 }
 
 
@@ -77,6 +78,16 @@ def test_a_name_is_never_taken_for_the_verb_of_a_question() -> None:
     assert intent.speaker == "the State Department"
     intent = parse_intent("What did the State Department say about the ceasefire?")
     assert (intent.kind, intent.speaker) == ("what_said", "the State Department")
+
+
+def test_the_words_of_an_article_title_are_never_the_question() -> None:
+    intent = parse_intent(
+        'What did Josh Lane say in the article "Senator Under Pressure To Drop General Who '
+        'Called For Camps"?'
+    )
+    assert (intent.kind, intent.speaker) == ("what_said", "Josh Lane")
+    intent = parse_intent('According to the article "Who Said What", who said the plan failed?')
+    assert (intent.kind, intent.content) == ("who_said", "the plan failed")
 
 
 def test_one_rule_for_quotation_marks() -> None:

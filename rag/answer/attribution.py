@@ -20,7 +20,10 @@ from rag.ledger.read import Ledger, LedgerRow
 from rag.text.normalise import tokenize
 from rag.types import Article, Chunk, Passage
 
-MAX_ROWS = 6
+MAX_ROWS = 6  # records in one answer
+# "What did X say in the article …?" asks for all of it: one article's records of one
+# speaker are listed up to this many.
+MAX_ROWS_ONE_ARTICLE = 20
 
 
 @dataclass
@@ -57,7 +60,8 @@ def match(ledger: Ledger, question: str, scope: Sequence[str]) -> LedgerMatch:
             rows.sort(key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start))
     elif intent.kind == "what_said":
         every = ledger.said_about(speakers, "", scope)
-        rows = spread_over_articles(every, MAX_ROWS)
+        limit = MAX_ROWS_ONE_ARTICLE if len(set(scope)) == 1 else MAX_ROWS
+        rows = spread_over_articles(every, limit)
         if len(every) > len(rows):
             note = (
                 f"{len(rows)} of the {len(every)} quotes recorded for {', '.join(speakers)} "
@@ -68,7 +72,7 @@ def match(ledger: Ledger, question: str, scope: Sequence[str]) -> LedgerMatch:
             rows.extend(r for r in ledger.who_said(fragment, scope) if r not in rows)
     elif intent.content:
         rows = ledger.who_said_content(intent.content, scope)
-    rows = rows[:MAX_ROWS]
+    rows = rows[: MAX_ROWS_ONE_ARTICLE if intent.kind == "what_said" else MAX_ROWS]
     if not rows:
         note = "No quote in the ledger matches; answered from passages."
     return LedgerMatch(intent, rows, speakers, note)

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag.ledger.speaker_types import noun_type
 from rag.lexicon import (
     ADJACENT_MENTION_MAX_TOKENS,
     ATTRIBUTION_DASHES,
     MENTION_PREPOSITIONS,
+    TEXT_CUE_FORMS,
     is_past_form,
     is_speech_form,
 )
@@ -131,7 +133,7 @@ def _verb_first(doc: Doc, verb: int, people: People) -> AdjacentCue | None:
     end = verb + 1
     while end < len(doc) and end - verb <= ADJACENT_MENTION_MAX_TOKENS and _in_mention(doc[end]):
         end += 1
-    if end == verb + 1:
+    if end == verb + 1 or doc[verb + 1].pos_ == "ADP":
         return None  # 'said Tuesday', 'said in a statement'
     if end < len(doc) and doc[end].pos_ in ("VERB", "AUX"):
         return None  # 'said the candidate could …': the subject of what was said
@@ -152,11 +154,11 @@ def _mention_first(
         (
             i
             for i in range(start, limit)
-            if _is_cue(doc[i]) or _stops(doc[i], quoted) or doc[i].text in _CLOSERS
+            if _verb_after_mention(doc[i]) or _stops(doc[i], quoted) or doc[i].text in _CLOSERS
         ),
         None,
     )
-    if verb is None or verb == start or not _is_cue(doc[verb]):
+    if verb is None or verb == start or not _verb_after_mention(doc[verb]):
         return None
     region = doc[start:verb]
     if region[-1].text == ",":
@@ -176,7 +178,26 @@ def _mention_first(
     if head is None:
         head = _noun_head(first)
         mention = region  # a description keeps its clauses ("a source, who …,")
+    if doc[verb].lower_ in TEXT_CUE_FORMS and noun_type(head.lemma_.lower(), head.lower_) != (
+        "document"
+    ):
+        return None  # "read" speaks only for a text ('“…,” the email read')
     return AdjacentCue(doc[verb], mention, head)
+
+
+def _verb_after_mention(tok: Token) -> bool:
+    """A speech verb right after its subject, as the tagger may have left it: 'states' and
+    'state' read as nouns ('“…,” a voice-over in the ad states.'), or a text's 'read'."""
+    if _is_cue(tok) or tok.lower_ in TEXT_CUE_FORMS:
+        return True
+    after = tok.doc[tok.i + 1] if tok.i + 1 < len(tok.doc) else None
+    return (
+        tok.is_lower
+        and is_speech_form(tok.lower_)
+        and tok.i > 0
+        and tok.nbor(-1).pos_ in ("NOUN", "PROPN")
+        and (after is None or after.is_punct or after.pos_ == "ADP")
+    )
 
 
 def _aside(segment: Span, people: People) -> bool:
@@ -200,6 +221,8 @@ def _in_mention(tok: Token) -> bool:
     Hillary Clinton'); a comma, a clause, a date or 'in a statement' ends it."""
     if tok.is_punct and tok.text not in ("'s", "’s", ".", "-"):
         return False
+    if tok.text == "-" and not tok.whitespace_ and not tok.nbor(-1).whitespace_:
+        return True  # inside a word ('voice-over')
     if tok.is_punct and tok.text in (".", "-") and not tok.nbor(-1).text[:1].isupper():
         return False  # the sentence's full stop, not an initial ('Steven H. Warren')
     if tok.ent_type_ in ("DATE", "TIME") or tok.lower_ in _RELATIVE:

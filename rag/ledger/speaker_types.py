@@ -39,7 +39,21 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
         return "person"  # "a spokesman, John Smith,"
     if mention.doc.text[mention.start_char : head.idx + len(head)].lower().endswith("year-old"):
         return "people"  # "the 46-year-old"
-    return noun_type(head.lemma_.lower(), head.lower_)
+    return noun_type(head.lemma_.lower(), _hyphenated(head).lower())
+
+
+def _hyphenated(head: Token) -> str:
+    """The head with the words a hyphen joins to it before ('voice-over' for 'over')."""
+    start = head.i
+    doc = head.doc
+    while (
+        start >= 2
+        and doc[start - 1].text == "-"
+        and not doc[start - 1].whitespace_
+        and not doc[start - 2].whitespace_
+    ):
+        start -= 2
+    return doc[start : head.i + 1].text
 
 
 def noun_type(lemma: str, word: str = "") -> SpeakerType | None:

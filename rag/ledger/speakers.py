@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rag.ledger.speaker_types import ORGANISATION_LABELS
+from rag.ledger.speaker_types import ORGANISATION_LABELS, noun_type
 from rag.lexicon import (
     DOCUMENT_NOUNS,
     NAME_PREFIX_TITLES,
@@ -190,7 +190,9 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     # A surname the article gives someone is a name whatever its tag ('Will wrote').
     known_name = speaker.text[:1].isupper() and people.names(speaker.text)
     if speaker.lower_ in NOBODY or not (
-        known_name or any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention)
+        known_name
+        or any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention)
+        or noun_type(speaker.lemma_.lower(), speaker.lower_) is not None  # 'the editorial'
     ):
         return Who("")
     # A person speaks when the head of the mention is their name: "France's Foreign Minister
