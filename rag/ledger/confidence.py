@@ -9,7 +9,7 @@ from rag.types import Quote, SpeakerMethod
 
 CONFIDENCE: dict[SpeakerMethod, float] = {
     "rule": 0.93,
-    "continuation": 0.84,
+    "continuation": 0.88,
     "clause": 0.69,
     "model": 0.57,
 }
