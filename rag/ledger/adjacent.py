@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.ledger.speaker_types import noun_type
+from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
     ADJACENT_MENTION_MAX_TOKENS,
     ATTRIBUTION_DASHES,
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 _HANDS_ON = tuple(",?!—–-…")
 _CLOSERS = frozenset(". ; : ( ) [ ] ! ?".split())
 _RELATIVE = frozenset("who whom whose which that".split())
+_OPENING_MARKS = frozenset({"“", "‘", '"', "''"})
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,9 @@ def _is_cue(tok: Token) -> bool:
 def _dash(doc: Doc, dash: int, people: People) -> AdjacentCue | None:
     """'“…” - Bernie Sanders.': a name alone after a dash, to the end of its line."""
     end = dash + 1
-    while end < len(doc) and "\n" not in doc[end].text and end - dash <= 5:
+    while (
+        end < len(doc) and "\n" not in doc[end].text and end - dash <= ADJACENT_MENTION_MAX_TOKENS
+    ):
         end += 1
     words = [t for t in doc[dash + 1 : end] if not t.is_punct and not t.is_space]
     if not words or not all(t.text[:1].isupper() for t in words):
@@ -137,9 +140,9 @@ def _verb_first(doc: Doc, verb: int, people: People) -> AdjacentCue | None:
         return None  # 'said Tuesday', 'said in a statement'
     if end < len(doc) and doc[end].pos_ in ("VERB", "AUX"):
         return None  # 'said the candidate could …': the subject of what was said
-    mention = _with_relative_clause(doc, doc[verb + 1 : end], people)
-    head = _person_head(doc[verb + 1 : end], people) or _noun_head(doc[verb + 1 : end])
-    return AdjacentCue(doc[verb], mention, head)
+    phrase = doc[verb + 1 : end]
+    head = _person_head(phrase, people) or _noun_head(phrase)
+    return AdjacentCue(doc[verb], _with_relative_clause(doc, phrase, people), head)
 
 
 def _mention_first(
@@ -178,9 +181,7 @@ def _mention_first(
     if head is None:
         head = _noun_head(first)
         mention = region  # a description keeps its clauses ("a source, who …,")
-    if doc[verb].lower_ in TEXT_CUE_FORMS and noun_type(head.lemma_.lower(), head.lower_) != (
-        "document"
-    ):
+    if doc[verb].lower_ in TEXT_CUE_FORMS and speaker_type(mention, head) != "document":
         return None  # "read" speaks only for a text ('“…,” the email read')
     return AdjacentCue(doc[verb], mention, head)
 
@@ -213,7 +214,7 @@ def _aside(segment: Span, people: People) -> bool:
 
 
 def _stops(tok: Token, quoted: Sequence[range]) -> bool:
-    return "\n" in tok.text or _in_quote(tok, quoted) or tok.text in "“‘\"''"
+    return "\n" in tok.text or _in_quote(tok, quoted) or tok.text in _OPENING_MARKS
 
 
 def _in_mention(tok: Token) -> bool:
