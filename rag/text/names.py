@@ -13,7 +13,7 @@ def surname(name: str) -> str:
     return words[-1] if words else ""
 
 
-_SUFFIXES = frozenset({"jr.", "sr."})  # a name's own last word with a full stop
+_NAME_SUFFIXES = frozenset({"jr.", "sr."})  # last words of a name that end in a full stop
 
 
 def strip_titles(name: str) -> str:
@@ -30,7 +30,7 @@ def name_span(text: str, start: int, end: int) -> tuple[str, int, int]:
         a, b = words[-1]
         if b - a > 2 and re.search(r"[’']s$", text[a:b]):
             words[-1] = (a, b - 2)
-        elif b - a > 3 and text[b - 1] == "." and text[a:b].lower() not in _SUFFIXES:
+        elif b - a > 3 and text[b - 1] == "." and text[a:b].lower() not in _NAME_SUFFIXES:
             words[-1] = (a, b - 1)  # the sentence's full stop ('wrote Wallnau.')
     while len(words) > 1 and text[words[0][0] : words[0][1]].lower().rstrip(".") in HONORIFICS:
         words.pop(0)
