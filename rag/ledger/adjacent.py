@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag.ledger.cues import sentence_of
 from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
     ADJACENT_MENTION_MAX_TOKENS,
@@ -76,7 +77,7 @@ def _cued_before(doc: Doc, a: int, quoted: Sequence[range]) -> bool:
     span = doc.char_span(a, len(doc.text), alignment_mode="expand")
     if span is None:
         return False
-    sentence = span[0].sent
+    sentence = sentence_of(doc, span[0].i)
     return any(_is_cue(t) and not _in_quote(t, quoted) for t in doc[sentence.start : span[0].i])
 
 

@@ -23,7 +23,7 @@ def sentences_of(doc: Doc) -> list[Span]:
     return cached[0]
 
 
-def _sent(doc: Doc, token_index: int) -> Span:
+def sentence_of(doc: Doc, token_index: int) -> Span:
     """The sentence holding token ``token_index``."""
     sents = sentences_of(doc)
     starts = doc.user_data["rag_sentences"][1]
@@ -35,7 +35,7 @@ def sentence_bounds(doc: Doc, a: int, b: int) -> tuple[int, int]:
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
         return a, b
-    start, end = _sent(doc, span[0].i).start_char, _sent(doc, span[-1].i).end_char
+    start, end = sentence_of(doc, span[0].i).start_char, sentence_of(doc, span[-1].i).end_char
     while end > start and doc.text[end - 1].isspace():
         end -= 1
     return start, end
@@ -54,15 +54,15 @@ def find_cue(
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None:
         return None, None
-    sentences = list({(s.start, s.end): s for s in (_sent(doc, t.i) for t in span)}.values())
+    sentences = list({(s.start, s.end): s for s in (sentence_of(doc, t.i) for t in span)}.values())
     best = _closest_cue(sentences, a, b, quoted)
     if best is None and sentences[-1].end < len(doc):
-        after = _sent(doc, sentences[-1].end)
+        after = sentence_of(doc, sentences[-1].end)
         starts_after = not doc.text[b : after.start_char].strip()
         if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
             best = _closest_cue([after], a, b, quoted)
     if best is None and sentences[0].start > 0:
-        before = _sent(doc, sentences[0].start - 1)
+        before = sentence_of(doc, sentences[0].start - 1)
         if before.text.rstrip().endswith(":"):
             best = _closest_cue([before], a, b, quoted)
     if best is None:
@@ -242,7 +242,7 @@ def quote_kind(doc: Doc, a: int, b: int) -> str:
     if span is None or not inner:
         return "direct"
     first_word = inner.split()[0]
-    sentence = _sent(doc, span[0].i)
+    sentence = sentence_of(doc, span[0].i)
     before = doc.text[sentence.start_char : a].strip()
     starts_sentence = first_word[:1].isupper() and (not before or before.endswith((":", ",")))
     return "direct" if starts_sentence else "partial"

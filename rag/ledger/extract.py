@@ -188,7 +188,7 @@ def _quotation_row(
     a, b = outer
     inner = inner_span(article.text, outer)
     adjacent = adjacent_cue(doc, a, b, quoted, people)
-    if adjacent is not None and _can_speak(adjacent.mention, adjacent.head, people):
+    if adjacent is not None:  # a speaker that cannot speak comes back unattributed
         row = _row_from_speaker(
             doc,
             article,
