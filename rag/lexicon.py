@@ -19,8 +19,11 @@ SPEECH_LEMMAS = frozenset(
     answer describe call suggest agree continue acknowledge announce declare predict
     believe think complain recall remark observe concede contend maintain stress emphasise
     emphasize caution urge tweet testify recount report confirm deny promise vow
-    boast joke quip lament question wonder conclude assert allege charge counter accuse""".split()
+    boast joke quip lament question wonder conclude assert allege charge counter accuse
+    interject""".split()
 )
+# Speech verbs whose noun-phrase object is what was said ('announced his endorsement of …').
+CONTENT_OBJECT_LEMMAS = frozenset("announce tweet explain note declare predict".split())
 # What follows these is a question the speaker asked, not a claim they made.
 NOT_STATEMENT_LEMMAS = frozenset({"ask", "question", "wonder"})
 # With a gerund after them these say what someone did, not what they said ("continued
@@ -129,7 +132,7 @@ PERSON_PRONOUNS = frozenset("he she him her his hers".split())
 FOLLOW_UP_WORDS = PERSON_PRONOUNS | frozenset(
     "they them their it its that this those these there".split()
 )
-NOBODY = frozenset("nobody noone none nothing no-one".split())
+NOBODY = frozenset("nobody noone none nothing no-one everybody everyone".split())
 # Nouns that can be the subject of "said" but are documents, not people.
 NOT_PEOPLE = frozenset(
     """paper report document statement email e-mail study survey poll data letter newspaper

@@ -128,6 +128,8 @@ def _closest_cue(
     def inside(tok: Token) -> bool:
         return not _outside(tok, a, b, quoted)
 
+    span = sentences[0].doc.char_span(a, b, alignment_mode="expand")
+    governing = next((t for t in span.root.ancestors if _as_cue(t)), None) if span else None
     candidates = []
     for sent in sentences:
         for tok in sent:
@@ -137,9 +139,12 @@ def _closest_cue(
             if cue is not None and inside(cue[1]):
                 cue = _subject_outside(tok, inside) or _named_between(sent, b, tok, inside)
             if cue is not None and not inside(cue[1]):
-                candidates.append((abs(tok.idx - (a if tok.idx < a else b)), cue))
-    # The closest cue whose subject can speak ("De Blasio said the move was made … and
-    # said, “…”": not "the move"); else the closest, for the extractor to leave unattributed.
+                distance = abs(tok.idx - (a if tok.idx < a else b))
+                candidates.append(((tok != governing, distance), cue))
+    # The nearest cue whose clause holds the quotation ("Carter said the approach remained “…”, but
+    # he also warned": said), then the closest; of those, the first whose subject can speak
+    # ("De Blasio said the move was made … and said, “…”": not "the move"); else the first,
+    # for the extractor to leave unattributed.
     candidates.sort(key=lambda c: c[0])
     typed = next((c for _, c in candidates if can_speak(c[1])), None)
     return typed or (candidates[0][1] if candidates else None)
@@ -208,6 +213,14 @@ def subject_of(verb: Token) -> Token | None:
             if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
                 return verb.head
             return child
+    statement = verb.head
+    if (
+        verb.dep_ == "acl"
+        and verb.tag_ == "VBG"  # not "a website called …"
+        and statement.lemma_.lower() in NOT_PEOPLE
+        and statement.dep_ == "dobj"
+    ):
+        return subject_of(statement.head)  # "X issued a statement saying …": X
     if verb.dep_ == "acl" and (
         verb.head.pos_ == "PROPN"
         or (verb.head.pos_ == "NOUN" and verb.head.lemma_.lower() not in NOT_PEOPLE)

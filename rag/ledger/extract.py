@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from rag.backends.nlp import SPACY_MODEL, load_nlp
@@ -47,6 +48,7 @@ from rag.ledger.cues import (
     is_speech_verb,
     quote_kind,
     sentence_bounds,
+    sentence_of,
     sentences_of,
     subject_of,
 )
@@ -66,6 +68,7 @@ from rag.lexicon import (
     AGENT_SUFFIXES,
     ATTRIBUTION_DASHES,
     BODY_NOUNS,
+    CONTENT_OBJECT_LEMMAS,
     DOCUMENT_NOUNS,
     GERUND_NOT_SAID_LEMMAS,
     GROUP_WORDS,
@@ -94,7 +97,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 17
+EXTRACTOR_VERSION = 18
 
 
 def inputs_digest() -> str:
@@ -121,6 +124,7 @@ def inputs_digest() -> str:
         sorted(ATTRIBUTION_DASHES),
         sorted(MENTION_PREPOSITIONS),
         sorted(TEXT_CUE_FORMS),
+        sorted(CONTENT_OBJECT_LEMMAS),
         sorted(CONFIDENCE.items()),
         MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),
@@ -153,9 +157,13 @@ def extract_quotes(
 
     for _, kind, item in events:
         if kind == "sentence":
-            for row in _indirect(item, quoted_chars, people, last_person, article):
+            said = _indirect(item, quoted_chars, people, last_person, article)
+            for row in said:
                 rows.append(row)
                 last_person = _remember(row, last_person, paragraph_of)
+            announcer = None if said else _announcer(item, quoted_chars, people, last_person)
+            if announcer is not None:
+                last_person = replace(announcer, paragraph=paragraph_of(item.start_char))
             continue
         quote = _quotation_row(doc, article, people, last_person, paragraph_of, item, quoted_chars)
         if quote is not None:
@@ -393,6 +401,27 @@ def _unattributed(
     )
 
 
+def _announcer(
+    sentence: Span, quoted: Sequence[range], people: People, last_person: Who | None
+) -> Who | None:
+    """Who a sentence says speaks, when it quotes nothing itself: 'Iowa State's Dianne Bystrom
+    agreed.', 'Sen. Ted Cruz tweeted a warning.' The quotation after it, with no cue of its
+    own, is theirs."""
+    root = sentence.root
+    if not is_speech_verb(root) or any(
+        sentence.start_char < r.stop and r.start < sentence.end_char for r in quoted
+    ):
+        return None
+    subject = subject_of(root)
+    if subject is None:
+        return None
+    mention = mention_of(subject, (sentence.end_char, sentence.end_char), root)
+    if not _can_speak(mention, subject, people):
+        return None
+    who = resolve_speaker(mention, subject, people, last_person)
+    return who if who.name else None
+
+
 def _indirect(
     sentence: Span,
     quoted: Sequence[range],
@@ -405,6 +434,7 @@ def _indirect(
     gives its row ('Rubio suggested that …, while Cruz said that …')."""
     found: list[Quote] = []
     for tok in sentence:
+        cue = ""  # the cue as written, when not the verb with its object
         according = according_to(tok)
         if according is not None:
             subject: Token | None = according
@@ -426,8 +456,13 @@ def _indirect(
             last = fronted.right_edge
             last = last.nbor(-1) if last.text == "," else last
             a, b = fronted.left_edge.idx, last.idx + len(last.text)
+        elif (said := _content_object(tok)) is not None:
+            # 'Perry announced his endorsement of Sen. Ted Cruz': the object is what was said
+            a, b = said.left_edge.idx, said.right_edge.idx + len(said.right_edge.text)
+            cue = tok.text
         elif according is not None or (
-            tok.dep_ in ("parataxis", "ccomp", "advcl") and tok.head.pos_ in ("VERB", "AUX")
+            (tok.dep_ in ("parataxis", "ccomp", "advcl") or _comma_conjunct(tok, subject))
+            and tok.head.pos_ in ("VERB", "AUX")
         ):
             # '<clause>, X said.' or '<clause>, X said, <clause>': the reported words are the
             # rest of the sentence; when the cue sits in the middle, the longer side.
@@ -440,6 +475,7 @@ def _indirect(
             a, b = side[0].idx, side[-1].idx + len(side[-1].text)
         else:
             continue
+        b = _before_according_to(sentence, a, b)
         if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
             continue
         if any(a < q.end and q.start < b for q in found):
@@ -451,12 +487,14 @@ def _indirect(
         if not who.name:
             continue
         text = article.text[a:b].rstrip(" .,")
+        sentence_span = (sentence.start_char, sentence.end_char)
         found.append(
             Quote(
                 **speaker_fields(who),
+                **_reported_by(sentence.doc, tok, sentence_span, (a, b)),
                 article_id=article.id,
                 speaker_mention=mention.text.strip(),
-                cue=cue_text_of(tok),
+                cue=cue or cue_text_of(tok),
                 quote=text,
                 start=a,
                 end=a + len(text),
@@ -468,6 +506,48 @@ def _indirect(
             )
         )
     return found
+
+
+def _before_according_to(sentence: Span, a: int, b: int) -> int:
+    """Where the reported words ``[a, b)`` end when they close on ', according to X' (the
+    parser may hang it inside the clause): before its comma; ``b`` otherwise. X is then who
+    reported it, not what was said."""
+    for tok in sentence:
+        source = according_to(tok) if a < tok.idx < b else None
+        if source is None or tok.i == 0 or tok.nbor(-1).text != ",":
+            continue
+        last = source.right_edge
+        if last.idx + len(last.text) >= b:
+            return tok.nbor(-1).idx
+    return b
+
+
+def _comma_conjunct(verb: Token, subject: Token) -> bool:
+    """'This includes a special force …, Defense Secretary Ash Carter told a Senate panel':
+    the cue parsed as a second clause joined by a comma alone, no "and" or "but"."""
+    if verb.dep_ != "conj" or verb.head.i > verb.i:
+        return False
+    doc, start = verb.doc, subject.left_edge.i
+    if (
+        start == 0
+        or doc[start - 1].text != ","
+        or any(t.dep_ == "cc" for t in doc[verb.head.i : start])
+    ):
+        return False
+    clause_first = any(c.dep_ in ("nsubj", "nsubjpass") and c.i < start for c in verb.head.children)
+    rest = doc[verb.right_edge.i + 1 : sentence_of(doc, verb.i).end]
+    return clause_first and all(t.is_punct or t.is_space for t in rest)
+
+
+def _content_object(verb: Token) -> Token | None:
+    """The object of a verb whose object is what was said ('announced a benefit concert',
+    'tweeted a chart of …'), when it is a noun phrase; None otherwise."""
+    if verb.lemma_.lower() not in CONTENT_OBJECT_LEMMAS:
+        return None
+    return next(
+        (c for c in verb.children if c.dep_ == "dobj" and c.i > verb.i and c.pos_ == "NOUN"),
+        None,
+    )
 
 
 def _reported_clause(child: Token) -> bool:

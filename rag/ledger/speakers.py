@@ -8,18 +8,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rag.ledger.speaker_types import ORGANISATION_LABELS, noun_type
+from rag.ledger.speaker_types import ORGANISATION_LABELS, SpeakerType, noun_type, speaker_type
 from rag.lexicon import (
     DOCUMENT_NOUNS,
     NAME_PREFIX_TITLES,
     NOBODY,
     NOT_PEOPLE,
     SPEAKER_PRONOUNS,
+    SPEECH_LEMMAS,
 )
 from rag.text.names import name_span, surname
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Doc, Span, Token
 
 INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
 
@@ -221,6 +222,14 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     if agent is not None:  # "an argument made by Monica Crowley"
         return people.person(agent.start_char, agent.end_char)
     if speaker.lower_ in SPEAKER_PRONOUNS or speaker.lower_ in ("who",):
+        reporter = _reporting_person(speaker, people)
+        if reporter is not None:
+            return reporter
+        kind = _type_of(speaker.doc, last_person)
+        if speaker.lower_ in ("they", "them") and kind == "person":
+            return Who("")  # 'they' is not one person
+        if speaker.lower_ in ("he", "she", "him", "her") and kind == "document":
+            return Who("")  # nor is "she" the complaint
         if last_person is not None and speaker.lower_ not in ("i", "we"):
             return Who(last_person.name, name_span=last_person.name_span)
         return Who("")
@@ -233,6 +242,31 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         return people.person(mention.start_char, mention.end_char)
     text = mention.text.strip()
     return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
+
+
+def _type_of(doc: Doc, who: Who | None) -> SpeakerType | None:
+    """The speaker type of ``who`` as the article writes their name; None when unknown."""
+    if who is None or who.name_span == (0, 0):
+        return None
+    span = doc.char_span(*who.name_span, alignment_mode="expand")
+    return None if span is None else speaker_type(span, span.root)
+
+
+def _reporting_person(pronoun: Token, people: People) -> Who | None:
+    """'he' or 'she' in the clause a named person's speech verb reports stands for that person
+    ('Trump said he responded: “…”'); None otherwise."""
+    if pronoun.lower_ not in ("he", "she"):
+        return None
+    for verb in pronoun.head.ancestors:
+        if verb.pos_ != "VERB" or verb.lemma_.lower() not in SPEECH_LEMMAS:
+            continue
+        subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+        if subject is None or subject.ent_type_ != "PERSON" or subject.pos_ != "PROPN":
+            return None
+        ent = next(e for e in pronoun.doc.ents if e.start <= subject.i < e.end)
+        who = people.person(ent.start_char, ent.end_char)
+        return who if who.name else None
+    return None
 
 
 def _find(text: str, piece: str, start: int, end: int | None = None) -> tuple[int, int]:
