@@ -9,7 +9,7 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 
@@ -275,6 +275,12 @@ def speakers(article_id: str, as_json: bool) -> None:
     "beside CASES, if any).",
 )
 @click.option("--types", default="", help="Only these case types (comma-separated).")
+@click.option(
+    "--half",
+    type=click.Choice(["a", "b"]),
+    default=None,
+    help="Only the cases of one half of the articles (fixed by article id).",
+)
 @_limit_option
 @_sample_option
 @click.option(
@@ -294,6 +300,7 @@ def eval_command(
     articles: Path | None,
     metadata: Path | None,
     types: str,
+    half: Literal["a", "b"] | None,
     limit: int | None,
     sample: int | None,
     retrieval: str | None,
@@ -312,7 +319,7 @@ def eval_command(
     settings = get_settings()
     if retrieval:
         settings = settings.model_copy(update={"retrieval": retrieval})
-    gold = ev.load_cases(cases, [t for t in types.split(",") if t], limit, sample)
+    gold = ev.load_cases(cases, [t for t in types.split(",") if t], limit, sample, half)
     engine = ev.eval_engine(articles, settings, metadata, _status)
     bar = tqdm(total=len(gold), unit="case", desc="Evaluating", file=sys.stderr)
 

@@ -278,6 +278,27 @@ def test_sample_spreads_over_the_file(tmp_path: Path) -> None:
     assert [c.id for c in load_cases(path, limit=3)] == ["c0", "c1", "c2"]
 
 
+def test_half_splits_the_articles_not_the_cases(tmp_path: Path) -> None:
+    import hashlib
+
+    path = tmp_path / "cases.jsonl"
+    path.write_text(
+        "\n".join(
+            Case(
+                id=f"c{i}", article_id=f"art{i // 3}", type="who_said", question="q"
+            ).model_dump_json()
+            for i in range(60)
+        )
+    )
+    a, b = load_cases(path, half="a"), load_cases(path, half="b")
+    assert a and b and len(a) + len(b) == 60
+    articles_a, articles_b = {c.article_id for c in a}, {c.article_id for c in b}
+    assert not articles_a & articles_b  # an article's cases stay together
+    first_digit = {x: hashlib.sha1(x.encode()).hexdigest()[0] for x in articles_a | articles_b}
+    assert all(first_digit[x] in "01234567" for x in articles_a)
+    assert all(first_digit[x] in "89abcdef" for x in articles_b)
+
+
 def test_what_the_claim_check_removed_is_counted() -> None:
     from rag.types import Answer, Unsupported
 
