@@ -107,3 +107,19 @@ def test_reported_speech_keeps_who_reported_it() -> None:
     (row,) = [r for r in rows if r.kind == "indirect"]
     assert (row.speaker, row.via) == ("Tom Vance", "the Associated Press")
     assert row.quote.startswith("the streak is proof")
+
+
+def test_a_description_keeps_the_groups_and_roles_it_joins() -> None:
+    (row,) = extract(
+        "“We will not back down,” the Ohio senator and Republican presidential candidate said "
+        "in a statement.\n"
+    )
+    assert row.speaker == "the Ohio senator and Republican presidential candidate"
+    (row,) = extract(
+        "Cyber security experts and U.S. officials said the leak was “a deliberate act of "
+        "interference.”\n"
+    )
+    assert row.speaker == "Cyber security experts and U.S. officials"
+    # A named person stays that person.
+    (row,) = extract("Senator Ann Park and her aides said the bill was “dead on arrival.”\n")
+    assert row.speaker == "Ann Park"

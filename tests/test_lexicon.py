@@ -27,6 +27,7 @@ DIGESTS = {
     16: "3005bd5e711ae44a",
     17: "de50ec56ca7cb843",
     18: "ee125bcd172253ff",
+    19: "ee125bcd172253ff",
 }
 
 

@@ -138,13 +138,16 @@ def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None)
     doc = speaker.doc
     named = any(e.label_ == "PERSON" for e in doc[speaker.left_edge.i : speaker.i + 1].ents)
     right = speaker.i
+    conjoined = _group(speaker) and any(c.dep_ == "conj" and _group(c) for c in speaker.rights)
     for child in speaker.rights:
         keep = (
             ("compound", "flat", "nmod")
             if named
             else ("compound", "flat", "nmod", "prep", "acl", "relcl", "appos", "amod")
         )
-        if child.dep_ in keep or (child.dep_ == "prep" and child.lower_ == "of"):
+        # 'the Florida senator and Republican presidential candidate': one speaker, two roles
+        joined = not named and conjoined and child.dep_ in ("cc", "conj")
+        if child.dep_ in keep or joined or (child.dep_ == "prep" and child.lower_ == "of"):
             right = max(right, child.right_edge.i)
         elif child.dep_ != "punct":
             break
@@ -171,6 +174,14 @@ def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None)
     while len(span) > 1 and span[-1].is_punct:
         span = span[:-1]
     return span
+
+
+def _group(tok: Token) -> bool:
+    """A noun for people or a body ('senator', 'officials', 'Republicans'), not a name."""
+    if tok.ent_type_ == "NORP":
+        return True
+    kind = noun_type(tok.lemma_.lower(), tok.lower_)
+    return tok.pos_ == "NOUN" and kind in ("people", "organisation")
 
 
 def speaker_fields(who: Who) -> dict[str, Any]:
