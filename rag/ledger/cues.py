@@ -90,7 +90,7 @@ def governing_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[To
             subject = subject_of(head)
             if subject is not None and _outside(subject, a, b, quoted) and can_speak(subject):
                 return head, subject
-        if head.head is head:
+        if head.head.i == head.i:
             return None
         head = head.head
     return None
@@ -108,7 +108,7 @@ def _colon_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[Token
     if at < 0 or doc[at].text != ":":
         return None
     verb = doc[at].head
-    while verb.pos_ != "VERB" and verb.dep_ != "ROOT" and verb.head is not verb:
+    while verb.pos_ != "VERB" and verb.dep_ != "ROOT" and verb.head.i != verb.i:
         verb = verb.head
     subject = subject_of(verb) if verb.pos_ == "VERB" else None
     if subject is None or not _outside(subject, a, b, quoted) or not can_speak(subject):
