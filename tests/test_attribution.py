@@ -123,3 +123,25 @@ def test_a_description_keeps_the_groups_and_roles_it_joins() -> None:
     # A named person stays that person.
     (row,) = extract("Senator Ann Park and her aides said the bill was “dead on arrival.”\n")
     assert row.speaker == "Ann Park"
+
+
+def test_a_speaker_named_in_a_relative_clause_is_written_without_who() -> None:
+    (row,) = extract(
+        "The move drew fire from the Mexican president, who said the wall was “an insult to "
+        "both nations.”\n"
+    )
+    assert row.speaker == "the Mexican president"
+    (row,) = extract("He answered critics who say he should use the words “radical Islam”.\n")
+    assert row.speaker == "critics"
+
+
+def test_a_description_in_apposition_to_a_name_is_that_persons_role() -> None:
+    rows = extract(
+        "“You are going to see a variety of tactics,” said Elizabeth Arnold, 32, a former "
+        "staff member for the campaign in Ohio who said she planned to demonstrate.\n"
+    )
+    row = row_of(rows, "planned to demonstrate")
+    assert (row.speaker, row.speaker_role) == (
+        "Elizabeth Arnold",
+        "a former staff member for the campaign in Ohio",
+    )

@@ -28,6 +28,7 @@ DIGESTS = {
     17: "de50ec56ca7cb843",
     18: "ee125bcd172253ff",
     19: "ee125bcd172253ff",
+    20: "ee125bcd172253ff",
 }
 
 

@@ -171,8 +171,8 @@ def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None)
     span = doc[start : end + 1]
     while len(span) > 1 and span[0].is_punct:
         span = span[1:]
-    while len(span) > 1 and span[-1].is_punct:
-        span = span[:-1]
+    while len(span) > 1 and (span[-1].is_punct or span[-1].tag_ in ("WP", "WDT")):
+        span = span[:-1]  # "critics who said …": not "who"
     return span
 
 
@@ -229,6 +229,14 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         if not role:
             role, role_span = _appositive_role(speaker)
         return replace(who, role=role, role_span=role_span)
+    named = speaker.head
+    if speaker.dep_ == "appos" and named.ent_type_ == "PERSON" and named.pos_ == "PROPN":
+        # "Elizabeth Arnold, 32, a former staff member … who said": the staff member is her
+        ent = next(e for e in speaker.doc.ents if e.start <= named.i < e.end)
+        role_span = (mention.start_char, mention.end_char)
+        return replace(
+            people.person(ent.start_char, ent.end_char), role=mention.text, role_span=role_span
+        )
     agent = _agent_person(speaker)
     if agent is not None:  # "an argument made by Monica Crowley"
         return people.person(agent.start_char, agent.end_char)
