@@ -18,10 +18,10 @@ def row_of(rows: list[Quote], words: str) -> Quote:
 
 def test_the_speech_verb_whose_clause_holds_the_quotation_beats_a_closer_one() -> None:
     rows = extract(
-        "Defense Secretary Jane Ortiz said the approach remained “one of patience, strength "
-        "and resolve”, but she also warned Beijing against provocations.\n"
+        "Trade Minister Jane Ortiz said the policy stayed “open, firm and fair”, but she also "
+        "warned her neighbours against new tariffs.\n"
     )
-    assert row_of(rows, "patience").speaker == "Jane Ortiz"
+    assert row_of(rows, "open, firm").speaker == "Jane Ortiz"
 
 
 def test_he_in_what_a_named_person_reports_is_that_person() -> None:
@@ -43,9 +43,9 @@ def test_they_is_not_one_person() -> None:
 def test_he_or_she_is_not_a_text() -> None:
     rows = extract(
         "The complaint, which was filed in federal court, said the campaign broke the rules.\n\n"
-        "“This is not the kind of campaign that we run,” he said.\n"
+        "“We have never worked that way,” he said.\n"
     )
-    row = row_of(rows, "kind of campaign")
+    row = row_of(rows, "never worked")
     assert (row.speaker, row.method) == ("", "unattributed")
 
 
@@ -57,30 +57,29 @@ def test_everybody_is_not_a_speaker() -> None:
 def test_a_sentence_that_says_who_speaks_gives_them_the_uncued_quotation_after_it() -> None:
     rows = extract(
         "“It is a two-man race now,” said Tom Hale, a strategist.\n\n"
-        "Iowa State University's Dianne Brooks agreed. “Mainstream voters are running out of "
-        "time to find an alternative.”\n"
+        "Professor Dana Brooks of Drake University agreed. “The party is running short of "
+        "time to rally behind one candidate.”\n"
     )
-    row = row_of(rows, "running out of time")
-    assert (row.speaker, row.method) == ("Dianne Brooks", "continuation")
+    row = row_of(rows, "running short")
+    assert (row.speaker, row.method) == ("Dana Brooks", "continuation")
 
 
 def test_a_statement_saying_is_the_words_of_whoever_issued_it() -> None:
     rows = extract(
-        "On Saturday, Senator Ann Park issued a statement saying that the judge was "
-        "“a brilliant and fair mind, one of the best of our time.”\n"
+        "On Monday, Senator Ann Park issued a statement saying that the mayor had been "
+        "“a tireless servant of this city.”\n"
     )
-    row = row_of(rows, "brilliant and fair")
+    row = row_of(rows, "tireless servant")
     # the speech verb's own subject (a rule), not only the clause around the quotation
     assert (row.speaker, row.method, row.cue) == ("Ann Park", "rule", "saying")
 
 
 def test_an_announced_noun_phrase_is_what_was_said() -> None:
     (row,) = extract(
-        "Former Texas Governor Rick Dale announced his endorsement of Senator Mary Cole on "
-        "Sunday.\n"
+        "The former mayor Rick Dale announced his support for Senator Mary Cole at a rally.\n"
     )
     assert (row.speaker, row.kind, row.cue) == ("Rick Dale", "indirect", "announced")
-    assert row.quote == "his endorsement of Senator Mary Cole"
+    assert row.quote == "his support for Senator Mary Cole"
 
 
 def test_a_cue_joined_by_a_comma_alone_reports_the_clause_before_it() -> None:
@@ -101,25 +100,25 @@ def test_a_cue_joined_by_a_comma_alone_reports_the_clause_before_it() -> None:
 
 def test_reported_speech_keeps_who_reported_it() -> None:
     rows = extract(
-        "His campaign manager, Tom Vance, says the streak is proof the senator can still close "
-        "the gap, according to the Associated Press.\n"
+        "Her spokesman, Tom Vance, says the win shows the governor can still catch up in the "
+        "delegate count, according to the Associated Press.\n"
     )
     (row,) = [r for r in rows if r.kind == "indirect"]
     assert (row.speaker, row.via) == ("Tom Vance", "the Associated Press")
-    assert row.quote.startswith("the streak is proof")
+    assert row.quote.startswith("the win shows")
 
 
 def test_a_description_keeps_the_groups_and_roles_it_joins() -> None:
     (row,) = extract(
-        "“We will not back down,” the Ohio senator and Republican presidential candidate said "
-        "in a statement.\n"
+        "“We will not back down,” the Ohio governor and Democratic candidate for president "
+        "said on Friday.\n"
     )
-    assert row.speaker == "the Ohio senator and Republican presidential candidate"
+    assert row.speaker == "the Ohio governor and Democratic candidate for president"
     (row,) = extract(
-        "Cyber security experts and U.S. officials said the leak was “a deliberate act of "
+        "Security researchers and state officials said the leak was “a deliberate act of "
         "interference.”\n"
     )
-    assert row.speaker == "Cyber security experts and U.S. officials"
+    assert row.speaker == "Security researchers and state officials"
     # A named person stays that person.
     (row,) = extract("Senator Ann Park and her aides said the bill was “dead on arrival.”\n")
     assert row.speaker == "Ann Park"
@@ -131,17 +130,14 @@ def test_a_speaker_named_in_a_relative_clause_is_written_without_who() -> None:
         "both nations.”\n"
     )
     assert row.speaker == "the Mexican president"
-    (row,) = extract("He answered critics who say he should use the words “radical Islam”.\n")
+    (row,) = extract("He answered critics who say he should use the words “tax relief”.\n")
     assert row.speaker == "critics"
 
 
 def test_a_description_in_apposition_to_a_name_is_that_persons_role() -> None:
     rows = extract(
-        "“You are going to see a variety of tactics,” said Elizabeth Arnold, 32, a former "
-        "staff member for the campaign in Ohio who said she planned to demonstrate.\n"
+        "“We will be heard,” said Maria Lund, 41, a retired teacher from Toledo who said she "
+        "would join the march.\n"
     )
-    row = row_of(rows, "planned to demonstrate")
-    assert (row.speaker, row.speaker_role) == (
-        "Elizabeth Arnold",
-        "a former staff member for the campaign in Ohio",
-    )
+    row = row_of(rows, "join the march")
+    assert (row.speaker, row.speaker_role) == ("Maria Lund", "a retired teacher from Toledo")

@@ -141,8 +141,8 @@ def _closest_cue(
             if cue is not None and not inside(cue[1]):
                 distance = abs(tok.idx - (a if tok.idx < a else b))
                 candidates.append(((tok != governing, distance), cue))
-    # The nearest cue whose clause holds the quotation ("Carter said the approach remained “…”, but
-    # he also warned": said), then the closest; of those, the first whose subject can speak
+    # The nearest cue whose clause holds the quotation ("Ortiz said the approach remained “…”, but
+    # she also warned": said), then the closest; of those, the first whose subject can speak
     # ("De Blasio said the move was made … and said, “…”": not "the move"); else the first,
     # for the extractor to leave unattributed.
     candidates.sort(key=lambda c: c[0])

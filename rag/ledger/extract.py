@@ -404,8 +404,8 @@ def _unattributed(
 def _announcer(
     sentence: Span, quoted: Sequence[range], people: People, last_person: Who | None
 ) -> Who | None:
-    """Who a sentence says speaks, when it quotes nothing itself: 'Iowa State's Dianne Bystrom
-    agreed.', 'Sen. Ted Cruz tweeted a warning.' The quotation after it, with no cue of its
+    """Who a sentence says speaks, when it quotes nothing itself: 'Professor Dana Brooks
+    agreed.', 'Senator Ann Park tweeted a warning.' The quotation after it, with no cue of its
     own, is theirs."""
     root = sentence.root
     if not is_speech_verb(root) or any(
@@ -457,7 +457,7 @@ def _indirect(
             last = last.nbor(-1) if last.text == "," else last
             a, b = fronted.left_edge.idx, last.idx + len(last.text)
         elif (said := _content_object(tok)) is not None:
-            # 'Perry announced his endorsement of Sen. Ted Cruz': the object is what was said
+            # 'Dale announced his endorsement of Senator Cole': the object is what was said
             a, b = said.left_edge.idx, said.right_edge.idx + len(said.right_edge.text)
             cue = tok.text
         elif according is not None or (
@@ -523,7 +523,7 @@ def _before_according_to(sentence: Span, a: int, b: int) -> int:
 
 
 def _comma_conjunct(verb: Token, subject: Token) -> bool:
-    """'This includes a special force …, Defense Secretary Ash Carter told a Senate panel':
+    """'This includes a rapid team …, Navy Secretary Ann Fisher told a Senate panel':
     the cue parsed as a second clause joined by a comma alone, no "and" or "but"."""
     if verb.dep_ != "conj" or verb.head.i > verb.i:
         return False

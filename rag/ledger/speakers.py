@@ -145,7 +145,7 @@ def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None)
             if named
             else ("compound", "flat", "nmod", "prep", "acl", "relcl", "appos", "amod")
         )
-        # 'the Florida senator and Republican presidential candidate': one speaker, two roles
+        # 'the Ohio senator and Republican presidential candidate': one speaker, two roles
         joined = not named and conjoined and child.dep_ in ("cc", "conj")
         if child.dep_ in keep or joined or (child.dep_ == "prep" and child.lower_ == "of"):
             right = max(right, child.right_edge.i)
@@ -231,7 +231,7 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         return replace(who, role=role, role_span=role_span)
     named = speaker.head
     if speaker.dep_ == "appos" and named.ent_type_ == "PERSON" and named.pos_ == "PROPN":
-        # "Elizabeth Arnold, 32, a former staff member … who said": the staff member is her
+        # "Maria Lund, 32, a former staff member … who said": the staff member is her
         ent = next(e for e in speaker.doc.ents if e.start <= named.i < e.end)
         role_span = (mention.start_char, mention.end_char)
         return replace(
