@@ -111,7 +111,7 @@ def alternation(words: Iterable[str]) -> str:
     return "(?:" + "|".join(sorted(set(words), key=lambda w: (-len(w), w))) + ")"
 
 
-# An attribution right after a quotation ('“…,” said David Brock, a Clinton confidant'):
+# An attribution right after a quotation ('“…,” said Tom Hale, a campaign adviser'):
 # at most this many words name the speaker; a dash before a name alone attributes
 # ('“…” - Sanders.'); these prepositions may stand inside the speaker's noun phrase
 # ('a spokesman for the campaign', 'Jason Gilbert of Cheyenne', 'a voice-over in the ad').

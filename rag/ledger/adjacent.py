@@ -1,7 +1,7 @@
 """Adjacent cues: the attribution written right after a quotation, read from the order of the
 words rather than from the parse.
 
-'“…,” said David Brock, a Clinton confidant', '“…,” screenwriter Cole Haddon wrote', '“…,” an
+'“…,” said Tom Hale, a campaign adviser', '“…,” screenwriter Ann Vega wrote', '“…,” an
 intelligence source, who was not authorized to speak, told Fox News', '“…” - Sanders.'. The
 small parser often gets these short clauses wrong (the name made the subject of a later verb,
 "screenwriter" tagged as a verb, "Will wrote" read as a modal), while their word order alone
@@ -133,7 +133,7 @@ def _dash(doc: Doc, dash: int, people: People) -> AdjacentCue | None:
 
 
 def _verb_first(doc: Doc, verb: int, people: People) -> AdjacentCue | None:
-    """'“…,” said David Brock, a Clinton confidant': the noun phrase after the verb."""
+    """'“…,” said Tom Hale, a campaign adviser': the noun phrase after the verb."""
     end = verb + 1
     while end < len(doc) and end - verb <= ADJACENT_MENTION_MAX_TOKENS and _in_mention(doc[end]):
         end += 1
@@ -149,7 +149,7 @@ def _verb_first(doc: Doc, verb: int, people: People) -> AdjacentCue | None:
 def _mention_first(
     doc: Doc, start: int, quoted: Sequence[range], people: People
 ) -> AdjacentCue | None:
-    """'“…,” screenwriter Cole Haddon wrote', '“…,” an intelligence source, who was not
+    """'“…,” screenwriter Ann Vega wrote', '“…,” an intelligence source, who was not
     authorized to speak, told Fox News': what stands between the quotation and the verb."""
     if doc[start].text == ",":  # '”, he said' (the comma outside the marks)
         start += 1
@@ -271,7 +271,7 @@ def _mention_like(span: Span, people: People) -> bool:
 
 def _noun_phrase(span: Span, people: People) -> bool:
     """A name or a description: no verb in it, unless the tagger took a known name or a
-    noun for one ("Will wrote", "screenwriter Cole Haddon")."""
+    noun for one ("Will wrote", "screenwriter Ann Vega")."""
     if any(t.pos_ == "CCONJ" for t in span):
         return False  # 'Dovere and Debenedetti wrote': two speakers, for the parse
     name = _person(span, people)

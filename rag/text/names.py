@@ -31,7 +31,7 @@ def name_span(text: str, start: int, end: int) -> tuple[str, int, int]:
         if b - a > 2 and re.search(r"[’']s$", text[a:b]):
             words[-1] = (a, b - 2)
         elif b - a > 3 and text[b - 1] == "." and text[a:b].lower() not in _NAME_SUFFIXES:
-            words[-1] = (a, b - 1)  # the sentence's full stop ('wrote Wallnau.')
+            words[-1] = (a, b - 1)  # the sentence's full stop ('wrote Hale.')
     while len(words) > 1 and text[words[0][0] : words[0][1]].lower().rstrip(".") in HONORIFICS:
         words.pop(0)
     if not words:
