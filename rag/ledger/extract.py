@@ -48,7 +48,6 @@ from rag.ledger.cues import (
     is_speech_verb,
     quote_kind,
     sentence_bounds,
-    sentence_of,
     sentences_of,
     subject_of,
 )
@@ -415,11 +414,22 @@ def _announcer(
     subject = subject_of(root)
     if subject is None:
         return None
-    mention = mention_of(subject, (sentence.end_char, sentence.end_char), root)
+    named = _speaker_named(
+        subject, (sentence.end_char, sentence.end_char), root, people, last_person
+    )
+    return named[1] if named else None
+
+
+def _speaker_named(
+    subject: Token, said: tuple[int, int], cue: Token, people: People, last_person: Who | None
+) -> tuple[Span, Who] | None:
+    """The mention of a cue's subject and whom it names, when it can speak and names
+    someone; ``said`` is what was said, which the mention never takes in."""
+    mention = mention_of(subject, said, cue)
     if not _can_speak(mention, subject, people):
         return None
     who = resolve_speaker(mention, subject, people, last_person)
-    return who if who.name else None
+    return (mention, who) if who.name else None
 
 
 def _indirect(
@@ -461,7 +471,7 @@ def _indirect(
             a, b = said.left_edge.idx, said.right_edge.idx + len(said.right_edge.text)
             cue = tok.text
         elif according is not None or (
-            (tok.dep_ in ("parataxis", "ccomp", "advcl") or _comma_conjunct(tok, subject))
+            (tok.dep_ in ("parataxis", "ccomp", "advcl") or _comma_conjunct(tok, subject, sentence))
             and tok.head.pos_ in ("VERB", "AUX")
         ):
             # '<clause>, X said.' or '<clause>, X said, <clause>': the reported words are the
@@ -480,12 +490,10 @@ def _indirect(
             continue
         if any(a < q.end and q.start < b for q in found):
             continue
-        mention = mention_of(subject, (a, b), tok)
-        if not _can_speak(mention, subject, people):
+        named = _speaker_named(subject, (a, b), tok, people, last_person)
+        if named is None:
             continue
-        who = resolve_speaker(mention, subject, people, last_person)
-        if not who.name:
-            continue
+        mention, who = named
         text = article.text[a:b].rstrip(" .,")
         sentence_span = (sentence.start_char, sentence.end_char)
         found.append(
@@ -522,7 +530,7 @@ def _before_according_to(sentence: Span, a: int, b: int) -> int:
     return b
 
 
-def _comma_conjunct(verb: Token, subject: Token) -> bool:
+def _comma_conjunct(verb: Token, subject: Token, sentence: Span) -> bool:
     """'This includes a rapid team …, Navy Secretary Ann Fisher told a Senate panel':
     the cue parsed as a second clause joined by a comma alone, no "and" or "but"."""
     if verb.dep_ != "conj" or verb.head.i > verb.i:
@@ -535,7 +543,7 @@ def _comma_conjunct(verb: Token, subject: Token) -> bool:
     ):
         return False
     clause_first = any(c.dep_ in ("nsubj", "nsubjpass") and c.i < start for c in verb.head.children)
-    rest = doc[verb.right_edge.i + 1 : sentence_of(doc, verb.i).end]
+    rest = doc[verb.right_edge.i + 1 : sentence.end]
     return clause_first and all(t.is_punct or t.is_space for t in rest)
 
 

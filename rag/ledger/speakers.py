@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from rag.ledger.cues import is_speech_verb
 from rag.ledger.speaker_types import ORGANISATION_LABELS, SpeakerType, noun_type, speaker_type
 from rag.lexicon import (
     DOCUMENT_NOUNS,
@@ -15,7 +16,6 @@ from rag.lexicon import (
     NOBODY,
     NOT_PEOPLE,
     SPEAKER_PRONOUNS,
-    SPEECH_LEMMAS,
 )
 from rag.text.names import name_span, surname
 
@@ -232,11 +232,8 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     named = speaker.head
     if speaker.dep_ == "appos" and named.ent_type_ == "PERSON" and named.pos_ == "PROPN":
         # "Maria Lund, 32, a former staff member … who said": the staff member is her
-        ent = next(e for e in speaker.doc.ents if e.start <= named.i < e.end)
         role_span = (mention.start_char, mention.end_char)
-        return replace(
-            people.person(ent.start_char, ent.end_char), role=mention.text, role_span=role_span
-        )
+        return replace(_person_at(named, people), role=mention.text, role_span=role_span)
     agent = _agent_person(speaker)
     if agent is not None:  # "an argument made by Monica Crowley"
         return people.person(agent.start_char, agent.end_char)
@@ -277,15 +274,20 @@ def _reporting_person(pronoun: Token, people: People) -> Who | None:
     if pronoun.lower_ not in ("he", "she"):
         return None
     for verb in pronoun.head.ancestors:
-        if verb.pos_ != "VERB" or verb.lemma_.lower() not in SPEECH_LEMMAS:
+        if not is_speech_verb(verb):
             continue
         subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
         if subject is None or subject.ent_type_ != "PERSON" or subject.pos_ != "PROPN":
             return None
-        ent = next(e for e in pronoun.doc.ents if e.start <= subject.i < e.end)
-        who = people.person(ent.start_char, ent.end_char)
+        who = _person_at(subject, people)
         return who if who.name else None
     return None
+
+
+def _person_at(tok: Token, people: People) -> Who:
+    """The person whose PERSON entity holds ``tok``."""
+    ent = next(e for e in tok.doc.ents if e.start <= tok.i < e.end)
+    return people.person(ent.start_char, ent.end_char)
 
 
 def _find(text: str, piece: str, start: int, end: int | None = None) -> tuple[int, int]:
