@@ -134,7 +134,11 @@ class Quote(BaseModel):
     kind: QuoteKind = "direct"
     date: str = ""
     source: str = ""
-    span_start: int = Field(0, description="Start of the sentence(s) holding quote and cue.")
+    span_start: int = Field(
+        0,
+        description="Start of the sentence(s) holding quote and cue; for a continuation, "
+        "of the sentence in its paragraph that says who spoke, when there is one.",
+    )
     span_end: int = Field(0, description="End of the sentence(s) holding quote and cue.")
     method: SpeakerMethod = Field(
         "rule",

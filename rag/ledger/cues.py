@@ -46,7 +46,8 @@ def find_cue(
 ) -> tuple[Token, Token] | tuple[None, None]:
     """The speech verb that introduces the quotation [a, b) and its subject token: in the
     quotation's sentences (outside the quotation), else in a short sentence right after it
-    ('“…?” Todd asked.'), else in the sentence before it when that one ends in a colon, else
+    in its paragraph ('“…?” Todd asked.'; a sentence that opens the next paragraph introduces
+    what follows it), else in the sentence before it when that one ends in a colon, else
     any verb whose clause ends in a colon right before it ('X resisted: “…”'). The closest
     cue whose subject can speak wins. Neither the verb nor its subject may stand inside any
     of the ``quoted`` spans: words someone is quoted as saying do not introduce another
@@ -58,7 +59,8 @@ def find_cue(
     best = _closest_cue(sentences, a, b, quoted)
     if best is None and sentences[-1].end < len(doc):
         after = sentence_of(doc, sentences[-1].end)
-        starts_after = not doc.text[b : after.start_char].strip()
+        between = doc.text[b : after.start_char]
+        starts_after = not between.strip() and "\n" not in between
         if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
             best = _closest_cue([after], a, b, quoted)
     if best is None and sentences[0].start > 0:

@@ -36,7 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from rag.backends.nlp import SPACY_MODEL, load_nlp
+from rag.backends.nlp import GLUED_QUOTE_INFIXES, SPACY_MODEL, load_nlp
 from rag.ledger.adjacent import adjacent_cue
 from rag.ledger.confidence import CONFIDENCE, with_confidence
 from rag.ledger.cues import (
@@ -96,7 +96,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 20
+EXTRACTOR_VERSION = 21
 
 
 def inputs_digest() -> str:
@@ -128,6 +128,7 @@ def inputs_digest() -> str:
         MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),
         SPACY_MODEL,
+        GLUED_QUOTE_INFIXES,
     ]
     return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
 
@@ -162,7 +163,8 @@ def extract_quotes(
                 last_person = _remember(row, last_person, paragraph_of)
             announcer = None if said else _announcer(item, quoted_chars, people, last_person)
             if announcer is not None:
-                last_person = replace(announcer, paragraph=paragraph_of(item.start_char))
+                at = item.start_char
+                last_person = replace(announcer, paragraph=paragraph_of(at), attributed_at=at)
             continue
         quote = _quotation_row(doc, article, people, last_person, paragraph_of, item, quoted_chars)
         if quote is not None:
@@ -226,17 +228,25 @@ def _quotation_row(
         and quote_kind(doc, a, b) == "direct"
         and paragraph_of(a) - last_person.paragraph <= _CONTINUE_WITHIN
     ):  # a quotation with no cue continues the speaker just before it
-        row = _unattributed(doc, article, inner, outer).model_copy(
-            update={
-                "method": "continuation",
-                "speaker": last_person.name,
-                "speaker_start": last_person.name_span[0],
-                "speaker_end": last_person.name_span[1],
-            }
-        )
+        row = _continuing(_unattributed(doc, article, inner, outer), last_person, paragraph_of)
     if row is None and len(article.text[inner[0] : inner[1]].split()) > SCARE_QUOTE_MAX_WORDS:
         row = _unattributed(doc, article, inner, outer)
     return row
+
+
+def _continuing(row: Quote, who: Who, paragraph_of: Callable[[int], int]) -> Quote:
+    """An uncued quotation given to the speaker before it, with their role. Within one
+    paragraph it cites from the sentence that says they spoke, so the citation shows it."""
+    start = row.span_start
+    if 0 <= who.attributed_at < start and paragraph_of(who.attributed_at) == paragraph_of(start):
+        start = who.attributed_at
+    return row.model_copy(
+        update={
+            **speaker_fields(who),
+            "method": "continuation",
+            "span_start": start,
+        }
+    )
 
 
 def _name_the_lede_description(
@@ -292,7 +302,10 @@ def _remember(row: Quote, last: Who | None, paragraph_of: Callable[[int], int]) 
     return Who(
         row.speaker,
         name_span=(row.speaker_start, row.speaker_end),
+        role=row.speaker_role,
+        role_span=(row.role_start, row.role_end),
         paragraph=paragraph_of(row.start),
+        attributed_at=row.span_start,
     )
 
 
@@ -404,10 +417,13 @@ def _announcer(
     sentence: Span, quoted: Sequence[range], people: People, last_person: Who | None
 ) -> Who | None:
     """Who a sentence says speaks, when it quotes nothing itself: 'Professor Dana Brooks
-    agreed.', 'Senator Ann Park tweeted a warning.' The quotation after it, with no cue of its
-    own, is theirs."""
+    agreed.', 'Senator Ann Park tweeted a warning.', 'Park seemed to agree.' The quotation after
+    it, with no cue of its own, is theirs."""
     root = sentence.root
-    if not is_speech_verb(root) or any(
+    speaks = is_speech_verb(root) or any(
+        c.dep_ == "xcomp" and is_speech_verb(c) for c in root.children
+    )
+    if not speaks or any(
         sentence.start_char < r.stop and r.start < sentence.end_char for r in quoted
     ):
         return None
@@ -444,6 +460,8 @@ def _indirect(
     gives its row ('Rubio suggested that …, while Cruz said that …')."""
     found: list[Quote] = []
     for tok in sentence:
+        if any(tok.idx in r for r in quoted):
+            continue  # a verb someone is quoted as saying reports nothing of the article's
         cue = ""  # the cue as written, when not the verb with its object
         according = according_to(tok)
         if according is not None:

@@ -42,6 +42,7 @@ class Who:
     role: str = ""
     role_span: tuple[int, int] = (0, 0)
     paragraph: int = 0  # where they last spoke (for pronouns and uncued quotes)
+    attributed_at: int = -1  # where the sentence that last said they spoke starts
 
 
 @dataclass
@@ -316,11 +317,19 @@ def _strip_trailing_titles(role: str) -> str:
 
 
 def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
-    for child in speaker.children:
-        if child.dep_ == "appos":
-            role = child.doc[child.left_edge.i : child.right_edge.i + 1].text.strip(" ,")
-            return role, _find(child.doc.text, role, child.left_edge.idx)
-    return "", (0, 0)
+    """The speaker's first appositive ('Miller, a co-author of …'), with the ones written
+    on to it without a space: the parser splits 'co-author' into three."""
+    appositives = [child for child in speaker.children if child.dep_ == "appos"]
+    if not appositives:
+        return "", (0, 0)
+    first = last = appositives[0]
+    for child in appositives[1:]:
+        if child.left_edge.i != last.right_edge.i + 1 or last.right_edge.whitespace_:
+            break
+        last = child
+    doc = speaker.doc
+    role = doc[first.left_edge.i : last.right_edge.i + 1].text.strip(" ,")
+    return role, _find(doc.text, role, first.left_edge.idx)
 
 
 def personlike(description: str) -> bool:
