@@ -3,6 +3,8 @@ reported statement is credited to, and when the ledger declines to say."""
 
 from __future__ import annotations
 
+from rag.backends.nlp import load_nlp
+from rag.ledger.cues import subject_of
 from rag.ledger.extract import extract_quotes
 from rag.types import Article, Quote
 
@@ -130,8 +132,8 @@ def test_a_speaker_named_in_a_relative_clause_is_written_without_who() -> None:
         "both nations.”\n"
     )
     assert row.speaker == "the Mexican president"
-    (row,) = extract("He answered critics who say he should use the words “tax relief”.\n")
-    assert row.speaker == "critics"
+    rows = extract("He answered critics who say he should use the words “tax relief”.\n")
+    assert [r.speaker for r in rows] == ["critics", "critics"]  # the statement, its quotation
 
 
 def test_a_description_in_apposition_to_a_name_is_that_persons_role() -> None:
@@ -194,3 +196,49 @@ def test_a_verb_inside_a_quotation_reports_nothing() -> None:
         "campaigning in Ohio.\n"
     )
     assert all(r.speaker != "Maria" for r in rows), [(r.speaker, r.quote) for r in rows]
+
+
+def test_a_name_the_parser_hangs_on_the_verb_is_its_subject() -> None:
+    # The parser sometimes makes the name before a verb its "compound" ('“Cruz,” Beck
+    # joked'); the misparse is set by hand here, as it is rare and not reproducible at will.
+    doc = load_nlp()("“Welcome, brother!” Marsh joked.\n")
+    name, verb = (next(t for t in doc if t.text == w) for w in ("Marsh", "joked"))
+    name.dep_ = "compound"
+    subject = subject_of(verb)
+    assert subject is not None and subject.text == "Marsh"
+
+
+def test_reported_speech_keeps_the_words_it_quotes() -> None:
+    text = "Ann Park said it was “totally inappropriate” for the board to cut the budget again.\n"
+    rows = extract(text)
+    (reported,) = [r for r in rows if r.kind == "indirect"]
+    assert (reported.speaker, reported.quote) == (
+        "Ann Park",
+        "it was “totally inappropriate” for the board to cut the budget again",
+    )
+    assert text[reported.start : reported.end] == reported.quote
+
+
+def test_a_clause_that_is_mostly_quotation_is_the_quotations_row() -> None:
+    rows = extract(
+        "Senator Ann Park said the bill was “a plan that will fail farmers and ranchers”.\n"
+    )
+    assert [r.kind for r in rows] == ["partial"]
+
+
+def test_a_quotation_with_its_own_speech_verb_is_not_part_of_the_statement_before_it() -> None:
+    rows = extract(
+        "Mayor Ruth Kane said the move was made by the police chief and said, “Who are you "
+        "going to trust on safety?”\n"
+    )
+    reported = [r.quote for r in rows if r.kind in ("indirect", "anonymous")]
+    assert reported == ["the move was made by the police chief"]
+
+
+def test_he_is_who_the_sentence_last_named() -> None:
+    rows = extract(
+        "“We are ready,” said Tom Hale.\n\n"
+        "While Gen Ortiz said he found the reaction “a bit slow”, he argued that the country’s "
+        "lead was “inevitable”.\n"
+    )
+    assert {r.speaker for r in rows if "inevitable" in r.quote} == {"Ortiz"}

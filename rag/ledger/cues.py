@@ -215,6 +215,8 @@ def subject_of(verb: Token) -> Token | None:
             if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
                 return verb.head
             return child
+    if _name_as_compound(verb):  # '“Cruz,” Beck joked': the parser's compound is the subject
+        return verb.doc[verb.i - 1]
     statement = verb.head
     if (
         verb.dep_ == "acl"
@@ -233,6 +235,15 @@ def subject_of(verb: Token) -> Token | None:
     if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         return subject_of(verb.head)  # "…, saying …"
     return None
+
+
+def _name_as_compound(verb: Token) -> bool:
+    """True when the word right before ``verb`` is a name the parser hung on it as a
+    compound, a relation no verb has: a misparse of the name as its subject."""
+    if verb.i == 0:
+        return False
+    before = verb.doc[verb.i - 1]
+    return before.dep_ == "compound" and before.head.i == verb.i and before.pos_ == "PROPN"
 
 
 def cue_text_of(cue: Token) -> str:

@@ -96,7 +96,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 21
+EXTRACTOR_VERSION = 22
 
 
 def inputs_digest() -> str:
@@ -176,7 +176,9 @@ def extract_quotes(
         rows,
         text,
         paragraph_of,
-        lambda q: quote_kind(doc, *outer.get((q.start, q.end), (q.start, q.end))),
+        lambda q: (
+            quote_kind(doc, *outer[q.start, q.end]) if (q.start, q.end) in outer else "indirect"
+        ),
     )
     return [with_confidence(r) for r in dedupe(rows)]
 
@@ -455,11 +457,17 @@ def _indirect(
     last_person: Who | None,
     article: Article,
 ) -> list[Quote]:
-    """Reported speech without quotation marks: 'X said (that) <clause>', or the clause
-    first with the cue set off by commas: '<clause>, X said.' Every cue of the sentence
-    gives its row ('Rubio suggested that …, while Cruz said that …')."""
+    """Reported speech: 'X said (that) <clause>', or the clause first with the cue set off
+    by commas: '<clause>, X said.' Every cue of the sentence gives its row ('Rubio
+    suggested that …, while Cruz said that …'). The clause may quote a few words ('said it
+    was “totally inappropriate” for …'); the quotation also has its own row."""
     found: list[Quote] = []
     for tok in sentence:
+        if found and (found[-1].kind != "anonymous" or personlike(found[-1].speaker)):
+            # 'While Barrons said …, he argued …': "he" is who this sentence last named
+            last_person = Who(
+                found[-1].speaker, name_span=(found[-1].speaker_start, found[-1].speaker_end)
+            )
         if any(tok.idx in r for r in quoted):
             continue  # a verb someone is quoted as saying reports nothing of the article's
         cue = ""  # the cue as written, when not the verb with its object
@@ -504,7 +512,8 @@ def _indirect(
         else:
             continue
         b = _before_according_to(sentence, a, b)
-        if any(a < r.stop and r.start < b for r in quoted) or b - a < 12:
+        b = _before_own_cue(tok, a, b, quoted)
+        if not _mostly_unquoted(a, b, quoted) or b - a < 12:
             continue
         if any(a < q.end and q.start < b for q in found):
             continue
@@ -532,6 +541,43 @@ def _indirect(
             )
         )
     return found
+
+
+def _before_own_cue(cue: Token, a: int, b: int, quoted: Sequence[range]) -> int:
+    """Where the reported words ``[a, b)`` end when a quotation in them has its own speech
+    verb in a clause joined to them ('said the move was made by X and said, “…”', '…, while
+    Cruz said that “…”'): before that clause, a statement of its own; ``b`` otherwise."""
+    doc = cue.doc
+    for r in quoted:
+        if not a < r.start < b:
+            continue
+        span = doc.char_span(r.start, r.stop, alignment_mode="expand")
+        word = next((t for t in span if not t.is_punct), None) if span else None
+        verb = next(
+            (t for t in (word.ancestors if word else ()) if t.idx not in r and is_speech_verb(t)),
+            None,
+        )
+        if verb is None or verb.i == cue.i or verb.dep_ not in ("conj", "advcl", "parataxis"):
+            continue  # "whom he called “…”" or "asked her to explain" is part of the report
+        end = verb.left_edge.i
+        while end > 0 and (
+            doc[end - 1].text in ",;:-–—" or doc[end - 1].pos_ in ("CCONJ", "SCONJ")
+        ):
+            end -= 1
+        if end > 0 and doc[end - 1].idx > a:
+            return min(b, doc[end - 1].idx + len(doc[end - 1].text))
+    return b
+
+
+def _mostly_unquoted(a: int, b: int, quoted: Sequence[range]) -> bool:
+    """True when the reported words ``[a, b)`` are the reporter's: they open outside any
+    quotation and at most half of them are quoted ('said the plan was “a disaster” for
+    farmers'). A clause that is a quotation is the quotation's row."""
+    inside = [r for r in quoted if a < r.stop and r.start < b]
+    if any(r.start <= a for r in inside):
+        return False
+    quoted_chars = sum(min(b, r.stop) - r.start for r in inside)
+    return quoted_chars * 2 <= b - a
 
 
 def _before_according_to(sentence: Span, a: int, b: int) -> int:

@@ -87,8 +87,9 @@ class Ledger:
         return rows
 
     def quotes(self, speaker: str = "", article_ids: Sequence[str] = ()) -> list[LedgerRow]:
-        """Rows, optionally of one speaker (any name variant), by date then position."""
-        rows = self.rows(article_ids)
+        """Rows, optionally of one speaker (any name variant), by date then position; a
+        partial quotation held whole by a statement of the same speaker is in the statement."""
+        rows = _without_held_fragments(self.rows(article_ids))
         if speaker:
             names = set(self.find_speaker(speaker, article_ids))
             rows = [r for r in rows if r.quote.speaker in names]
@@ -156,7 +157,7 @@ class Ledger:
                 score = fuzz.partial_ratio(target, quote)
                 if score >= NEAR_VERBATIM_MIN_SCORE:
                     scored.append((score - 10.0, row))  # below any exact containment
-        return _best_first(scored)
+        return _best_first(_quotation_rows_first(scored))
 
     def who_said_content(self, content: str, article_ids: Sequence[str] = ()) -> list[LedgerRow]:
         """Rows whose words cover most of ``content`` (reported speech asked without quotes)."""
@@ -189,6 +190,38 @@ class Ledger:
             return -len(words & row.tokens), -similarity.get(key, -1.0)
 
         return sorted(rows, key=rank)[:k]
+
+
+def _quotation_rows_first(scored: list[tuple[float, LedgerRow]]) -> list[tuple[float, LedgerRow]]:
+    """Without the reported-speech rows that hold a matched quotation row ('said it was
+    “totally inappropriate” for …' holds “totally inappropriate”): the quotation's own row
+    answers for its words."""
+    quotations = [r.quote for _, r in scored if r.quote.kind != "indirect"]
+
+    def holds_one(q: Quote) -> bool:
+        return any(
+            o.article_id == q.article_id and q.start <= o.start and o.end <= q.end
+            for o in quotations
+        )
+
+    return [(s, r) for s, r in scored if r.quote.kind != "indirect" or not holds_one(r.quote)]
+
+
+def _without_held_fragments(rows: list[LedgerRow]) -> list[LedgerRow]:
+    """Without the partial quotations that a statement of the same speaker holds whole
+    ('said it was “totally inappropriate” for …'): what they said is the statement."""
+    statements: dict[tuple[str, str], list[Quote]] = {}
+    for r in rows:
+        if r.quote.kind == "indirect":
+            statements.setdefault((r.quote.article_id, r.quote.speaker), []).append(r.quote)
+
+    def held(q: Quote) -> bool:
+        return any(
+            s.start <= q.start and q.end <= s.end
+            for s in statements.get((q.article_id, q.speaker), ())
+        )
+
+    return [r for r in rows if r.quote.kind != "partial" or not held(r.quote)]
 
 
 def _in_order(parts: Sequence[str], quote: str) -> bool:
