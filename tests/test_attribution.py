@@ -242,3 +242,13 @@ def test_he_is_who_the_sentence_last_named() -> None:
         "lead was “inevitable”.\n"
     )
     assert {r.speaker for r in rows if "inevitable" in r.quote} == {"Ortiz"}
+
+
+def test_a_dateline_is_not_the_speaker() -> None:
+    rows = extract(
+        "Farm bill.\n\nBOSTON (AP) - Jane Roe said on Monday she would vote against the plan.\n\n"
+        "DENVER, March 3 (UPI) — The Farmers Union released a statement on Monday, offering "
+        "“a full and frank apology” to growers.\n"
+    )
+    assert row_of(rows, "vote against").speaker == "Jane Roe"
+    assert row_of(rows, "frank apology").speaker == "The Farmers Union"

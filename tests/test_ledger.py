@@ -827,10 +827,7 @@ def test_an_answer_names_whom_the_article_credits_for_the_report(
         "Floor fight.\n“Please do not stage any protest on the floor,” Sanders said, "
         "according to CNN.\n"
     )
-    (tmp_path / "floor.json").write_text(
-        json.dumps({"id": "floor", "title": "Floor fight", "source": "Wire", "text": text})
-    )
-    engine.ingest([tmp_path])
+    ingest_article(engine, tmp_path, "floor", "Floor fight", text, source="Wire")
     (row,) = engine.ledger.quotes("Sanders")
     assert row.quote.via == "CNN" and text[row.quote.via_start : row.quote.via_end] == "CNN"
     answer = engine.ask('Who said "Please do not stage any protest on the floor"?')
@@ -846,10 +843,7 @@ def test_an_uncued_quotation_is_answered_with_the_role_its_paragraph_gives(
         "Springfield.\n“We are going to chip away at the lead,” added his campaign manager "
         "Ada Lind, speaking after the rally. “It is not an easy path, and never was.”"
     )
-    (tmp_path / "lind.json").write_text(
-        json.dumps({"id": "lind", "title": "Rally", "date": "2026-01-05", "text": text})
-    )
-    engine.ingest([tmp_path])
+    ingest_article(engine, tmp_path, "lind", "Rally", text, date="2026-01-05")
     answer = engine.ask("Who said “It is not an easy path, and never was”?")
     assert answer.source == "ledger"
     assert answer.text.startswith("His campaign manager Ada Lind said: “It is not an easy path")
@@ -865,10 +859,7 @@ def test_quoted_words_are_answered_by_their_quotation_and_what_x_said_by_the_sta
         "Springfield.\nSenator Ann Park said it was “a plan that will fail farmers” to cut "
         "the budget for rural schools again this year."
     )
-    (tmp_path / "park.json").write_text(
-        json.dumps({"id": "park", "title": "Farm bill", "date": "2026-01-05", "text": text})
-    )
-    engine.ingest([tmp_path])
+    ingest_article(engine, tmp_path, "park", "Farm bill", text, date="2026-01-05")
     kinds = {r.quote.kind for r in engine.ledger.rows(["park"])}
     assert kinds == {"partial", "indirect"}  # the quotation, and the statement that holds it
     answer = engine.ask("Who said “a plan that will fail farmers”?")
@@ -879,3 +870,10 @@ def test_quoted_words_are_answered_by_their_quotation_and_what_x_said_by_the_sta
     assert said.source == "ledger"
     assert [c.kind for c in said.citations if c.article_id == "park"] == ["indirect"]
     assert "to cut the budget for rural schools" in said.text
+
+
+def ingest_article(engine: Engine, folder, article_id: str, title: str, text: str, **extra) -> None:
+    """Ingest one invented article, written as a JSON file in ``folder``."""
+    record = {"id": article_id, "title": title, "text": text, **extra}
+    (folder / f"{article_id}.json").write_text(json.dumps(record))
+    engine.ingest([folder])

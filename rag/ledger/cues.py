@@ -210,11 +210,13 @@ def subject_of(verb: Token) -> Token | None:
     if passive and is_speech_verb(verb) and verb.lemma_.lower() != "quote":
         agent = next((c for c in verb.children if c.dep_ == "agent"), None)
         return next((c for c in agent.children if c.dep_ == "pobj"), None) if agent else None
-    for child in verb.children:
-        if child.dep_ in ("nsubj", "nsubjpass"):
-            if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
-                return verb.head
-            return child
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if subjects:
+        # A dateline the parser made a second subject ('LONDON (Reuters) - Jane Roe said')
+        child = subjects[1] if len(subjects) > 1 and _dateline(subjects[0]) else subjects[0]
+        if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
+            return verb.head
+        return child
     if _name_as_compound(verb):  # '“Cruz,” Beck joked': the parser's compound is the subject
         return verb.doc[verb.i - 1]
     statement = verb.head
@@ -235,6 +237,12 @@ def subject_of(verb: Token) -> Token | None:
     if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         return subject_of(verb.head)  # "…, saying …"
     return None
+
+
+def _dateline(subject: Token) -> bool:
+    """True for the first word of a sentence written in capitals ('LONDON (Reuters) -',
+    'PHILADELPHIA, July 25 (UPI) —'): a dateline, which the parser may make a subject."""
+    return subject.i == subject.sent.start and subject.text.isupper() and len(subject.text) > 2
 
 
 def _name_as_compound(verb: Token) -> bool:
