@@ -252,3 +252,22 @@ def test_a_dateline_is_not_the_speaker() -> None:
     )
     assert row_of(rows, "vote against").speaker == "Jane Roe"
     assert row_of(rows, "frank apology").speaker == "The Farmers Union"
+
+
+def test_a_share_of_those_asked_is_people() -> None:
+    rows = extract(
+        "Voters are tired. More than six in 10 said they were not looking forward to the "
+        "campaign.\n\nNearly nine out of 10 say they will need to learn new skills at work.\n"
+    )
+    assert row_of(rows, "not looking forward").speaker == "More than six in 10"
+    assert row_of(rows, "learn new skills").speaker == "Nearly nine out of 10"
+
+
+def test_a_clause_subject_the_parser_made_the_object_of_said_is_reported() -> None:
+    # Parsed as "said" with the object "their networks …" and a clause without a subject.
+    rows = extract(
+        "Ms. Lane and other donors said their networks of backers, almost all men until "
+        "a few years ago, were now mostly women.\n"
+    )
+    (row,) = [r for r in rows if "mostly women" in r.quote]
+    assert row.quote.startswith("their networks of backers") and row.cue == "said"

@@ -39,7 +39,24 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
         return "person"  # "a spokesman, John Smith,"
     if mention.doc.text[mention.start_char : head.idx + len(head)].lower().endswith("year-old"):
         return "people"  # "the 46-year-old"
+    if is_proportion(head):
+        return "people"  # "six in 10", "nine out of 10"
     return noun_type(head.lemma_.lower(), _hyphenated(head).lower())
+
+
+def is_proportion(head: Token) -> bool:
+    """True for the head of "six in 10" (10, quantified by "six in") or of "nine out of 10"
+    (nine, with "out of 10"): a share of the people asked."""
+    if head.pos_ != "NUM":
+        return False
+    kids = list(head.children)
+    if any(k.lower_ == "in" and k.dep_ == "quantmod" for k in kids) and any(
+        k.pos_ == "NUM" and k.dep_ == "quantmod" for k in kids
+    ):
+        return True
+    out = next((k for k in kids if k.lower_ == "out" and k.dep_ == "prep"), None)
+    of = next((k for k in out.children if k.lower_ == "of"), None) if out is not None else None
+    return of is not None and any(k.pos_ == "NUM" for k in of.children)
 
 
 def _hyphenated(head: Token) -> str:

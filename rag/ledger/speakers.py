@@ -9,7 +9,13 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from rag.ledger.cues import is_speech_verb
-from rag.ledger.speaker_types import ORGANISATION_LABELS, SpeakerType, noun_type, speaker_type
+from rag.ledger.speaker_types import (
+    ORGANISATION_LABELS,
+    SpeakerType,
+    is_proportion,
+    noun_type,
+    speaker_type,
+)
 from rag.lexicon import (
     DOCUMENT_NOUNS,
     NAME_PREFIX_TITLES,
@@ -206,6 +212,7 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         known_name
         or any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention)
         or noun_type(speaker.lemma_.lower(), speaker.lower_) is not None  # 'the editorial'
+        or is_proportion(speaker)  # 'six in 10'
     ):
         return Who("")
     # A person speaks when the head of the mention is their name: "France's Foreign Minister
