@@ -164,6 +164,22 @@ def test_a_description_the_article_does_not_use_is_unsupported_and_not_correct()
     assert summary["unsupported_rate"] == 0.5 and summary["role_ok"] == 0.5
 
 
+def test_a_description_holding_a_quotation_is_looked_for_with_its_quoted_words() -> None:
+    article = "Springfield, called the “Gem City” by its people, voted for the mayor again."
+    found = faithfulness.check(
+        "Springfield, called the “Gem City” by its people, voted for the mayor again [1].",
+        [article],
+        article,
+    )
+    assert (found.unsupported, found.role_ok) == ([], True)
+    wrong = faithfulness.check(
+        "Springfield, called the “Old Town” by its people, voted for the mayor [1].",
+        [article],
+        article,
+    )
+    assert wrong.unsupported == ["called the “Old Town” by its people"]
+
+
 def test_names_and_numbers_outside_quotes_must_be_in_the_cited_text() -> None:
     r = score(
         WHO,

@@ -99,9 +99,12 @@ def check(
         key = plain(word)
         if key and not all(part in words for part in key.split()):
             result.unsupported.append(word)
+    written = _MARKERS.sub(lambda m: " " * len(m.group(0)), answer)  # quotes kept, offsets too
     for pattern in _DESCRIPTIONS:
         for m in pattern.finditer(text):
-            name, desc = m.group("name"), m.group("desc").strip()
+            # The description as the answer writes it: a quotation inside it ('Springfield,
+            # called the “Gem City” by locals,') is part of the phrase looked for.
+            name, desc = m.group("name"), written[m.start("desc") : m.end("desc")].strip()
             result.descriptions.append((name, desc))
             if f" {plain(desc)} " not in support:
                 result.unsupported.append(desc)
