@@ -157,7 +157,7 @@ def extract_quotes(
 
     for _, kind, item in events:
         if kind == "sentence":
-            said = _indirect(item, quoted_chars, people, last_person, article)
+            said = _indirect(item, quoted_chars, people, last_person, article, paragraph_of)
             for row in said:
                 rows.append(row)
                 last_person = _remember(row, last_person, paragraph_of)
@@ -456,6 +456,7 @@ def _indirect(
     people: People,
     last_person: Who | None,
     article: Article,
+    paragraph_of: Callable[[int], int],
 ) -> list[Quote]:
     """Reported speech: 'X said (that) <clause>', or the clause first with the cue set off
     by commas: '<clause>, X said.' Every cue of the sentence gives its row ('Rubio
@@ -463,13 +464,6 @@ def _indirect(
     was “totally inappropriate” for …'); the quotation also has its own row."""
     found: list[Quote] = []
     for tok in sentence:
-        if found and (found[-1].kind != "anonymous" or personlike(found[-1].speaker)):
-            # 'While Barrons said …, he argued …': "he" is who this sentence last named
-            last_person = Who(
-                found[-1].speaker, name_span=(found[-1].speaker_start, found[-1].speaker_end)
-            )
-        if any(tok.idx in r for r in quoted):
-            continue  # a verb someone is quoted as saying reports nothing of the article's
         cue = ""  # the cue as written, when not the verb with its object
         according = according_to(tok)
         if according is not None:
@@ -478,6 +472,8 @@ def _indirect(
             continue
         else:
             subject = subject_of(tok)
+        if any(tok.idx in r for r in quoted):
+            continue  # a verb someone is quoted as saying reports nothing of the article's
         if subject is None:
             continue
         clause = next((c for c in tok.children if c.i > tok.i and _reported_clause(c)), None)
@@ -543,6 +539,8 @@ def _indirect(
                 span_end=sentence.end_char,
             )
         )
+        # 'While Barrons said …, he argued …': "he" is who this sentence last named
+        last_person = _remember(found[-1], last_person, paragraph_of)
     return found
 
 

@@ -197,14 +197,11 @@ def _quotation_rows_first(scored: list[tuple[float, LedgerRow]]) -> list[tuple[f
     “totally inappropriate” for …' holds “totally inappropriate”): the quotation's own row
     answers for its words."""
     quotations = [r.quote for _, r in scored if r.quote.kind != "indirect"]
-
-    def holds_one(q: Quote) -> bool:
-        return any(
-            o.article_id == q.article_id and q.start <= o.start and o.end <= q.end
-            for o in quotations
-        )
-
-    return [(s, r) for s, r in scored if r.quote.kind != "indirect" or not holds_one(r.quote)]
+    return [
+        (s, r)
+        for s, r in scored
+        if r.quote.kind != "indirect" or not any(_holds(r.quote, q) for q in quotations)
+    ]
 
 
 def _without_held_fragments(rows: list[LedgerRow]) -> list[LedgerRow]:
@@ -214,14 +211,22 @@ def _without_held_fragments(rows: list[LedgerRow]) -> list[LedgerRow]:
     for r in rows:
         if r.quote.kind == "indirect":
             statements.setdefault((r.quote.article_id, r.quote.speaker), []).append(r.quote)
-
-    def held(q: Quote) -> bool:
-        return any(
-            s.start <= q.start and q.end <= s.end
-            for s in statements.get((q.article_id, q.speaker), ())
+    return [
+        r
+        for r in rows
+        if r.quote.kind != "partial"
+        or not any(
+            _holds(s, r.quote) for s in statements.get((r.quote.article_id, r.quote.speaker), ())
         )
+    ]
 
-    return [r for r in rows if r.quote.kind != "partial" or not held(r.quote)]
+
+def _holds(outer: Quote, inner: Quote) -> bool:
+    """True when ``inner``'s words lie within ``outer``'s, in the same article."""
+    return (
+        outer.article_id == inner.article_id
+        and outer.start <= inner.start <= inner.end <= outer.end
+    )
 
 
 def _in_order(parts: Sequence[str], quote: str) -> bool:
