@@ -870,6 +870,8 @@ def test_quoted_words_are_answered_by_their_quotation_and_what_x_said_by_the_sta
     assert said.source == "ledger"
     assert [c.kind for c in said.citations if c.article_id == "park"] == ["indirect"]
     assert "to cut the budget for rural schools" in said.text
+    (park,) = [s for s in engine.ledger.speakers(["park"]) if s.name == "Ann Park"]
+    assert park.quotes == len(engine.ledger.quotes("Ann Park", ["park"])) == 1
 
 
 def ingest_article(engine: Engine, folder, article_id: str, title: str, text: str, **extra) -> None:

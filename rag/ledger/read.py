@@ -96,9 +96,11 @@ class Ledger:
         return sorted(rows, key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start))
 
     def speakers(self, article_ids: Sequence[str] = ()) -> list[Speaker]:
-        """People and sources with their quote counts, most quoted first."""
+        """People and sources with their quote counts, most quoted first; a count is the
+        number of rows ``quotes()`` lists for them (a fragment held by a statement is not
+        counted apart)."""
         found: dict[str, Speaker] = {}
-        for row in self.rows(article_ids):
+        for row in _without_held_fragments(self.rows(article_ids)):
             q = row.quote
             if not q.speaker:
                 continue  # a quotation the extractor could not attribute
