@@ -271,3 +271,37 @@ def test_a_clause_subject_the_parser_made_the_object_of_said_is_reported() -> No
     )
     (row,) = [r for r in rows if "mostly women" in r.quote]
     assert row.quote.startswith("their networks of backers") and row.cue == "said"
+
+
+def test_a_name_the_tagger_made_a_common_noun_still_speaks() -> None:
+    text = (
+        "The mayor spoke with radio host Lou Quarrity on Wednesday about the port.\n\n"
+        "The crowd applauded.\n\n"
+        "Quarrity interjected: “So you are saying there will be some flexibility?”\n"
+    )
+    nlp = load_nlp()
+    doc = nlp(text)
+    # As the tagger reads some names that open a sentence: a common noun, not a person.
+    doc.ents = [e for e in doc.ents if e.label_ != "PERSON"]
+    (name,) = [t for t in doc if t.text == "Quarrity" and t.is_sent_start]
+    name.pos_, name.tag_ = "NOUN", "NN"
+    rows = extract_quotes(Article(id="t", title="t", text=text), nlp, doc)
+    assert row_of(rows, "some flexibility").speaker == "Quarrity"
+
+
+def test_the_one_asked_gives_the_uncued_answer_after_the_question() -> None:
+    rows = extract(
+        "Radio host Lou Quarrity asked Mayor Dana Holt whether the port would open this year."
+        "\n\n“It will open in May, and not a day later.”\n"
+    )
+    assert row_of(rows, "open in May").speaker == "Dana Holt"
+
+
+def test_what_was_done_while_speaking_is_not_what_was_said() -> None:
+    rows = extract(
+        "“Do we throw them out or work with them?” Mayor Dana Holt asked.\n\n"
+        "Holt rode the will of the crowd as she replied.\n\n"
+        "Taxes will rise next spring, as Holt noted on Monday.\n"
+    )
+    assert not [r for r in rows if "rode the will" in r.quote]
+    assert row_of(rows, "Taxes will rise").speaker == "Dana Holt"

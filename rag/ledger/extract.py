@@ -96,7 +96,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 24
+EXTRACTOR_VERSION = 25
 
 
 def inputs_digest() -> str:
@@ -419,8 +419,9 @@ def _announcer(
     sentence: Span, quoted: Sequence[range], people: People, last_person: Who | None
 ) -> Who | None:
     """Who a sentence says speaks, when it quotes nothing itself: 'Professor Dana Brooks
-    agreed.', 'Senator Ann Park tweeted a warning.', 'Park seemed to agree.' The quotation after
-    it, with no cue of its own, is theirs."""
+    agreed.', 'Senator Ann Park tweeted a warning.', 'Park seemed to agree.'; whom it says
+    was asked ('Hannity asked Trump how high the wall would be.'). The quotation after it,
+    with no cue of its own, is theirs."""
     root = sentence.root
     speaks = is_speech_verb(root) or any(
         c.dep_ == "xcomp" and is_speech_verb(c) for c in root.children
@@ -429,12 +430,16 @@ def _announcer(
         sentence.start_char < r.stop and r.start < sentence.end_char for r in quoted
     ):
         return None
+    after = (sentence.end_char, sentence.end_char)
+    if root.lemma_.lower() in NOT_STATEMENT_LEMMAS:  # 'Hannity asked Trump how high …': Trump
+        asked = next((c for c in root.children if c.dep_ in ("dobj", "dative")), None)
+        named = None if asked is None else _speaker_named(asked, after, root, people, None)
+        if named is not None:
+            return named[1]
     subject = subject_of(root)
     if subject is None:
         return None
-    named = _speaker_named(
-        subject, (sentence.end_char, sentence.end_char), root, people, last_person
-    )
+    named = _speaker_named(subject, after, root, people, last_person)
     return named[1] if named else None
 
 
@@ -504,6 +509,8 @@ def _indirect(
             cue_part = {t.i for t in tok.subtree}
             before = [t for t in sentence if t.i < min(cue_part) and not t.is_punct]
             after = [t for t in sentence if t.i > max(cue_part) and not t.is_punct]
+            if tok.dep_ == "advcl" and not _comment_clause(tok):
+                before = []  # 'Trump smiled as he replied': not what he replied
             side = max((before, after), key=lambda toks: sum(len(t.text) for t in toks))
             if not side:
                 continue
@@ -542,6 +549,16 @@ def _indirect(
         # 'While Barrons said …, he argued …': "he" is who this sentence last named
         last_person = _remember(found[-1], last_person, paragraph_of)
     return found
+
+
+def _comment_clause(verb: Token) -> bool:
+    """True when an adverbial clause of a speech verb comments on the clause it is joined to
+    ('…, as Park noted', '… -- as Park noted --'; with no conjunction: '…, Park said'): that
+    clause is what was said. Not 'Holt smiled as she replied' or 'after she said'."""
+    mark = next((c for c in verb.children if c.dep_ == "mark"), None)
+    if mark is None:
+        return True
+    return mark.lower_ == "as" and (mark.i == mark.sent.start or mark.nbor(-1).is_punct)
 
 
 def _before_own_cue(cue: Token, a: int, b: int, quoted: Sequence[range]) -> int:

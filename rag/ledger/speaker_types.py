@@ -33,7 +33,8 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
         return "person"
     if label in ORGANISATION_LABELS:
         return "organisation"
-    if head.pos_ == "PROPN" or (head.text[:1].isupper() and not head.is_sent_start):
+    capitalised = head.text[:1].isupper() and not head.is_sent_start
+    if head.pos_ == "PROPN" or capitalised or written_as_name(head):  # 'Hannity', tagged NN
         return "person" if any(e.label_ == "PERSON" for e in mention.ents) else "organisation"
     if any(c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in head.children):
         return "person"  # "a spokesman, John Smith,"
@@ -42,6 +43,23 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
     if is_proportion(head):
         return "people"  # "six in 10", "nine out of 10"
     return noun_type(head.lemma_.lower(), _hyphenated(head).lower())
+
+
+def written_as_name(tok: Token) -> bool:
+    """True for a capitalised word that its article also writes capitalised inside a
+    sentence and never in lower case: a name, whatever the tagger made of it."""
+    if not tok.text[:1].isupper():
+        return False
+    doc = tok.doc
+    names = doc.user_data.get("rag_name_words")
+    if names is None:
+        lower = {t.lower_ for t in doc if t.text[:1].islower()}
+        names = doc.user_data["rag_name_words"] = frozenset(
+            t.text
+            for t in doc
+            if t.text[:1].isupper() and not t.is_sent_start and t.lower_ not in lower
+        )
+    return tok.text in names
 
 
 def is_proportion(head: Token) -> bool:

@@ -15,6 +15,7 @@ from rag.ledger.speaker_types import (
     is_proportion,
     noun_type,
     speaker_type,
+    written_as_name,
 )
 from rag.lexicon import (
     DOCUMENT_NOUNS,
@@ -207,7 +208,9 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     """The speaker a mention names (canonical name, where written, role); kind 'anonymous'
     when unnamed; an empty name when nobody."""
     # A surname the article gives someone is a name whatever its tag ('Will wrote').
-    known_name = speaker.text[:1].isupper() and people.names(speaker.text)
+    known_name = speaker.text[:1].isupper() and (
+        people.names(speaker.text) or written_as_name(speaker)
+    )
     if speaker.lower_ in NOBODY or not (
         known_name
         or any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in mention)
