@@ -305,3 +305,14 @@ def test_what_was_done_while_speaking_is_not_what_was_said() -> None:
     )
     assert not [r for r in rows if "rode the will" in r.quote]
     assert row_of(rows, "Taxes will rise").speaker == "Dana Holt"
+
+
+def test_a_verb_in_an_aside_does_not_take_the_quotation_outside_it() -> None:
+    rows = extract(
+        "The paradox of Nora, says Carl Lund, historian at the National Mayors Library, is "
+        'that she was "one of the most powerful mayors in the postwar era," not for her policy '
+        'influence (think Ada Brooks and Mary Lowe) but for her "personal influence closely '
+        'monitoring and at times managing access to the council."\n'
+    )
+    assert {r.speaker for r in rows if "influence closely" in r.quote} <= {"", "Carl Lund"}
+    assert all(r.cue != "think" for r in rows)

@@ -560,6 +560,26 @@ def test_composed_verbs_read_as_plain_past_tense() -> None:
         reported_verb(c)
         for c in ("saying", "told The National", "added", "according to", "says", "", "stated")
     ] == ["said", "told The National", "added", "said", "said", "said", "stated"]
+    assert reported_verb("will say") == "will say"  # not 'said': it has not been said yet
+    assert reported_verb("did not explicitly say") == "did not explicitly say"
+
+
+def test_a_speech_announced_for_later_is_not_given_as_said(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path
+) -> None:
+    text = (
+        "Springfield.\n“Nothing truly prepares you for the demands of the office,” the "
+        "two-term mayor will say tonight, according to excerpts of her speech.\n\n"
+        "Council member Ann Park would not say whether she would run for the seat."
+    )
+    ingest_article(engine, tmp_path, "speech", "Farewell", text, date="2026-01-05")
+    cues = {r.quote.cue for r in engine.ledger.rows(["speech"])}
+    assert "will say" in cues
+    answer = engine.ask("Who said “Nothing truly prepares you for the demands of the office”?")
+    assert answer.source == "ledger"
+    assert "will say: “Nothing truly prepares you" in answer.text
+    assert " said" not in answer.text
+    assert all("would not say" in r.quote.cue for r in engine.ledger.quotes("Ann Park"))
 
 
 def test_what_did_say_about_a_topic_keeps_to_the_topic(

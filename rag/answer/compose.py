@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag.ledger.intent import Intent
 from rag.ledger.read import LedgerRow
-from rag.lexicon import QUOTE_PAIRS, is_past_form, past_tense
+from rag.lexicon import HELPER_VERBS, QUOTE_PAIRS, is_past_form, past_tense
 from rag.text.names import surname
 from rag.types import Article, Citation, Quote, QuoteCheck
 
@@ -43,11 +43,14 @@ class Composed:
 def reported_verb(cue: str) -> str:
     """The cue as a past-tense reporting verb: any form of a speech verb in its past tense
     ('saying' → 'said', 'warns' → 'warned'), 'told The National' stays, a word this lexicon
-    does not know and that is not a past tense (or 'according to') → 'said'."""
+    does not know and that is not a past tense (or 'according to') → 'said'; a cue with its
+    modal or negation stays as written ('will say', 'did not say')."""
     if not cue:
         return "said"
     first, _, rest = cue.partition(" ")
     word = first.lower()
+    if word in HELPER_VERBS:
+        return cue  # 'will say', 'did not explicitly say'
     past = past_tense(word)
     if word == "according" or not (past != word or word.endswith("ed") or is_past_form(word)):
         return "said"

@@ -135,7 +135,7 @@ def _closest_cue(
     candidates = []
     for sent in sentences:
         for tok in sent:
-            if inside(tok):
+            if inside(tok) or _aside_without(sent, tok, a, b):
                 continue
             cue = _as_cue(tok)
             if cue is not None and inside(cue[1]):
@@ -150,6 +150,17 @@ def _closest_cue(
     candidates.sort(key=lambda c: c[0])
     typed = next((c for _, c in candidates if can_speak(c[1])), None)
     return typed or (candidates[0][1] if candidates else None)
+
+
+def _aside_without(sentence: Span, tok: Token, a: int, b: int) -> bool:
+    """True when ``tok`` stands in parentheses that leave out the quotation ``[a, b)``: an
+    aside ('(think Eleanor Roosevelt)') says nothing of who said the words outside it."""
+    text = sentence.doc.text
+    opened = text.rfind("(", sentence.start_char, tok.idx)
+    if opened < 0 or text.find(")", opened, tok.idx) >= 0:
+        return False
+    closed = text.find(")", tok.idx, sentence.end_char)
+    return closed >= 0 and not opened <= a < b <= closed + 1
 
 
 def can_speak(subject: Token) -> bool:
@@ -259,13 +270,20 @@ def cue_text_of(cue: Token) -> str:
     National'); a long object is cut after its head noun ('told a caucus meeting')."""
     if cue.lower_ == "according":
         return "according to"
-    end = cue
+    start, end = cue, cue
+    # 'will say', 'would not say', 'did not tell': what the verb does not assert on its own
+    helpers = [c for c in cue.lefts if c.dep_ in ("aux", "neg") and c.is_lower]
+    between = cue.doc[helpers[0].i : cue.i] if helpers else ()
+    if any(c.tag_ == "MD" or c.dep_ == "neg" for c in helpers) and all(
+        t.dep_ in ("aux", "neg", "advmod") and not t.is_punct for t in between
+    ):
+        start = helpers[0]
     for child in cue.children:
         if child.dep_ in ("dobj", "dative") and child.i > cue.i and child.i - cue.i <= 3:
             whole = child.right_edge
             end = whole if whole.idx + len(whole.text) - cue.idx <= 60 else child
             break
-    return str(cue.doc.text[cue.idx : end.idx + len(end.text)])
+    return str(cue.doc.text[start.idx : end.idx + len(end.text)])
 
 
 def quote_kind(doc: Doc, a: int, b: int) -> str:
