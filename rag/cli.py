@@ -97,6 +97,8 @@ def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
         bar.close()
     for skipped, twin in report.duplicates:
         click.secho(f"skipped {skipped}: same text as {twin}", err=True, fg="yellow")
+    if report.unsettled:
+        click.secho(report.unsettled_note(), err=True, fg="yellow")
     for error in report.errors:
         click.secho(f"error: {error}", err=True, fg="red")
     click.echo(

@@ -186,3 +186,24 @@ def test_ui_beyond_localhost_needs_auth(
     assert isinstance(result.exception, ConfigError), result.output
     assert message in str(result.exception)
     assert "Serving on" not in result.output  # refused before anything is served
+
+
+def test_ingest_says_which_articles_the_model_step_could_not_settle(
+    runner: CliRunner, fake_llm: QueuedChatModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_LEDGER_MODEL", "1")
+    get_settings.cache_clear()
+    (tmp_path / "talks.txt").write_text(
+        "Budget talks\n\nJane Porter and Tom Reyes met in Albany on Monday to talk about the "
+        "budget.\n“We will not back down on this bill, whatever the cost.”\n",
+        encoding="utf-8",
+    )
+    fake_llm.enqueue(TimeoutError("the model timed out"))
+    result = runner.invoke(cli, ["ingest", "-q", str(tmp_path / "talks.txt")])
+    assert result.exit_code == 0, result.output  # indexed: the rules' speakers stand
+    assert "1 added" in result.output
+    assert (
+        "the model step could not settle 1 article(s), first talks (TimeoutError: the model "
+        "timed out)" in result.output
+    )
+    assert "the next ingest asks the model again" in result.output

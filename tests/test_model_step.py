@@ -53,7 +53,7 @@ def settled(ask, cache: KeyValueCache | None = None):
     doc = load_nlp()(TEXT)
     rows = extract_quotes(article(), doc=doc)
     cases = find_hard_cases(TEXT, doc, rows)
-    return settle(article(), rows, cases, ask, cache, "test-model")
+    return settle(article(), rows, cases, ask, cache, "test-model").rows
 
 
 def test_an_answer_given_in_both_orders_names_the_speaker(tmp_path: Path) -> None:
@@ -105,8 +105,40 @@ def test_a_failing_model_costs_nothing_but_the_step() -> None:
     def ask(messages: list[BaseMessage]) -> str:
         raise TimeoutError("the model timed out")
 
-    (row,) = settled(ask)
+    doc = load_nlp()(TEXT)
+    rows = extract_quotes(article(), doc=doc)
+    result = settle(article(), rows, find_hard_cases(TEXT, doc, rows), ask)
+    ((row,), failed) = result.rows, result.failed
     assert row.method == "unattributed"
+    assert failed == "TimeoutError: the model timed out"
+
+
+def test_an_article_the_model_could_not_settle_is_asked_again_on_the_next_ingest(
+    settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a-talks.txt").write_text(TEXT, encoding="utf-8")
+    other = TEXT.replace("Jane Porter", "Ada Lind").replace("Tom Reyes", "Sam Ortiz")
+    (folder / "b-talks.txt").write_text(other, encoding="utf-8")
+    engine = Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+    fake_llm.enqueue(ConnectionError("Connection error."))
+    report = engine.ingest([folder])
+    # Both articles are indexed; once the model has failed, it is not asked again this run.
+    assert sorted(report.added) == ["a-talks", "b-talks"]
+    assert len(fake_llm.calls) == 1
+    assert [a for a, _ in report.unsettled] == ["a-talks", "b-talks"]
+    assert "ConnectionError: Connection error." in report.unsettled_note()
+    assert {r.quote.method for r in engine.ledger.rows()} == {"unattributed"}
+    # The next ingest asks again, though no file changed.
+    fake_llm.enqueue("B", "A", "B", "A")
+    again = engine.ingest([folder])
+    assert sorted(again.replaced) == ["a-talks", "b-talks"] and not again.unsettled
+    assert len(fake_llm.calls) == 5
+    assert {r.quote.speaker for r in engine.ledger.rows()} == {"Jane Porter", "Ada Lind"}
+    # Settled now: a third ingest changes nothing and asks nothing.
+    third = engine.ingest([folder])
+    assert sorted(third.unchanged) == ["a-talks", "b-talks"] and len(fake_llm.calls) == 5
 
 
 def test_ingest_runs_the_step_through_the_configured_chat_model(

@@ -207,6 +207,8 @@ def build_app(engine: Engine) -> gr.Blocks:
                 f"{report.chunks} chunks."
             ]
             lines += [f"- ⚠ {render.esc(str(e))}" for e in report.errors]
+            if report.unsettled:
+                lines.append(f"- ⚠ {render.esc(report.unsettled_note())}")
             return "\n".join(lines), list_articles(query), list_speakers(speaker_query)
 
         search.change(list_articles, search, articles)

@@ -28,12 +28,26 @@ class IngestReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped, same text as)
+    # (article, why): the model step failed; indexed with the rules' speakers, and asked
+    # again the next time the article is ingested
+    unsettled: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     errors: list[InputError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def unsettled_note(self) -> str:
+        """One line on the articles the model step could not settle ('' when none)."""
+        if not self.unsettled:
+            return ""
+        first, why = self.unsettled[0]
+        return (
+            f"the model step could not settle {len(self.unsettled)} article(s), first "
+            f"{first} ({why}): their quotes keep the rules' speakers, and the next ingest "
+            "asks the model again"
+        )
 
 
 ProgressFn = Callable[[Path, int, int, "IngestReport"], None]
@@ -123,7 +137,8 @@ class _Batch:
         return next((i for i in self.index.ids_with_text(digest) if i != article.id), "")
 
     def _quotes(self, articles: list[Article]) -> list[list[Quote]]:
-        """Ledger rows of each article (parsed together); [] for all when the ledger is off."""
+        """Ledger rows of each article (parsed together); [] for all when the ledger is off.
+        An article the model step could not settle goes in ``report.unsettled``."""
         if not self.settings.ledger:
             return [[] for _ in articles]
         from rag.backends.nlp import parse_many
@@ -135,7 +150,10 @@ class _Batch:
             try:
                 found = extract(article, doc=doc)
                 if self.model_step is not None:
-                    found = self.model_step(article, doc, found)
+                    settled = self.model_step(article, doc, found)
+                    found = settled.rows
+                    if settled.failed:
+                        self.report.unsettled.append((article.id, settled.failed))
                 rows.append(found)
             except RagError:
                 raise
@@ -153,10 +171,24 @@ class _Batch:
             return
         queued = list(self.items.values())
         quotes = self._quotes([a for a, _, _ in queued])
+        retry = {article_id for article_id, _ in self.report.unsettled}
         self.index.upsert_many(
-            [IndexedArticle(a, c, q) for (a, c, _), q in zip(queued, quotes, strict=True)]
+            [
+                IndexedArticle(_to_retry(a) if a.id in retry else a, c, q)
+                for (a, c, _), q in zip(queued, quotes, strict=True)
+            ]
         )
         for article, chunks, replaced in self.items.values():
             self.report.chunks += len(chunks)
             (self.report.replaced if replaced else self.report.added).append(article.id)
         self.items = {}
+
+
+RETRY = "+retry"
+
+
+def _to_retry(article: Article) -> Article:
+    """The article as stored when the model step could not settle it: under a content hash
+    that no file has, so the next ingest indexes it again (asking the model only what it
+    has not answered yet; answers are cached)."""
+    return article.model_copy(update={"content_hash": article.content_hash + RETRY})

@@ -14,6 +14,7 @@ import logging
 import re
 import string
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
@@ -57,6 +58,15 @@ def choice(reply: str, order: Sequence[str]) -> str | None:
     return order[index] if index < len(order) else None
 
 
+@dataclass(frozen=True)
+class Settled:
+    """An article's rows after the model step; ``failed`` says why the model could not be
+    asked (the rules' answers then stand for the cases it did not settle)."""
+
+    rows: list[Quote]
+    failed: str = ""
+
+
 def settle(
     article: Article,
     rows: list[Quote],
@@ -64,7 +74,7 @@ def settle(
     ask: Ask,
     cache: KeyValueCache | None = None,
     model_name: str = "",
-) -> list[Quote]:
+) -> Settled:
     """``rows`` with the hard cases the model settles given a speaker (method ``model``)."""
     out = list(rows)
     for case in cases:
@@ -82,7 +92,7 @@ def settle(
                     log.warning(
                         "%s: the model step failed (%s); the rules' answers stay", article.id, e
                     )
-                    return out
+                    return Settled(out, f"{type(e).__name__}: {e}")
                 if cache is not None:
                     cache.put(key, reply)
             answers.append(choice(reply, order))
@@ -90,7 +100,7 @@ def settle(
         chosen = next((c for c in case.candidates if c.name == picked), None)
         if chosen is not None and chosen.name != row.speaker:
             out[case.row] = _given(row, chosen)
-    return out
+    return Settled(out)
 
 
 def _given(row: Quote, who: Candidate) -> Quote:
@@ -117,27 +127,38 @@ def _key(model_name: str, asked: Sequence[BaseMessage]) -> str:
     return digest.hexdigest()
 
 
-ModelStep = Callable[[Article, "Doc", list[Quote]], list[Quote]]
+ModelStep = Callable[[Article, "Doc", list[Quote]], Settled]
 
 
 def model_step_for(settings: Settings) -> ModelStep | None:
     """The model step the settings ask for (``None`` when off): the configured chat model,
-    reached on the first hard case, with its answers cached in the home folder."""
+    reached on the first hard case, with its answers cached in the home folder. Once the
+    model fails, it is not asked again in this run (a server that is down would cost each
+    later article its timeout); cached answers still apply."""
     if not settings.ledger_model or settings.ledger_extractor != "rules":
         return None
     from rag.backends.llm import chat_model, describe_llm
 
     model: Any = None
+    failure: Exception | None = None
     cache = KeyValueCache(settings.home / "ledger-model-cache.sqlite")
 
     def ask(asked: list[BaseMessage]) -> str:
-        nonlocal model
-        if model is None:
-            model = chat_model(settings).bind(max_tokens=4)
-        return str(model.invoke(asked).content)
+        nonlocal model, failure
+        if failure is not None:
+            raise failure
+        try:
+            if model is None:
+                model = chat_model(settings).bind(max_tokens=4)
+            return str(model.invoke(asked).content)
+        except Exception as e:
+            failure = e
+            raise
 
-    def step(article: Article, doc: Doc, rows: list[Quote]) -> list[Quote]:
+    def step(article: Article, doc: Doc, rows: list[Quote]) -> Settled:
         cases = find_hard_cases(article.text, doc, rows)
-        return settle(article, rows, cases, ask, cache, describe_llm(settings)) if cases else rows
+        if not cases:
+            return Settled(rows)
+        return settle(article, rows, cases, ask, cache, describe_llm(settings))
 
     return step
