@@ -182,7 +182,8 @@ def eval_engine(
     metadata: Path | None = None,
     on_status: Callable[[str], None] = lambda _: None,
 ) -> Any:
-    """An Engine over an isolated index of ``articles_dir`` (built once, then reused)."""
+    """An Engine over an isolated index of ``articles_dir``, built once, then reused (an
+    ingest there skips unchanged articles, and indexes again those whose model step failed)."""
     from rag.api import Engine
     from rag.ingest.metadata import read_metadata_table
 
@@ -192,10 +193,12 @@ def eval_engine(
     engine = Engine(settings.model_copy(update={"home": home, "chroma_url": None}), on_status)
     if engine.index.count_articles() == 0:
         on_status(f"Indexing {articles_dir} into an isolated evaluation index ({home})…")
-        table = read_metadata_table(metadata) if metadata else None
-        report = engine.ingest([articles_dir], metadata=table)
-        if report.errors:
-            on_status(f"{len(report.errors)} article file(s) could not be read: {report.errors[0]}")
+    table = read_metadata_table(metadata) if metadata else None
+    report = engine.ingest([articles_dir], metadata=table)
+    if report.errors:
+        on_status(f"{len(report.errors)} article file(s) could not be read: {report.errors[0]}")
+    if report.unsettled:
+        on_status(f"{report.unsettled_note()}; the figures are of the rules' speakers there")
     return engine
 
 
