@@ -316,3 +316,17 @@ def test_a_verb_in_an_aside_does_not_take_the_quotation_outside_it() -> None:
     )
     assert {r.speaker for r in rows if "influence closely" in r.quote} <= {"", "Carl Lund"}
     assert all(r.cue != "think" for r in rows)
+
+
+def test_a_title_in_the_speakers_description_is_whole_and_not_their_words() -> None:
+    text = (
+        "''If you take a paycheck from the league, you have to be careful,'' said Dan Ortiz, "
+        "a co-author of ''Those Guys Have All the Fun: Inside the World of Hockey.''\n"
+    )
+    rows = extract(text)
+    said = row_of(rows, "take a paycheck")
+    assert said.speaker == "Dan Ortiz"
+    role = "a co-author of ''Those Guys Have All the Fun: Inside the World of Hockey.''"
+    assert said.speaker_role == role == text[said.role_start : said.role_end]
+    title = row_of(rows, "Those Guys")
+    assert (title.speaker, title.method) == ("", "unattributed")

@@ -25,6 +25,7 @@ from rag.lexicon import (
     SPEAKER_PRONOUNS,
 )
 from rag.text.names import name_span, surname
+from rag.text.quotations import article_quotations
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -338,8 +339,24 @@ def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
             break
         last = child
     doc = speaker.doc
-    role = doc[first.left_edge.i : last.right_edge.i + 1].text.strip(" ,")
-    return role, _find(doc.text, role, first.left_edge.idx)
+    a = first.left_edge.idx
+    b = a + len(doc[first.left_edge.i : last.right_edge.i + 1].text.rstrip(" ,"))
+    a, b = _whole_quotations(doc, a, b)
+    role = doc.text[a:b].strip(" ,")
+    return role, _find(doc.text, role, a)
+
+
+def _whole_quotations(doc: Doc, a: int, b: int) -> tuple[int, int]:
+    """``[a, b)`` with a quotation it cuts taken in whole when it ends in the same paragraph
+    ("a co-author of ''Those Guys Have All the Fun: Inside the World of ESPN.''", which the
+    parser split at its colon), else ended before its opening mark."""
+    spans = doc.user_data.get("rag_quotations")
+    if spans is None:
+        spans = doc.user_data["rag_quotations"] = article_quotations(doc.text)
+    for qa, qb in spans:
+        if a <= qa < b < qb:
+            return (a, qb) if "\n" not in doc.text[b:qb] else (a, qa)
+    return a, b
 
 
 def personlike(description: str) -> bool:
