@@ -330,3 +330,20 @@ def test_a_title_in_the_speakers_description_is_whole_and_not_their_words() -> N
     assert said.speaker_role == role == text[said.role_start : said.role_end]
     title = row_of(rows, "Those Guys")
     assert (title.speaker, title.method) == ("", "unattributed")
+
+
+def test_a_participle_after_a_comma_goes_with_the_main_clause() -> None:
+    rows = extract(
+        "Officer Tom Lund spent years on the detail.\n\n"
+        "Lund also wrote the agents knew to brace for the eruptions, saying, “They didn’t "
+        "happen every day, but behind closed doors we learned about them fast. In public, she "
+        "was everyone’s best friend. Privately, she was her normal self.”\n\n"
+        '"Ada Roe won tonight and I was very glad to see that. I think we need her back in the '
+        'Senate," Holt said during a panel on her show after the first-term senator easily won '
+        'her Senate primary, remarking that while there are "still some conservatives angry '
+        'over the reform," Roe already "paid a very heavy political price in this primary on '
+        'that issue."\n'
+    )
+    assert row_of(rows, "closed doors").speaker == "Tom Lund"
+    assert row_of(rows, "angry over the reform").speaker == "Holt"
+    assert row_of(rows, "heavy political price").speaker == "Holt"

@@ -246,8 +246,34 @@ def subject_of(verb: Token) -> Token | None:
     if verb.dep_ == "conj":  # "he smiled and said"
         return subject_of(verb.head)
     if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
-        return subject_of(verb.head)  # "…, saying …"
+        head = verb.head
+        if verb.dep_ == "advcl" and verb.tag_ == "VBG" and verb.nbor(-1).text == ",":
+            head = _main_clause(head)
+        return subject_of(head)  # "…, saying …"
     return None
+
+
+_SUBORDINATORS = frozenset(
+    "after before when while since because as although though if once until".split()
+)
+
+
+def _main_clause(verb: Token) -> Token:
+    """The verb of the clause that a participle set off by a comma goes with, which the
+    parser often hangs on the last clause before it: 'Hannity said … after the senator won
+    his primary, remarking …' (Hannity remarked); 'Byrne wrote the agents knew to brace for
+    it, saying …' (Byrne said)."""
+    while _subordinate(verb):
+        verb = verb.head
+    return verb
+
+
+def _subordinate(verb: Token) -> bool:
+    """An adverbial clause with its conjunction ('after …'), or what a speech verb reports."""
+    if verb.dep_ == "ccomp":
+        return is_speech_verb(verb.head)
+    marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
+    return verb.dep_ == "advcl" and bool(marks & _SUBORDINATORS)
 
 
 def _dateline(subject: Token) -> bool:
