@@ -4,6 +4,7 @@ sentence around it, and what kind of quotation it is."""
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -135,7 +136,7 @@ def _closest_cue(
     candidates = []
     for sent in sentences:
         for tok in sent:
-            if inside(tok) or _aside_without(sent, tok, a, b):
+            if inside(tok) or _aside_without(tok, a, b):
                 continue
             cue = _as_cue(tok)
             if cue is not None and inside(cue[1]):
@@ -152,15 +153,20 @@ def _closest_cue(
     return typed or (candidates[0][1] if candidates else None)
 
 
-def _aside_without(sentence: Span, tok: Token, a: int, b: int) -> bool:
+def _aside_without(tok: Token, a: int, b: int) -> bool:
     """True when ``tok`` stands in parentheses that leave out the quotation ``[a, b)``: an
     aside ('(think Eleanor Roosevelt)') says nothing of who said the words outside it."""
-    text = sentence.doc.text
-    opened = text.rfind("(", sentence.start_char, tok.idx)
-    if opened < 0 or text.find(")", opened, tok.idx) >= 0:
-        return False
-    closed = text.find(")", tok.idx, sentence.end_char)
-    return closed >= 0 and not opened <= a < b <= closed + 1
+    return any(o < tok.idx < c and not o <= a < b <= c for o, c in _asides(tok.doc))
+
+
+def _asides(doc: Doc) -> list[tuple[int, int]]:
+    """Spans of the article's parentheses, each closed within its paragraph (cached)."""
+    cached = doc.user_data.get("rag_asides")
+    if cached is None:
+        text = doc.text
+        cached = [(m.start(), m.end()) for m in re.finditer(r"\([^()\n]*\)", text)]
+        doc.user_data["rag_asides"] = cached
+    return list(cached)
 
 
 def can_speak(subject: Token) -> bool:
