@@ -275,6 +275,7 @@ def test_a_clause_subject_the_parser_made_the_object_of_said_is_reported() -> No
 
 def test_a_name_the_tagger_made_a_common_noun_still_speaks() -> None:
     text = (
+        "Port Talks Go On\n\n"
         "The mayor spoke with radio host Lou Quarrity on Wednesday about the port.\n\n"
         "The crowd applauded.\n\n"
         "Quarrity interjected: “So you are saying there will be some flexibility?”\n"
@@ -347,3 +348,17 @@ def test_a_participle_after_a_comma_goes_with_the_main_clause() -> None:
     assert row_of(rows, "closed doors").speaker == "Tom Lund"
     assert row_of(rows, "angry over the reform").speaker == "Holt"
     assert row_of(rows, "heavy political price").speaker == "Holt"
+
+
+def test_a_quotation_in_the_speakers_description_that_they_said_is_theirs() -> None:
+    rows = extract(
+        "“The vote is close,” said Dan Ortiz, a senator who once warned that “the port will "
+        "close if we do nothing at all.”\n"
+    )
+    assert row_of(rows, "The vote is close").speaker_role == "a senator"
+    assert row_of(rows, "the port will close").speaker == "Dan Ortiz"
+
+
+def test_a_participle_opening_the_text_has_no_comma_before_it() -> None:
+    rows = extract("Calling the plan a failure, Ann Park said it “will not pass this year”.\n")
+    assert row_of(rows, "will not pass").speaker == "Ann Park"

@@ -161,12 +161,12 @@ def _aside_without(tok: Token, a: int, b: int) -> bool:
 
 def _asides(doc: Doc) -> list[tuple[int, int]]:
     """Spans of the article's parentheses, each closed within its paragraph (cached)."""
-    cached = doc.user_data.get("rag_asides")
+    cached: list[tuple[int, int]] | None = doc.user_data.get("rag_asides")
     if cached is None:
         text = doc.text
         cached = [(m.start(), m.end()) for m in re.finditer(r"\([^()\n]*\)", text)]
         doc.user_data["rag_asides"] = cached
-    return list(cached)
+    return cached
 
 
 def can_speak(subject: Token) -> bool:
@@ -253,7 +253,8 @@ def subject_of(verb: Token) -> Token | None:
         return subject_of(verb.head)
     if verb.dep_ in ("advcl", "xcomp") and verb.head.pos_ in ("VERB", "AUX"):
         head = verb.head
-        if verb.dep_ == "advcl" and verb.tag_ == "VBG" and verb.nbor(-1).text == ",":
+        after_comma = verb.i > 0 and verb.doc[verb.i - 1].text == ","
+        if verb.dep_ == "advcl" and verb.tag_ == "VBG" and after_comma:
             head = _main_clause(head)
         return subject_of(head)  # "…, saying …"
     return None

@@ -61,6 +61,7 @@ from rag.ledger.speakers import (
     personlike,
     resolve_speaker,
     speaker_fields,
+    speaks_within,
 )
 from rag.lexicon import (
     ADJACENT_MENTION_MAX_TOKENS,
@@ -96,7 +97,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 28
+EXTRACTOR_VERSION = 29
 
 
 def inputs_digest() -> str:
@@ -224,9 +225,9 @@ def _quotation_row(
         row = _row_from_speaker(
             doc, article, people, last_person, cue, speaker_tok, inner, outer, method
         )
-        if row is not None and row.role_start <= a < b <= row.role_end:
+        if row is not None and _title_in_role(doc, row, a, b):
             # a title in the speaker's description ('a co-author of “…”'), not their words
-            return _unattributed(doc, article, inner, outer)
+            return _unattributed(doc, article, inner, outer) if _long(article, inner) else None
     elif (
         cue is None
         and last_person is not None
@@ -234,9 +235,20 @@ def _quotation_row(
         and paragraph_of(a) - last_person.paragraph <= _CONTINUE_WITHIN
     ):  # a quotation with no cue continues the speaker just before it
         row = _continuing(_unattributed(doc, article, inner, outer), last_person, paragraph_of)
-    if row is None and len(article.text[inner[0] : inner[1]].split()) > SCARE_QUOTE_MAX_WORDS:
+    if row is None and _long(article, inner):
         row = _unattributed(doc, article, inner, outer)
     return row
+
+
+def _long(article: Article, inner: tuple[int, int]) -> bool:
+    """True for a quotation longer than a scare quote of a word or two."""
+    return len(article.text[inner[0] : inner[1]].split()) > SCARE_QUOTE_MAX_WORDS
+
+
+def _title_in_role(doc: Doc, row: Quote, a: int, b: int) -> bool:
+    """True when the quotation ``[a, b)`` lies in the row's role with no speech verb before
+    it there: a title the speaker's description names, not words they said."""
+    return row.role_start <= a < b <= row.role_end and not speaks_within(doc, row.role_start, a)
 
 
 def _continuing(row: Quote, who: Who, paragraph_of: Callable[[int], int]) -> Quote:

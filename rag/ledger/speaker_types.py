@@ -47,17 +47,22 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
 
 def written_as_name(tok: Token) -> bool:
     """True for a capitalised word that its article also writes capitalised inside a
-    sentence and never in lower case: a name, whatever the tagger made of it."""
+    sentence (not in a headline, where every word is) and never in lower case: a name,
+    whatever the tagger made of it."""
     if not tok.text[:1].isupper():
         return False
     doc = tok.doc
     names = doc.user_data.get("rag_name_words")
     if names is None:
+        headline = doc.text.find("\n")
         lower = {t.lower_ for t in doc if t.text[:1].islower()}
         names = doc.user_data["rag_name_words"] = frozenset(
             t.text
             for t in doc
-            if t.text[:1].isupper() and not t.is_sent_start and t.lower_ not in lower
+            if t.idx > headline
+            and t.text[:1].isupper()
+            and not t.is_sent_start
+            and t.lower_ not in lower
         )
     return tok.text in names
 

@@ -22,6 +22,7 @@ from rag.lexicon import (
     NAME_PREFIX_TITLES,
     NOBODY,
     NOT_PEOPLE,
+    QUOTE_MARKS,
     SPEAKER_PRONOUNS,
 )
 from rag.text.names import name_span, surname
@@ -347,16 +348,37 @@ def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
 
 
 def _whole_quotations(doc: Doc, a: int, b: int) -> tuple[int, int]:
-    """``[a, b)`` with a quotation it cuts taken in whole when it ends in the same paragraph
-    ("a co-author of ''Those Guys Have All the Fun: Inside the World of ESPN.''", which the
-    parser split at its colon), else ended before its opening mark."""
+    """``[a, b)`` with a quotation it cuts taken in whole when it is a title: closed in the
+    same paragraph, and no speech verb before it in the role ("a co-author of ''Those Guys
+    Have All the Fun: Inside the World of ESPN.''", which the parser split at its colon);
+    else ended before its opening mark."""
     spans = doc.user_data.get("rag_quotations")
     if spans is None:
         spans = doc.user_data["rag_quotations"] = article_quotations(doc.text)
     for qa, qb in spans:
         if a <= qa < b < qb:
-            return (a, qb) if "\n" not in doc.text[b:qb] else (a, qa)
+            if speaks_within(doc, a, qa):
+                return a, _before_clause(doc, a, qa)  # 'a senator [who once warned that “…”]'
+            closed = doc.text[qb - 1] in QUOTE_MARKS and "\n" not in doc.text[b:qb]
+            return (a, qb) if closed else (a, qa)
     return a, b
+
+
+def _before_clause(doc: Doc, a: int, b: int) -> int:
+    """Where the first clause in ``doc.text[a:b]`` that is not its start begins ('a senator
+    who once warned that': before 'who'); ``b`` when there is none."""
+    span = doc.char_span(a, b, alignment_mode="contract")
+    for tok in span if span is not None else ():
+        if tok.dep_ in ("relcl", "acl") and tok.left_edge.idx > a:
+            return tok.left_edge.idx
+    return b
+
+
+def speaks_within(doc: Doc, start: int, end: int) -> bool:
+    """True when a speech verb stands in ``doc.text[start:end]`` ('a senator who once warned
+    that “…”': the quotation after it is what she said, not a title)."""
+    span = doc.char_span(start, end, alignment_mode="contract")
+    return span is not None and any(is_speech_verb(t) for t in span)
 
 
 def personlike(description: str) -> bool:
