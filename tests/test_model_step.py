@@ -113,6 +113,28 @@ def test_a_failing_model_costs_nothing_but_the_step() -> None:
     assert failed == "TimeoutError: the model timed out"
 
 
+def test_a_failed_question_leaves_the_other_cases_of_the_article_to_the_model() -> None:
+    text = TEXT + (
+        "\nAda Lind and Sam Ortiz spoke to reporters in Troy after the vote.\n"
+        "“The budget will pass by Friday, and nobody here doubts it.”\n"
+    )
+    doc = load_nlp()(text)
+    story = Article(id="talks", title="Budget talks", text=text)
+    rows = extract_quotes(story, doc=doc)
+    cases = find_hard_cases(text, doc, rows)
+    assert len(cases) == 2
+
+    def ask(messages: list[BaseMessage]) -> str:
+        if "back down" in str(messages[-1].content):
+            raise ValueError("the request was too long")
+        return letter_of("Ada Lind", messages)
+
+    result = settle(story, rows, cases, ask)
+    assert result.failed == "ValueError: the request was too long"
+    speakers = {r.quote[:10]: (r.speaker, r.method) for r in result.rows}
+    assert speakers == {"We will no": ("", "unattributed"), "The budget": ("Ada Lind", "model")}
+
+
 def test_an_article_the_model_could_not_settle_is_asked_again_on_the_next_ingest(
     settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
 ) -> None:
@@ -127,7 +149,7 @@ def test_an_article_the_model_could_not_settle_is_asked_again_on_the_next_ingest
     # Both articles are indexed; once the model has failed, it is not asked again this run.
     assert sorted(report.added) == ["a-talks", "b-talks"]
     assert len(fake_llm.calls) == 1
-    assert [a for a, _ in report.unsettled] == ["a-talks", "b-talks"]
+    assert list(report.unsettled) == ["a-talks", "b-talks"]
     assert "ConnectionError: Connection error." in report.unsettled_note()
     assert {r.quote.method for r in engine.ledger.rows()} == {"unattributed"}
     # The next ingest asks again, though no file changed.
@@ -162,4 +184,20 @@ def test_ingest_runs_the_step_through_the_configured_chat_model(
     engine.ingest([path])
     assert len(fake_llm.calls) == 2
     (row,) = engine.ledger.quotes(speaker="Jane Porter")
+    assert row.quote.method == "model"
+
+
+def test_one_request_the_model_cannot_answer_does_not_switch_it_off(
+    settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
+) -> None:
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "a-talks.txt").write_text(TEXT, encoding="utf-8")
+    other = TEXT.replace("Jane Porter", "Ada Lind").replace("Tom Reyes", "Sam Ortiz")
+    (folder / "b-talks.txt").write_text(other, encoding="utf-8")
+    engine = Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+    fake_llm.enqueue(ValueError("the request was too long"), "B", "A")
+    report = engine.ingest([folder])
+    assert list(report.unsettled) == ["a-talks"] and len(fake_llm.calls) == 3
+    (row,) = engine.ledger.quotes(speaker="Ada Lind")
     assert row.quote.method == "model"

@@ -28,9 +28,9 @@ class IngestReport:
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (skipped, same text as)
-    # (article, why): the model step failed; indexed with the rules' speakers, and asked
+    # article id → why its model step failed: indexed with the rules' speakers, and asked
     # again the next time the article is ingested
-    unsettled: list[tuple[str, str]] = field(default_factory=list)
+    unsettled: dict[str, str] = field(default_factory=dict)
     chunks: int = 0
     errors: list[InputError] = field(default_factory=list)
 
@@ -42,7 +42,7 @@ class IngestReport:
         """One line on the articles the model step could not settle ('' when none)."""
         if not self.unsettled:
             return ""
-        first, why = self.unsettled[0]
+        first, why = next(iter(self.unsettled.items()))
         return (
             f"the model step could not settle {len(self.unsettled)} article(s), first "
             f"{first} ({why}): their quotes keep the rules' speakers, and the next ingest "
@@ -136,25 +136,23 @@ class _Batch:
                 return other.id
         return next((i for i in self.index.ids_with_text(digest) if i != article.id), "")
 
-    def _quotes(self, articles: list[Article]) -> list[list[Quote]]:
-        """Ledger rows of each article (parsed together); [] for all when the ledger is off.
-        An article the model step could not settle goes in ``report.unsettled``."""
+    def _quotes(self, articles: list[Article]) -> list[tuple[list[Quote], str]]:
+        """Ledger rows of each article (parsed together), with why the model step could not
+        settle it ('' when it could, or did not run); no rows when the ledger is off."""
         if not self.settings.ledger:
-            return [[] for _ in articles]
+            return [([], "") for _ in articles]
         from rag.backends.nlp import parse_many
         from rag.ledger.extract import EXTRACTORS
 
         extract = EXTRACTORS[self.settings.ledger_extractor]
-        rows = []
+        rows: list[tuple[list[Quote], str]] = []
         for article, doc in zip(articles, parse_many(articles), strict=True):
             try:
-                found = extract(article, doc=doc)
+                found, failed = extract(article, doc=doc), ""
                 if self.model_step is not None:
                     settled = self.model_step(article, doc, found)
-                    found = settled.rows
-                    if settled.failed:
-                        self.report.unsettled.append((article.id, settled.failed))
-                rows.append(found)
+                    found, failed = settled.rows, settled.failed
+                rows.append((found, failed))
             except RagError:
                 raise
             except Exception as e:  # a ledger bug must never cost the user the article itself
@@ -163,7 +161,7 @@ class _Batch:
                     article.path or article.id,
                     e,
                 )
-                rows.append([])
+                rows.append(([], ""))
         return rows
 
     def flush(self) -> None:
@@ -171,13 +169,17 @@ class _Batch:
             return
         queued = list(self.items.values())
         quotes = self._quotes([a for a, _, _ in queued])
-        retry = {article_id for article_id, _ in self.report.unsettled}
         self.index.upsert_many(
             [
-                IndexedArticle(_to_retry(a) if a.id in retry else a, c, q)
-                for (a, c, _), q in zip(queued, quotes, strict=True)
+                IndexedArticle(_to_retry(a) if failed else a, c, q)
+                for (a, c, _), (q, failed) in zip(queued, quotes, strict=True)
             ]
         )
+        for (article, _, _), (_, failed) in zip(queued, quotes, strict=True):
+            if failed:
+                self.report.unsettled[article.id] = failed
+            else:  # a later version of it in this run settled
+                self.report.unsettled.pop(article.id, None)
         for article, chunks, replaced in self.items.values():
             self.report.chunks += len(chunks)
             (self.report.replaced if replaced else self.report.added).append(article.id)
@@ -191,4 +193,6 @@ def _to_retry(article: Article) -> Article:
     """The article as stored when the model step could not settle it: under a content hash
     that no file has, so the next ingest indexes it again (asking the model only what it
     has not answered yet; answers are cached)."""
+    if not article.content_hash:
+        return article  # Index.upsert_many refuses it, as it would the article itself
     return article.model_copy(update={"content_hash": article.content_hash + RETRY})

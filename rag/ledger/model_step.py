@@ -77,10 +77,11 @@ def settle(
 ) -> Settled:
     """``rows`` with the hard cases the model settles given a speaker (method ``model``)."""
     out = list(rows)
+    failed = ""
     for case in cases:
         row = rows[case.row]
         names = [c.name for c in case.candidates]
-        answers = []
+        answers: list[str | None] = []
         for order in ([*names, NONE_OF_THEM], [*reversed(names), NONE_OF_THEM]):
             asked = messages(article, case, row, order)
             key = _key(model_name, asked)
@@ -89,18 +90,43 @@ def settle(
                 try:
                     reply = ask(asked)
                 except Exception as e:  # the model step must never cost the article
-                    log.warning(
-                        "%s: the model step failed (%s); the rules' answers stay", article.id, e
-                    )
-                    return Settled(out, f"{type(e).__name__}: {e}")
+                    failed = failed or _reason(e)
+                    break  # the next cases may still have cached answers
                 if cache is not None:
                     cache.put(key, reply)
             answers.append(choice(reply, order))
+        if len(answers) < 2:
+            continue
         picked = answers[0] if answers[0] == answers[1] else None
         chosen = next((c for c in case.candidates if c.name == picked), None)
         if chosen is not None and chosen.name != row.speaker:
             out[case.row] = _given(row, chosen)
-    return Settled(out)
+    if failed:
+        log.warning("%s: the model step failed (%s); the rules' answers stay", article.id, failed)
+    return Settled(out, failed)
+
+
+def _reason(error: Exception) -> str:
+    """An error as one short line ('ConnectionError: Connection error.')."""
+    text = " ".join(str(error).split())
+    text = text if len(text) <= 160 else text[:159] + "…"
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class ModelUnreachable(Exception):
+    """The chat model could not be reached earlier in this run; it is not asked again."""
+
+
+def unreachable(error: Exception) -> bool:
+    """True for an error that says the model cannot be reached at all (refused, timed out),
+    as opposed to one request it could not answer."""
+    if isinstance(error, ConnectionError | TimeoutError | ModelUnreachable):
+        return True
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai is a dependency
+        return False
+    return isinstance(error, openai.APIConnectionError)  # timeouts included
 
 
 def _given(row: Quote, who: Candidate) -> Quote:
@@ -133,26 +159,27 @@ ModelStep = Callable[[Article, "Doc", list[Quote]], Settled]
 def model_step_for(settings: Settings) -> ModelStep | None:
     """The model step the settings ask for (``None`` when off): the configured chat model,
     reached on the first hard case, with its answers cached in the home folder. Once the
-    model fails, it is not asked again in this run (a server that is down would cost each
-    later article its timeout); cached answers still apply."""
+    model cannot be reached, it is not asked again in this run (a server that is down would
+    cost each later article its timeout); cached answers still apply."""
     if not settings.ledger_model or settings.ledger_extractor != "rules":
         return None
     from rag.backends.llm import chat_model, describe_llm
 
     model: Any = None
-    failure: Exception | None = None
+    down = ""  # why the model could not be reached, once it could not
     cache = KeyValueCache(settings.home / "ledger-model-cache.sqlite")
 
     def ask(asked: list[BaseMessage]) -> str:
-        nonlocal model, failure
-        if failure is not None:
-            raise failure
+        nonlocal model, down
+        if down:
+            raise ModelUnreachable(down)
         try:
             if model is None:
                 model = chat_model(settings).bind(max_tokens=4)
             return str(model.invoke(asked).content)
         except Exception as e:
-            failure = e
+            if unreachable(e):
+                down = _reason(e)
             raise
 
     def step(article: Article, doc: Doc, rows: list[Quote]) -> Settled:
