@@ -29,9 +29,14 @@ NOT_STATEMENT_LEMMAS = frozenset({"ask", "question", "wonder"})
 # With a gerund after them these say what someone did, not what they said ("continued
 # recruiting volunteers", "described arriving at a gathering").
 GERUND_NOT_SAID_LEMMAS = frozenset({"continue", "describe"})
-# A cue that opens with one of these is shown as the article writes it ('will say', 'did not
-# explicitly say'): the verb alone in the past tense would claim what the article does not.
-HELPER_VERBS = frozenset("will would shall should may might can could must do does did".split())
+# A cue that opens with one of these, or holds a negation, is shown as the article writes it
+# ('will say', 'did not explicitly say', 'never said'): the verb alone in the past tense would
+# claim what the article does not.
+HELPER_VERBS = frozenset(
+    """will would shall should may might can could must do does did has have had won't
+    wouldn't can't couldn't cannot didn't doesn't don't hasn't haven't hadn't""".split()
+)
+NEGATIONS = frozenset("not n't never cannot".split())
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question

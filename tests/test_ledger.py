@@ -562,6 +562,9 @@ def test_composed_verbs_read_as_plain_past_tense() -> None:
     ] == ["said", "told The National", "added", "said", "said", "said", "stated"]
     assert reported_verb("will say") == "will say"  # not 'said': it has not been said yet
     assert reported_verb("did not explicitly say") == "did not explicitly say"
+    for cue in ("didn't say", "won’t say", "cannot say", "never said", "has not said"):
+        assert reported_verb(cue) == cue
+    assert reported_verb("will") == "said"  # a lone helper word is no verb
 
 
 def test_a_speech_announced_for_later_is_not_given_as_said(

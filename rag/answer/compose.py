@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from rag.ledger.intent import Intent
 from rag.ledger.read import LedgerRow
-from rag.lexicon import HELPER_VERBS, QUOTE_PAIRS, is_past_form, past_tense
+from rag.lexicon import HELPER_VERBS, NEGATIONS, QUOTE_PAIRS, is_past_form, past_tense
 from rag.text.names import surname
 from rag.types import Article, Citation, Quote, QuoteCheck
 
@@ -49,8 +49,9 @@ def reported_verb(cue: str) -> str:
         return "said"
     first, _, rest = cue.partition(" ")
     word = first.lower()
-    if word in HELPER_VERBS:
-        return cue  # 'will say', 'did not explicitly say'
+    plain = cue.lower().replace("’", "'").split()
+    if rest and (plain[0] in HELPER_VERBS or any(w in NEGATIONS for w in plain)):
+        return cue  # 'will say', 'did not explicitly say', 'never said'
     past = past_tense(word)
     if word == "according" or not (past != word or word.endswith("ed") or is_past_form(word)):
         return "said"
