@@ -182,7 +182,7 @@ BODY_NOUNS = frozenset(
 )
 # Texts that speak for whoever wrote them.
 DOCUMENT_NOUNS = NOT_PEOPLE | frozenset(
-    """account announcement average biography caption column count editorial estimate
+    """account announcement average biography caption column count editorial estimate excerpt
     headline message note notice petition piece press-release projection readout remark
     result return sign slogan summary suit tally textbook transcript voice-over""".split()
 )

@@ -897,6 +897,25 @@ def test_quoted_words_are_answered_by_their_quotation_and_what_x_said_by_the_sta
     assert park.quotes == len(engine.ledger.quotes("Ann Park", ["park"])) == 1
 
 
+def test_whom_a_sentence_credits_for_the_report_holds_for_the_quotation_that_goes_on(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path
+) -> None:
+    text = (
+        "Springfield.\n“They don’t care about politics,” Mayor Ann Park said of the families, "
+        "according to a pool report. “Neither do I. This debate needs to change.”\n\n"
+        "“Nothing truly prepares you for the office,” the two-term mayor will say, according "
+        "to excerpts of her speech released by the city."
+    )
+    ingest_article(engine, tmp_path, "pool", "Visit", text, date="2026-01-05")
+    rows = {r.quote.quote[:12]: r.quote for r in engine.ledger.rows(["pool"])}
+    assert rows["Neither do I"].via == "a pool report"
+    assert rows["Nothing trul"].via == "excerpts of her speech released by the city"
+    answer = engine.ask("Who said “Neither do I. This debate needs to change”?")
+    assert answer.source == "ledger"
+    assert answer.text.startswith("Mayor Ann Park said, according to a pool report: “Neither")
+    assert fake_llm.calls == []
+
+
 def ingest_article(engine: Engine, folder, article_id: str, title: str, text: str, **extra) -> None:
     """Ingest one invented article, written as a JSON file in ``folder``."""
     record = {"id": article_id, "title": title, "text": text, **extra}

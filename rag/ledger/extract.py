@@ -97,7 +97,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 29
+EXTRACTOR_VERSION = 30
 
 
 def inputs_digest() -> str:
@@ -253,13 +253,18 @@ def _title_in_role(doc: Doc, row: Quote, a: int, b: int) -> bool:
 
 def _continuing(row: Quote, who: Who, paragraph_of: Callable[[int], int]) -> Quote:
     """An uncued quotation given to the speaker before it, with their role. Within one
-    paragraph it cites from the sentence that says they spoke, so the citation shows it."""
+    paragraph it cites from the sentence that says they spoke, so the citation shows it, and
+    keeps whom that sentence credits for the report."""
     start = row.span_start
+    credited: dict[str, Any] = {}
     if 0 <= who.attributed_at < start and paragraph_of(who.attributed_at) == paragraph_of(start):
         start = who.attributed_at
+        if who.via:  # '“…,” Obama said, according to a pool report. “…”': the report's too
+            credited = {"via": who.via, "via_start": who.via_span[0], "via_end": who.via_span[1]}
     return row.model_copy(
         update={
             **speaker_fields(who),
+            **credited,
             "method": "continuation",
             "span_start": start,
         }
@@ -323,6 +328,8 @@ def _remember(row: Quote, last: Who | None, paragraph_of: Callable[[int], int]) 
         role_span=(row.role_start, row.role_end),
         paragraph=paragraph_of(row.start),
         attributed_at=row.span_start,
+        via=row.via,
+        via_span=(row.via_start, row.via_end),
     )
 
 

@@ -52,6 +52,8 @@ class Who:
     role_span: tuple[int, int] = (0, 0)
     paragraph: int = 0  # where they last spoke (for pronouns and uncued quotes)
     attributed_at: int = -1  # where the sentence that last said they spoke starts
+    via: str = ""  # whom that sentence credits for the report ('according to CNN'), if any
+    via_span: tuple[int, int] = (0, 0)
 
 
 @dataclass
