@@ -29,6 +29,11 @@ NOT_STATEMENT_LEMMAS = frozenset({"ask", "question", "wonder"})
 # With a gerund after them these say what someone did, not what they said ("continued
 # recruiting volunteers", "described arriving at a gathering").
 GERUND_NOT_SAID_LEMMAS = frozenset({"continue", "describe"})
+# Conjunctions that open a clause of time, cause or condition ('after the senator won his
+# primary, remarking …'): a participle after such a clause goes with the main one.
+SUBORDINATORS = frozenset(
+    "after before when while since because as although though if once until".split()
+)
 # A cue that opens with one of these, or holds a negation, is shown as the article writes it
 # ('will say', 'did not explicitly say', 'never said'): the verb alone in the past tense would
 # claim what the article does not.

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.ledger.speaker_types import speaker_type
-from rag.lexicon import NOT_PEOPLE, SCARE_QUOTE_MAX_WORDS, SPEECH_LEMMAS
+from rag.lexicon import NOT_PEOPLE, SCARE_QUOTE_MAX_WORDS, SPEECH_LEMMAS, SUBORDINATORS
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -260,11 +260,6 @@ def subject_of(verb: Token) -> Token | None:
     return None
 
 
-_SUBORDINATORS = frozenset(
-    "after before when while since because as although though if once until".split()
-)
-
-
 def _main_clause(verb: Token) -> Token:
     """The verb of the clause that a participle set off by a comma goes with, which the
     parser often hangs on the last clause before it: 'Hannity said … after the senator won
@@ -280,7 +275,7 @@ def _subordinate(verb: Token) -> bool:
     if verb.dep_ == "ccomp":
         return is_speech_verb(verb.head)
     marks = {c.lower_ for c in verb.children if c.dep_ == "mark"}
-    return verb.dep_ == "advcl" and bool(marks & _SUBORDINATORS)
+    return verb.dep_ == "advcl" and bool(marks & SUBORDINATORS)
 
 
 def _dateline(subject: Token) -> bool:

@@ -84,6 +84,7 @@ from rag.lexicon import (
     SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
     SPEECH_LEMMAS,
+    SUBORDINATORS,
     TEXT_CUE_FORMS,
 )
 from rag.text.names import surname
@@ -97,7 +98,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 30
+EXTRACTOR_VERSION = 31
 
 
 def inputs_digest() -> str:
@@ -125,6 +126,7 @@ def inputs_digest() -> str:
         sorted(MENTION_PREPOSITIONS),
         sorted(TEXT_CUE_FORMS),
         sorted(CONTENT_OBJECT_LEMMAS),
+        sorted(SUBORDINATORS),
         sorted(CONFIDENCE.items()),
         MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),
