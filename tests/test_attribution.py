@@ -362,3 +362,30 @@ def test_a_quotation_in_the_speakers_description_that_they_said_is_theirs() -> N
 def test_a_participle_opening_the_text_has_no_comma_before_it() -> None:
     rows = extract("Calling the plan a failure, Ann Park said it “will not pass this year”.\n")
     assert row_of(rows, "will not pass").speaker == "Ann Park"
+
+
+def test_a_short_name_is_the_fuller_one_the_article_wrote_before() -> None:
+    rows = extract(
+        "Port Talks\n\nThe Springfield Herald reported on Monday that the port would close.\n\n"
+        "“The port has lost money for a decade,” the Herald said in an editorial.\n"
+    )
+    row = row_of(rows, "lost money")
+    assert (row.speaker, row.speaker_mention) == ("The Springfield Herald", "the Herald")
+    assert "The Springfield Herald" not in row.quote
+
+
+def test_a_person_the_tagger_took_for_an_organisation_keeps_her_full_name() -> None:
+    from spacy.tokens import Span
+
+    text = (
+        "Port Talks\n\nCandidate Ada Lind toured the harbour on Monday.\n\n"
+        "“We will keep the port open,” Lind said.\n"
+    )
+    nlp = load_nlp()
+    doc = nlp(text)
+    # As the small model tags some names: the full name an organisation, the surname nothing.
+    (first,) = [t for t in doc if t.text == "Ada"]
+    doc.ents = [Span(doc, first.i, first.i + 2, label="ORG")]
+    rows = extract_quotes(Article(id="t", title="t", text=text), nlp, doc)
+    row = row_of(rows, "keep the port open")
+    assert row.speaker == "Ada Lind" == text[row.speaker_start : row.speaker_end]

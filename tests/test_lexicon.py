@@ -40,6 +40,7 @@ DIGESTS = {
     29: "514dc7f699d18879",
     30: "fb4b4d79a086be76",
     31: "16ecdadccb73f24b",
+    32: "16ecdadccb73f24b",
 }
 
 

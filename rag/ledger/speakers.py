@@ -269,10 +269,39 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     organisation = [
         e for e in mention.ents if e.start <= speaker.i < e.end and e.label_ in ORGANISATION_LABELS
     ]
+    fuller = None if people.names(speaker.text) else _fuller_name(mention, speaker)
+    if fuller is not None:  # 'The Post said', after 'The Washington Post'
+        return fuller
     if (speaker.pos_ == "PROPN" or known_name) and not (organisation and len(organisation[0]) > 1):
         return people.person(mention.start_char, mention.end_char)
     text = mention.text.strip()
     return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
+
+
+def _fuller_name(mention: Span, speaker: Token) -> Who | None:
+    """The fuller name a one-word name stands for ('the Post': 'The Washington Post';
+    'Fiorina': 'Carly Fiorina', which the tagger took for an organisation): the last name
+    of two to four capitalised words, ending with it, that the article writes before it
+    outside its headline; ``None`` when there is none."""
+    words = [t for t in mention if t.lower_ != "the"]
+    if len(words) != 1 or words[0] != speaker or speaker.pos_ != "PROPN":
+        return None
+    doc = mention.doc
+    headline = doc.text.find("\n")
+    earlier = [
+        e
+        for e in doc.ents
+        if e.label_ in ORGANISATION_LABELS
+        and headline < e.start_char
+        and e.end_char <= mention.start_char
+        and 1 < len(name := [t for t in e if t.lower_ != "the"]) <= 4
+        and all(t.pos_ == "PROPN" for t in name)
+        and e[-1].text == speaker.text
+    ]
+    if not earlier:
+        return None
+    named = earlier[-1]
+    return Who(named.text, name_span=(named.start_char, named.end_char))
 
 
 def _type_of(doc: Doc, who: Who | None) -> SpeakerType | None:
