@@ -580,7 +580,7 @@ def test_a_speech_announced_for_later_is_not_given_as_said(
     assert "will say" in cues
     answer = engine.ask("Who said “Nothing truly prepares you for the demands of the office”?")
     assert answer.source == "ledger"
-    assert "will say: “Nothing truly prepares you" in answer.text
+    assert "will say, according to excerpts of her speech: “Nothing truly prepares" in answer.text
     assert " said" not in answer.text
     assert all("would not say" in r.quote.cue for r in engine.ledger.quotes("Ann Park"))
 
