@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import NOT_PEOPLE, SCARE_QUOTE_MAX_WORDS, SPEECH_LEMMAS, SUBORDINATORS
+from rag.text.quotations import article_quotations
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -22,6 +23,14 @@ def sentences_of(doc: Doc) -> list[Span]:
         sents = list(doc.sents)
         cached = doc.user_data["rag_sentences"] = (sents, [s.start for s in sents])
     return cached[0]
+
+
+def quotations_of(doc: Doc) -> list[tuple[int, int]]:
+    """The article's quotations (``article_quotations`` of its text), computed once per doc."""
+    cached: list[tuple[int, int]] | None = doc.user_data.get("rag_quotations")
+    if cached is None:
+        cached = doc.user_data["rag_quotations"] = article_quotations(doc.text)
+    return cached
 
 
 def sentence_of(doc: Doc, token_index: int) -> Span:

@@ -46,6 +46,7 @@ from rag.ledger.cues import (
     find_cue,
     governing_cue,
     is_speech_verb,
+    quotations_of,
     quote_kind,
     sentence_bounds,
     sentences_of,
@@ -88,7 +89,7 @@ from rag.lexicon import (
     TEXT_CUE_FORMS,
 )
 from rag.text.names import surname
-from rag.text.quotations import article_quotation_rule, article_quotations, inner_span
+from rag.text.quotations import article_quotation_rule, inner_span
 from rag.types import Article, Quote, SpeakerMethod
 
 if TYPE_CHECKING:
@@ -152,7 +153,7 @@ def extract_quotes(
     paragraph_of = _paragraph_index(text)
     rows: list[Quote] = []
     last_person: Who | None = None  # who spoke last, and in which paragraph
-    quoted = article_quotations(text)
+    quoted = quotations_of(doc)
     events: list[tuple[int, str, Any]] = [(a, "quote", (a, b)) for a, b in quoted]
     events += [(s.start_char, "sentence", s) for s in sentences_of(doc)]
     events.sort(key=lambda e: (e[0], e[1] != "sentence"))

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rag.ledger.cues import quotations_of
 from rag.ledger.speakers import People
 from rag.lexicon import MODEL_STEP_MIN_WORDS
-from rag.text.quotations import article_quotations
 from rag.types import Quote
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def context_of(text: str, start: int) -> tuple[int, int]:
 def find_hard_cases(text: str, doc: Doc, rows: Sequence[Quote]) -> list[HardCase]:
     """The rows of one article that the model step should settle."""
     people = People(text, ((e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"))
-    quoted = [range(a, b) for a, b in article_quotations(text)]
+    quoted = [range(a, b) for a, b in quotations_of(doc)]
     cases = []
     for i, row in enumerate(rows):
         if row.method != "unattributed" or len(row.quote.split()) <= MODEL_STEP_MIN_WORDS:

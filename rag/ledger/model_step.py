@@ -120,13 +120,10 @@ class ModelUnreachable(Exception):
 def unreachable(error: Exception) -> bool:
     """True for an error that says the model cannot be reached at all (refused, timed out),
     as opposed to one request it could not answer."""
-    if isinstance(error, ConnectionError | TimeoutError | ModelUnreachable):
-        return True
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - openai is a dependency
-        return False
-    return isinstance(error, openai.APIConnectionError)  # timeouts included
+    import openai  # imported here: ingest without the model step never needs it
+
+    unreachable_errors = (ConnectionError, TimeoutError, ModelUnreachable)
+    return isinstance(error, (*unreachable_errors, openai.APIConnectionError))  # + timeouts
 
 
 def _given(row: Quote, who: Candidate) -> Quote:

@@ -18,7 +18,7 @@ from rag.lexicon import (
 )
 
 if TYPE_CHECKING:
-    from spacy.tokens import Span, Token
+    from spacy.tokens import Doc, Span, Token
 
 SpeakerType = Literal["person", "organisation", "people", "document"]
 
@@ -54,7 +54,7 @@ def written_as_name(tok: Token) -> bool:
     doc = tok.doc
     names = doc.user_data.get("rag_name_words")
     if names is None:
-        headline = doc.text.find("\n")
+        headline = headline_end(doc)
         lower = {t.lower_ for t in doc if t.text[:1].islower()}
         names = doc.user_data["rag_name_words"] = frozenset(
             t.text
@@ -65,6 +65,11 @@ def written_as_name(tok: Token) -> bool:
             and t.lower_ not in lower
         )
     return tok.text in names
+
+
+def headline_end(doc: Doc) -> int:
+    """Where the article's first line, its headline, ends (-1 when it has one line)."""
+    return doc.text.find("\n")
 
 
 def is_proportion(head: Token) -> bool:

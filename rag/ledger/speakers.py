@@ -8,10 +8,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rag.ledger.cues import is_speech_verb
+from rag.ledger.cues import is_speech_verb, quotations_of
 from rag.ledger.speaker_types import (
     ORGANISATION_LABELS,
     SpeakerType,
+    headline_end,
     is_proportion,
     noun_type,
     speaker_type,
@@ -26,7 +27,6 @@ from rag.lexicon import (
     SPEAKER_PRONOUNS,
 )
 from rag.text.names import name_span, surname
-from rag.text.quotations import article_quotations
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
@@ -287,7 +287,7 @@ def _fuller_name(mention: Span, speaker: Token) -> Who | None:
     if len(words) != 1 or words[0] != speaker or speaker.pos_ != "PROPN":
         return None
     doc = mention.doc
-    headline = doc.text.find("\n")
+    headline = headline_end(doc)
     earlier = [
         e
         for e in doc.ents
@@ -383,10 +383,7 @@ def _whole_quotations(doc: Doc, a: int, b: int) -> tuple[int, int]:
     same paragraph, and no speech verb before it in the role ("a co-author of ''Those Guys
     Have All the Fun: Inside the World of ESPN.''", which the parser split at its colon);
     else ended before its opening mark."""
-    spans = doc.user_data.get("rag_quotations")
-    if spans is None:
-        spans = doc.user_data["rag_quotations"] = article_quotations(doc.text)
-    for qa, qb in spans:
+    for qa, qb in quotations_of(doc):
         if a <= qa < b < qb:
             if speaks_within(doc, a, qa):
                 return a, _before_clause(doc, a, qa)  # 'a senator [who once warned that “…”]'
