@@ -3,14 +3,26 @@ reported statement is credited to, and when the ledger declines to say."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from spacy.tokens import Doc, Span
+
 from rag.backends.nlp import load_nlp
 from rag.ledger.cues import subject_of
 from rag.ledger.extract import extract_quotes
 from rag.types import Article, Quote
 
 
-def extract(text: str) -> list[Quote]:
-    return extract_quotes(Article(id="t", title="t", text=text))
+def extract(text: str, retag: Callable[[Doc], None] | None = None) -> list[Quote]:
+    """The ledger rows of ``text``; ``retag`` first changes its parse, as the small model
+    misreads some texts."""
+    article = Article(id="t", title="t", text=text)
+    if retag is None:
+        return extract_quotes(article)
+    nlp = load_nlp()
+    doc = nlp(text)
+    retag(doc)
+    return extract_quotes(article, nlp, doc)
 
 
 def row_of(rows: list[Quote], words: str) -> Quote:
@@ -280,13 +292,14 @@ def test_a_name_the_tagger_made_a_common_noun_still_speaks() -> None:
         "The crowd applauded.\n\n"
         "Quarrity interjected: “So you are saying there will be some flexibility?”\n"
     )
-    nlp = load_nlp()
-    doc = nlp(text)
-    # As the tagger reads some names that open a sentence: a common noun, not a person.
-    doc.ents = [e for e in doc.ents if e.label_ != "PERSON"]
-    (name,) = [t for t in doc if t.text == "Quarrity" and t.is_sent_start]
-    name.pos_, name.tag_ = "NOUN", "NN"
-    rows = extract_quotes(Article(id="t", title="t", text=text), nlp, doc)
+
+    def retag(doc: Doc) -> None:
+        # As the tagger reads some names that open a sentence: a common noun, not a person.
+        doc.ents = [e for e in doc.ents if e.label_ != "PERSON"]
+        (name,) = [t for t in doc if t.text == "Quarrity" and t.is_sent_start]
+        name.pos_, name.tag_ = "NOUN", "NN"
+
+    rows = extract(text, retag)
     assert row_of(rows, "some flexibility").speaker == "Quarrity"
 
 
@@ -375,17 +388,16 @@ def test_a_short_name_is_the_fuller_one_the_article_wrote_before() -> None:
 
 
 def test_a_person_the_tagger_took_for_an_organisation_keeps_her_full_name() -> None:
-    from spacy.tokens import Span
-
     text = (
         "Port Talks\n\nCandidate Ada Lind toured the harbour on Monday.\n\n"
         "“We will keep the port open,” Lind said.\n"
     )
-    nlp = load_nlp()
-    doc = nlp(text)
-    # As the small model tags some names: the full name an organisation, the surname nothing.
-    (first,) = [t for t in doc if t.text == "Ada"]
-    doc.ents = [Span(doc, first.i, first.i + 2, label="ORG")]
-    rows = extract_quotes(Article(id="t", title="t", text=text), nlp, doc)
+
+    def retag(doc: Doc) -> None:
+        # As the small model tags some names: the full name an organisation, the surname nothing.
+        (first,) = [t for t in doc if t.text == "Ada"]
+        doc.ents = [Span(doc, first.i, first.i + 2, label="ORG")]
+
+    rows = extract(text, retag)
     row = row_of(rows, "keep the port open")
     assert row.speaker == "Ada Lind" == text[row.speaker_start : row.speaker_end]

@@ -135,15 +135,25 @@ def test_a_failed_question_leaves_the_other_cases_of_the_article_to_the_model() 
     assert speakers == {"We will no": ("", "unattributed"), "The budget": ("Ada Lind", "model")}
 
 
-def test_an_article_the_model_could_not_settle_is_asked_again_on_the_next_ingest(
-    settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
-) -> None:
+def with_model_step(settings: Settings) -> Engine:
+    return Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+
+
+def two_articles(tmp_path: Path) -> Path:
+    """A folder of two articles, each with one quotation the rules leave to the model."""
     folder = tmp_path / "news"
     folder.mkdir()
     (folder / "a-talks.txt").write_text(TEXT, encoding="utf-8")
     other = TEXT.replace("Jane Porter", "Ada Lind").replace("Tom Reyes", "Sam Ortiz")
     (folder / "b-talks.txt").write_text(other, encoding="utf-8")
-    engine = Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+    return folder
+
+
+def test_an_article_the_model_could_not_settle_is_asked_again_on_the_next_ingest(
+    settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
+) -> None:
+    folder = two_articles(tmp_path)
+    engine = with_model_step(settings)
     fake_llm.enqueue(ConnectionError("Connection error."))
     report = engine.ingest([folder])
     # Both articles are indexed; once the model has failed, it is not asked again this run.
@@ -168,7 +178,7 @@ def test_ingest_runs_the_step_through_the_configured_chat_model(
 ) -> None:
     path = tmp_path / "talks.txt"
     path.write_text(TEXT, encoding="utf-8")
-    engine = Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+    engine = with_model_step(settings)
     # Nearest name first (Tom Reyes, Jane Porter), then reversed.
     fake_llm.enqueue("B", "A")
     engine.ingest([path])
@@ -190,12 +200,8 @@ def test_ingest_runs_the_step_through_the_configured_chat_model(
 def test_one_request_the_model_cannot_answer_does_not_switch_it_off(
     settings: Settings, fake_llm: QueuedChatModel, tmp_path: Path
 ) -> None:
-    folder = tmp_path / "news"
-    folder.mkdir()
-    (folder / "a-talks.txt").write_text(TEXT, encoding="utf-8")
-    other = TEXT.replace("Jane Porter", "Ada Lind").replace("Tom Reyes", "Sam Ortiz")
-    (folder / "b-talks.txt").write_text(other, encoding="utf-8")
-    engine = Engine(settings.model_copy(update={"ledger_model": True}), on_status=lambda _: None)
+    folder = two_articles(tmp_path)
+    engine = with_model_step(settings)
     fake_llm.enqueue(ValueError("the request was too long"), "B", "A")
     report = engine.ingest([folder])
     assert list(report.unsettled) == ["a-talks"] and len(fake_llm.calls) == 3
