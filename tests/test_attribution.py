@@ -401,3 +401,28 @@ def test_a_person_the_tagger_took_for_an_organisation_keeps_her_full_name() -> N
     rows = extract(text, retag)
     row = row_of(rows, "keep the port open")
     assert row.speaker == "Ada Lind" == text[row.speaker_start : row.speaker_end]
+
+
+def test_a_participle_the_parser_hung_on_the_quotation_goes_with_the_verb_outside_it() -> None:
+    rows = extract(
+        "Band member Tom Lund shared the news on social media last week, writing “Feels great "
+        "to back someone I trust. This is a man with a plan.”\n"
+    )
+    row = row_of(rows, "someone I trust")
+    assert (row.speaker, row.speaker_role, row.cue) == ("Tom Lund", "Band member", "writing")
+
+
+def test_a_person_named_before_the_comma_of_a_verb_with_no_subject_speaks() -> None:
+    rows = extract(
+        "In a letter to the council, her chief of staff, Tom Reyes, said: “The port will stay "
+        "open. We will not close it.”\n"
+    )
+    assert row_of(rows, "stay open").speaker == "Tom Reyes"
+
+
+def test_the_subject_beside_the_verb_speaks_not_what_they_said_before_the_comma() -> None:
+    rows = extract(
+        'Or maybe Tom Vance, digital consultant Lena Ortiz says. "Several surveys and direct '
+        'feedback suggest a second look is occurring for Tom in New Hampshire."\n'
+    )
+    assert row_of(rows, "second look").speaker == "Lena Ortiz"

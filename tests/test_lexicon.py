@@ -41,6 +41,7 @@ DIGESTS = {
     30: "fb4b4d79a086be76",
     31: "16ecdadccb73f24b",
     32: "16ecdadccb73f24b",
+    33: "16ecdadccb73f24b",
 }
 
 

@@ -147,7 +147,7 @@ def _closest_cue(
         for tok in sent:
             if inside(tok) or _aside_without(tok, a, b):
                 continue
-            cue = _as_cue(tok)
+            cue = _as_cue(tok) or _participle_on_quotation(tok, inside)
             if cue is not None and inside(cue[1]):
                 cue = _subject_outside(tok, inside) or _named_between(sent, b, tok, inside)
             if cue is not None and not inside(cue[1]):
@@ -160,6 +160,24 @@ def _closest_cue(
     candidates.sort(key=lambda c: c[0])
     typed = next((c for _, c in candidates if can_speak(c[1])), None)
     return typed or (candidates[0][1] if candidates else None)
+
+
+def _participle_on_quotation(
+    tok: Token, inside: Callable[[Token], bool]
+) -> tuple[Token, Token] | None:
+    """'Flea shared the news, writing “Feels great …”' parsed with the participle hung on a
+    word of the quotation: it goes with the verb outside the quotation that the quotation
+    hangs on, and that verb's subject speaks."""
+    after_comma = tok.i > 0 and tok.doc[tok.i - 1].text == ","
+    if not (after_comma and tok.tag_ == "VBG" and is_speech_verb(tok) and inside(tok.head)):
+        return None
+    head = tok.head
+    while inside(head) and head.head.i != head.i:
+        head = head.head
+    if inside(head) or head.pos_ not in ("VERB", "AUX"):
+        return None
+    subject = subject_of(head)
+    return (tok, subject) if subject is not None else None
 
 
 def _aside_without(tok: Token, a: int, b: int) -> bool:
@@ -240,6 +258,12 @@ def subject_of(verb: Token) -> Token | None:
     if subjects:
         # A dateline the parser made a second subject ('LONDON (Reuters) - Jane Roe said')
         child = subjects[1] if len(subjects) > 1 and _dateline(subjects[0]) else subjects[0]
+        # 'Or maybe Jeb Bush, digital consultant Phil Musser says': what was said, set off by a
+        # comma, that the parser made a second subject; the subject beside the verb speaks
+        last = subjects[-1]
+        beside = child.i < last.i and last.right_edge.i == verb.i - 1
+        if beside and any(t.text == "," for t in verb.doc[child.i + 1 : last.left_edge.i]):
+            child = last
         if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
             return verb.head
         return child
@@ -266,7 +290,18 @@ def subject_of(verb: Token) -> Token | None:
         if verb.dep_ == "advcl" and verb.tag_ == "VBG" and after_comma:
             head = _main_clause(head)
         return subject_of(head)  # "…, saying …"
+    if verb.dep_ == "ROOT":
+        return _named_before(verb)
     return None
+
+
+def _named_before(verb: Token) -> Token | None:
+    """'In a statement, her adviser, Jake Sullivan, said' parsed with no subject for the
+    verb: the person named right before the comma that precedes it."""
+    if verb.i < 2 or verb.doc[verb.i - 1].text != ",":
+        return None
+    name = verb.doc[verb.i - 2]
+    return name if name.ent_type_ == "PERSON" and name.ent_iob_ in ("B", "I") else None
 
 
 def _main_clause(verb: Token) -> Token:
