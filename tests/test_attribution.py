@@ -426,3 +426,13 @@ def test_the_subject_beside_the_verb_speaks_not_what_they_said_before_the_comma(
         'feedback suggest a second look is occurring for Tom in New Hampshire."\n'
     )
     assert row_of(rows, "second look").speaker == "Lena Ortiz"
+
+
+def test_a_participle_that_quotes_does_not_report_the_clause_it_is_joined_to() -> None:
+    rows = extract(
+        "Singer Maya Lund shared the news on social media on Friday, writing “Proud to stand "
+        "with people who work. This is a town with heart.”\n"
+    )
+    assert [r.quote for r in rows if r.speaker] == [
+        "Proud to stand with people who work. This is a town with heart."
+    ]

@@ -42,6 +42,7 @@ DIGESTS = {
     31: "16ecdadccb73f24b",
     32: "16ecdadccb73f24b",
     33: "16ecdadccb73f24b",
+    34: "16ecdadccb73f24b",
 }
 
 

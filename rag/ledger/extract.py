@@ -99,7 +99,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 33
+EXTRACTOR_VERSION = 34
 
 
 def inputs_digest() -> str:
@@ -534,7 +534,7 @@ def _indirect(
             cue_part = {t.i for t in tok.subtree}
             before = [t for t in sentence if t.i < min(cue_part) and not t.is_punct]
             after = [t for t in sentence if t.i > max(cue_part) and not t.is_punct]
-            if tok.dep_ == "advcl" and not _comment_clause(tok):
+            if tok.dep_ == "advcl" and (not _comment_clause(tok) or _quotes_own(tok, quoted)):
                 before = []  # 'Trump smiled as he replied': not what he replied
             side = max((before, after), key=lambda toks: sum(len(t.text) for t in toks))
             if not side:
@@ -584,6 +584,14 @@ def _comment_clause(verb: Token) -> bool:
     if mark is None:
         return True
     return mark.lower_ == "as" and (mark.i == mark.sent.start or mark.nbor(-1).is_punct)
+
+
+def _quotes_own(cue: Token, quoted: Sequence[range]) -> bool:
+    """True when a quotation follows the cue within its own clause ('Lund shared the news,
+    writing “…”'): the cue reports that, not the clause it is joined to."""
+    after = cue.idx + len(cue.text)
+    end = cue.right_edge.idx + len(cue.right_edge.text)
+    return any(after <= r.start < end for r in quoted)
 
 
 def _before_own_cue(cue: Token, a: int, b: int, quoted: Sequence[range]) -> int:
