@@ -230,7 +230,8 @@ def quotes(speaker: str, article_id: str, as_json: bool) -> None:
         click.echo("No quotes found." + (f" (speaker {speaker!r})" if speaker else ""))
         return
     for r in rows:
-        who = r.speaker + (f" ({r.speaker_role})" if r.speaker_role else "")
+        described = ", ".join(d for d in (r.speaker_role, r.speaker_appositive) if d)
+        who = r.speaker + (f" ({described})" if described else "")
         how = r.method + (f", confidence {r.confidence:.2f}" if r.confidence is not None else "")
         if not r.speaker:
             click.secho(f"(no speaker the ledger could tell) [{r.kind}]", bold=True)

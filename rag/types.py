@@ -100,6 +100,7 @@ class Citation(BaseModel):
         "", description="Exactly article.text[speaker_start:speaker_end], when set."
     )
     speaker_role: str = ""
+    speaker_appositive: str = ""
     cue: str = ""
     kind: QuoteKind | Literal[""] = Field(
         "", description="direct / partial / indirect / anonymous (ledger)."
@@ -109,7 +110,8 @@ class Citation(BaseModel):
 class Quote(BaseModel):
     """One row of the quote ledger: who said what, where. ``article.text[start:end] == quote``;
     where set (end > start), ``article.text[speaker_start:speaker_end]`` writes the speaker's
-    name (titles aside), ``article.text[role_start:role_end] == speaker_role`` and
+    name (titles aside), ``article.text[role_start:role_end] == speaker_role``,
+    ``article.text[appositive_start:appositive_end] == speaker_appositive`` and
     ``article.text[via_start:via_end] == via``."""
 
     article_id: str
@@ -120,6 +122,14 @@ class Quote(BaseModel):
     speaker_role: str = Field("", description="E.g. 'France’s Foreign Minister'.")
     role_start: int = Field(0, description="Where the article writes the role.")
     role_end: int = 0
+    speaker_appositive: str = Field(
+        "",
+        description="A second description, set off by commas after the name, when the role "
+        "is written before it ('Democratic strategist Simon Rosenberg, president of the New "
+        "Democrat Network': 'president of the New Democrat Network').",
+    )
+    appositive_start: int = Field(0, description="Where the article writes the appositive.")
+    appositive_end: int = 0
     cue: str = Field("", description="'said', 'told The National', 'according to'…")
     via: str = Field(
         "",
@@ -153,6 +163,15 @@ class Quote(BaseModel):
         description="How often rows found by this method name the right speaker, as "
         "measured on polnear-train (docs/evaluation.md); None when unmeasured.",
     )
+
+    def described_in(self, start: int, end: int) -> int | None:
+        """Where the description of the speaker that holds ``[start, end)`` begins (the role
+        or the appositive); None when neither does."""
+        spans = ((self.role_start, self.role_end), (self.appositive_start, self.appositive_end))
+        for a, b in spans:
+            if a <= start < end <= b:
+                return a
+        return None
 
 
 QuoteStatus = Literal["verified", "repaired", "unverified", "misattributed"]
@@ -288,6 +307,7 @@ class Answer(BaseModel):
                             "speaker_end": c.speaker_end,
                             "speaker_text": c.speaker_text,
                             "speaker_role": c.speaker_role,
+                            "speaker_appositive": c.speaker_appositive,
                             "cue": c.cue,
                             "kind": c.kind,
                         }

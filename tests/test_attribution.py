@@ -436,3 +436,15 @@ def test_a_participle_that_quotes_does_not_report_the_clause_it_is_joined_to() -
     assert [r.quote for r in rows if r.speaker] == [
         "Proud to stand with people who work. This is a town with heart."
     ]
+
+
+def test_a_title_in_the_description_after_the_name_is_not_their_words() -> None:
+    text = (
+        "“I would never take a paycheck for that,” said sports writer Dan Ortiz, a co-author "
+        "of ''Those Guys Have All the Fun: Inside the World of Hockey.''\n"
+    )
+    rows = extract(text)
+    said = row_of(rows, "take a paycheck")
+    assert said.speaker_role == "sports writer"
+    assert said.speaker_appositive.startswith("a co-author of ''Those Guys")
+    assert row_of(rows, "Those Guys").speaker == ""

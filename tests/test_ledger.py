@@ -921,3 +921,30 @@ def ingest_article(engine: Engine, folder, article_id: str, title: str, text: st
     record = {"id": article_id, "title": title, "text": text, **extra}
     (folder / f"{article_id}.json").write_text(json.dumps(record))
     engine.ingest([folder])
+
+
+def test_a_speaker_described_before_and_after_the_name_is_answered_with_both(
+    engine: Engine, fake_llm: QueuedChatModel, tmp_path
+) -> None:
+    text = (
+        "Springfield.\n“The delegate math is very daunting for Tom Vance,” explained Democratic "
+        "strategist Ann Rosen, president of the New Policy Network think tank. “She is on track "
+        "to win.”\n\n“We will count every vote,” said Senator Dan Ortiz, R-Ohio."
+    )
+    ingest_article(engine, tmp_path, "rosen", "Delegates", text, date="2026-01-05")
+    rows = {r.quote.quote[:8]: r.quote for r in engine.ledger.rows(["rosen"])}
+    said = rows["The dele"]
+    assert (said.speaker_role, said.speaker_appositive) == (
+        "Democratic strategist",
+        "president of the New Policy Network think tank",
+    )
+    assert text[said.appositive_start : said.appositive_end] == said.speaker_appositive
+    assert rows["She is o"].speaker_appositive == said.speaker_appositive  # it goes on
+    assert rows["We will "].speaker_appositive == ""  # a party label is no description
+    answer = engine.ask("Who said “The delegate math is very daunting for Tom Vance”?")
+    assert answer.source == "ledger" and fake_llm.calls == []
+    assert answer.text.startswith(
+        "Democratic strategist Ann Rosen, president of the New Policy Network think tank, "
+        "explained: “The delegate math"
+    )
+    assert answer.citations[0].speaker_appositive == said.speaker_appositive

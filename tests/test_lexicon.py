@@ -43,6 +43,7 @@ DIGESTS = {
     32: "16ecdadccb73f24b",
     33: "16ecdadccb73f24b",
     34: "16ecdadccb73f24b",
+    35: "16ecdadccb73f24b",
 }
 
 

@@ -118,7 +118,7 @@ def _source_block(c: Citation, turn: int, article: Article | None, answer: Answe
         head += f' <span class="meta">{meta}</span>'
     who = ""
     if c.speaker:
-        role = f", {esc(c.speaker_role)}" if c.speaker_role else ""
+        role = "".join(f", {esc(r)}" for r in (c.speaker_role, c.speaker_appositive) if r)
         who = (
             f'<div class="who"><b>{esc(c.speaker)}</b>{role} — {esc(c.cue or "said")} '
             f'<span class="kind">{esc(c.kind)}</span></div>'
@@ -162,7 +162,7 @@ def article_html(article: Article, quotes: Sequence[Quote]) -> str:
 def quote_span_html(article: Article, quote: Quote) -> str:
     """One ledger quote inside its paragraph."""
     a, b = paragraph_bounds(article.text, quote.start, quote.end)
-    role = f", {esc(quote.speaker_role)}" if quote.speaker_role else ""
+    role = "".join(f", {esc(r)}" for r in (quote.speaker_role, quote.speaker_appositive) if r)
     return (
         f'<div class="quote-span"><div class="who"><b>{esc(quote.speaker)}</b>{role} — '
         f'{esc(quote.cue or "said")} <span class="kind">{esc(quote.kind)}</span></div>'

@@ -90,6 +90,18 @@ def as_written(quote: Quote, article: Article, role: str) -> str:
     return role[: len(role) - len(quote.speaker_role)] + article.text[a:b]
 
 
+def appositive_words(quote: Quote, article: Article, span: tuple[int, int]) -> str:
+    """The speaker's appositive as the article writes it right after their name ('Simon
+    Rosenberg, president of the New Democrat Network'), or '' when the record has none, it
+    does not match the text there, or it lies outside the cited ``span``."""
+    a, b = quote.appositive_start, quote.appositive_end
+    if not quote.speaker_appositive or not (span[0] <= a < b <= span[1]):
+        return ""
+    if article.text[a:b] != quote.speaker_appositive:
+        return ""
+    return quote.speaker_appositive if article.text[quote.speaker_end : a].strip() == "," else ""
+
+
 def is_quotation(quote: Quote, article: Article) -> bool:
     """True when the record's words stand in quotation marks in the article."""
     return quote.start > 0 and article.text[quote.start - 1] in _OPENING_MARKS
@@ -124,6 +136,7 @@ def citation(n: int, row: LedgerRow, article: Article) -> Citation:
         speaker_end=q.speaker_end if named else None,
         speaker_text=article.text[q.speaker_start : q.speaker_end] if named else "",
         speaker_role=q.speaker_role,
+        speaker_appositive=q.speaker_appositive,
         cue=q.cue,
         kind=q.kind,
     )
@@ -140,7 +153,11 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
         return f"{HEDGED[q.method]} {q.speaker}: “{shown(q)}” [{n}]", True
     if first or q.kind == "anonymous":
         role = role_words(q, article, (cited.start, cited.end))
-        who = as_written(q, article, role) or q.speaker + (f", {role}," if role else "")
+        written = as_written(q, article, role)
+        who = written or q.speaker + (f", {role}," if role else "")
+        appositive = appositive_words(q, article, (cited.start, cited.end)) if written else ""
+        if appositive:  # 'Democratic strategist Simon Rosenberg, president of …,'
+            who = f"{who}, {appositive},"
     else:
         who = surname(q.speaker)
     who = who[:1].upper() + who[1:]

@@ -99,7 +99,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 34
+EXTRACTOR_VERSION = 35
 
 
 def inputs_digest() -> str:
@@ -251,7 +251,8 @@ def _long(article: Article, inner: tuple[int, int]) -> bool:
 def _title_in_role(doc: Doc, row: Quote, a: int, b: int) -> bool:
     """True when the quotation ``[a, b)`` lies in the row's role with no speech verb before
     it there: a title the speaker's description names, not words they said."""
-    return row.role_start <= a < b <= row.role_end and not speaks_within(doc, row.role_start, a)
+    begins = row.described_in(a, b)
+    return begins is not None and not speaks_within(doc, begins, a)
 
 
 def _continuing(row: Quote, who: Who, paragraph_of: Callable[[int], int]) -> Quote:
@@ -329,6 +330,8 @@ def _remember(row: Quote, last: Who | None, paragraph_of: Callable[[int], int]) 
         name_span=(row.speaker_start, row.speaker_end),
         role=row.speaker_role,
         role_span=(row.role_start, row.role_end),
+        appositive=row.speaker_appositive,
+        appositive_span=(row.appositive_start, row.appositive_end),
         paragraph=paragraph_of(row.start),
         attributed_at=row.span_start,
         via=row.via,

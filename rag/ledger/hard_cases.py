@@ -63,7 +63,7 @@ def find_hard_cases(text: str, doc: Doc, rows: Sequence[Quote]) -> list[HardCase
     for i, row in enumerate(rows):
         if row.method != "unattributed" or len(row.quote.split()) <= MODEL_STEP_MIN_WORDS:
             continue
-        if any(o.role_start <= row.start < row.end <= o.role_end for o in rows):
+        if any(o.described_in(row.start, row.end) is not None for o in rows):
             continue  # a title in someone's description ('a co-author of “…”'): nobody said it
         context = context_of(text, row.start)
         candidates = _candidates(doc, people, quoted, rows, context, row)

@@ -107,7 +107,7 @@ class Ledger:
             s = found.setdefault(q.speaker, Speaker(q.speaker))
             s.quotes += 1
             s.articles.add(q.article_id)
-            s.roles.add(q.speaker_role)
+            s.roles.update((q.speaker_role, q.speaker_appositive))
             if q.speaker_mention and q.speaker_mention.lower() not in SPEAKER_PRONOUNS:
                 s.mentions.add(q.speaker_mention)
         return sorted(found.values(), key=lambda s: (-s.quotes, s.name))

@@ -50,6 +50,8 @@ class Who:
     name_span: tuple[int, int] = (0, 0)
     role: str = ""
     role_span: tuple[int, int] = (0, 0)
+    appositive: str = ""  # a second description after the name, when the role is before it
+    appositive_span: tuple[int, int] = (0, 0)
     paragraph: int = 0  # where they last spoke (for pronouns and uncued quotes)
     attributed_at: int = -1  # where the sentence that last said they spoke starts
     via: str = ""  # whom that sentence credits for the report ('according to CNN'), if any
@@ -205,6 +207,9 @@ def speaker_fields(who: Who) -> dict[str, Any]:
         "speaker_role": who.role,
         "role_start": who.role_span[0],
         "role_end": who.role_span[1],
+        "speaker_appositive": who.appositive,
+        "appositive_start": who.appositive_span[0],
+        "appositive_end": who.appositive_span[1],
     }
 
 
@@ -243,7 +248,15 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
             role_span = _find(mention.doc.text, role, mention.start_char, person.start_char)
         if not role:
             role, role_span = _appositive_role(speaker)
-        return replace(who, role=role, role_span=role_span)
+            return replace(who, role=role, role_span=role_span)
+        appositive, appositive_span = _appositive_after(speaker, person)
+        return replace(
+            who,
+            role=role,
+            role_span=role_span,
+            appositive=appositive,
+            appositive_span=appositive_span,
+        )
     named = speaker.head
     if speaker.dep_ == "appos" and named.ent_type_ == "PERSON" and named.pos_ == "PROPN":
         # "Maria Lund, 32, a former staff member … who said": the staff member is her
@@ -376,6 +389,23 @@ def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
     a, b = _whole_quotations(doc, a, b)
     role = doc.text[a:b].strip(" ,")
     return role, _find(doc.text, role, a)
+
+
+def _appositive_after(speaker: Token, person: Span) -> tuple[str, tuple[int, int]]:
+    """The speaker's appositive when the article writes it right after their name and it
+    describes them in words, in whole brackets ('Simon Rosenberg, president of the New
+    Democrat Network'; 'Republican of Alabama'); not 'R-Ky.', nor someone's name."""
+    role, (a, b) = _appositive_role(speaker)
+    if not role or speaker.doc.text[person.end_char : a].strip() != ",":
+        return "", (0, 0)
+    span = speaker.doc.char_span(a, b, alignment_mode="contract")
+    described = (
+        span is not None
+        and span.root.ent_type_ != "PERSON"
+        and any(t.is_alpha and t.is_lower for t in span)
+    )
+    balanced = all(role.count(o) == role.count(c) for o, c in ("()", "[]"))
+    return (role, (a, b)) if described and balanced else ("", (0, 0))
 
 
 def _whole_quotations(doc: Doc, a: int, b: int) -> tuple[int, int]:
