@@ -34,6 +34,10 @@ GERUND_NOT_SAID_LEMMAS = frozenset({"continue", "describe"})
 SUBORDINATORS = frozenset(
     "after before when while since because as although though if once until".split()
 )
+# Verbs by which a speaker puts out a text of their own ('Sanders released a statement that
+# accused …', 'the Post ran a piece that noted …'): what that text says is theirs. Not 'cited'
+# or 'read': a text someone quotes is someone else's.
+PUBLISHING_LEMMAS = frozenset("issue publish release run post send".split())
 # A cue that opens with one of these, or holds a negation, is shown as the article writes it
 # ('will say', 'did not explicitly say', 'never said'): the verb alone in the past tense would
 # claim what the article does not.

@@ -448,3 +448,18 @@ def test_a_title_in_the_description_after_the_name_is_not_their_words() -> None:
     assert said.speaker_role == "sports writer"
     assert said.speaker_appositive.startswith("a co-author of ''Those Guys")
     assert row_of(rows, "Those Guys").speaker == ""
+
+
+def test_a_text_someone_put_out_speaks_for_them_and_one_they_cite_does_not() -> None:
+    rows = extract(
+        "Which brings me to Tom Vance. The Springfield Herald recently ran a piece that noted "
+        'his "health care plan would benefit affluent households more than it would poorer '
+        'ones."\n\n'
+        "But Mr. Vance showed no sign of backing down, releasing a statement that, while "
+        "condemning violence, accused the party leadership in Ohio of using ''its power to "
+        "prevent a fair and transparent process from taking place.''\n\n"
+        'Vance cited a study that found "the plan would cost far more than anyone expects."\n'
+    )
+    assert row_of(rows, "affluent households").speaker == "The Springfield Herald"
+    assert row_of(rows, "its power to prevent").speaker == "Tom Vance"
+    assert row_of(rows, "cost far more").speaker != "Tom Vance"  # the study's, not his

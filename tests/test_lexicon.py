@@ -44,6 +44,7 @@ DIGESTS = {
     33: "16ecdadccb73f24b",
     34: "16ecdadccb73f24b",
     35: "16ecdadccb73f24b",
+    36: "a922e19acf05bb93",
 }
 
 

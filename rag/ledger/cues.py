@@ -9,7 +9,14 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rag.ledger.speaker_types import speaker_type
-from rag.lexicon import NOT_PEOPLE, SCARE_QUOTE_MAX_WORDS, SPEECH_LEMMAS, SUBORDINATORS
+from rag.lexicon import (
+    DOCUMENT_NOUNS,
+    NOT_PEOPLE,
+    PUBLISHING_LEMMAS,
+    SCARE_QUOTE_MAX_WORDS,
+    SPEECH_LEMMAS,
+    SUBORDINATORS,
+)
 from rag.text.quotations import article_quotations
 
 if TYPE_CHECKING:
@@ -264,8 +271,10 @@ def subject_of(verb: Token) -> Token | None:
         beside = child.i < last.i and last.right_edge.i == verb.i - 1
         if beside and any(t.text == "," for t in verb.doc[child.i + 1 : last.left_edge.i]):
             child = last
-        if child.lower_ in ("who", "that", "which") and verb.dep_ == "relcl":
-            return verb.head
+        if child.lower_ in ("who", "that", "which") and verb.dep_ in ("relcl", "acl"):
+            publisher = _publisher(verb.head)
+            if publisher is not None or verb.dep_ == "relcl":
+                return publisher or verb.head
         return child
     if _name_as_compound(verb):  # '“Cruz,” Beck joked': the parser's compound is the subject
         return verb.doc[verb.i - 1]
@@ -302,6 +311,18 @@ def _named_before(verb: Token) -> Token | None:
         return None
     name = verb.doc[verb.i - 2]
     return name if name.ent_type_ == "PERSON" and name.ent_iob_ in ("B", "I") else None
+
+
+def _publisher(text: Token) -> Token | None:
+    """Who put out the text a relative clause speaks for: 'Sanders released a statement that
+    accused …' (Sanders), 'The Post ran a piece that noted …' (the Post); None otherwise."""
+    verb = text.head
+    if text.dep_ != "dobj" or text.lemma_.lower() not in DOCUMENT_NOUNS:
+        return None
+    if verb.pos_ != "VERB" or verb.lemma_.lower() not in PUBLISHING_LEMMAS:
+        return None
+    subject = subject_of(verb)
+    return subject if subject is not None and can_speak(subject) else None
 
 
 def _main_clause(verb: Token) -> Token:

@@ -82,6 +82,7 @@ from rag.lexicon import (
     NOT_PEOPLE,
     NOT_STATEMENT_LEMMAS,
     PEOPLE_NOUNS,
+    PUBLISHING_LEMMAS,
     SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
     SPEECH_LEMMAS,
@@ -99,7 +100,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 35
+EXTRACTOR_VERSION = 36
 
 
 def inputs_digest() -> str:
@@ -128,6 +129,7 @@ def inputs_digest() -> str:
         sorted(TEXT_CUE_FORMS),
         sorted(CONTENT_OBJECT_LEMMAS),
         sorted(SUBORDINATORS),
+        sorted(PUBLISHING_LEMMAS),
         sorted(CONFIDENCE.items()),
         MODEL_STEP_MIN_WORDS,
         article_quotation_rule(),
