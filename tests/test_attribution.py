@@ -463,3 +463,16 @@ def test_a_text_someone_put_out_speaks_for_them_and_one_they_cite_does_not() -> 
     assert row_of(rows, "affluent households").speaker == "The Springfield Herald"
     assert row_of(rows, "its power to prevent").speaker == "Tom Vance"
     assert row_of(rows, "cost far more").speaker != "Tom Vance"  # the study's, not his
+
+
+def test_a_verb_governs_every_quotation_of_a_list_it_takes() -> None:
+    rows = extract(
+        'On Tuesday, Gov. Tom Vance endorsed her, citing her "long experience," "firm grasp of '
+        'the issues" and preparedness.\n'
+    )
+    assert row_of(rows, "firm grasp").speaker == "Tom Vance"
+    rows = extract(
+        'Election\n\nGuns are "the ultimate public health crisis" and "stunt children’s '
+        'growth," Tom Vance, the former governor of Ohio, proclaimed to a cheering crowd.\n'
+    )
+    assert row_of(rows, "stunt children").speaker == "Tom Vance"

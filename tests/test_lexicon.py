@@ -45,6 +45,7 @@ DIGESTS = {
     34: "16ecdadccb73f24b",
     35: "16ecdadccb73f24b",
     36: "a922e19acf05bb93",
+    37: "a922e19acf05bb93",
 }
 
 

@@ -103,8 +103,11 @@ def governing_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[To
         return None  # a word or two in quotation marks is as likely the reporter's
     head = span.root.head
     for _ in range(_GOVERNOR_STEPS):
-        if not _outside(head, a, b, quoted):
+        if a <= head.idx < b:
             return None
+        if not _outside(head, a, b, quoted):  # 'citing her “long experience,” “firm grasp …”'
+            head = head.head  # a quotation beside it in a list: the verb governs both
+            continue
         if head.pos_ == "VERB":
             subject = subject_of(head)
             if subject is not None and _outside(subject, a, b, quoted) and can_speak(subject):
