@@ -476,3 +476,18 @@ def test_a_verb_governs_every_quotation_of_a_list_it_takes() -> None:
         'growth," Tom Vance, the former governor of Ohio, proclaimed to a cheering crowd.\n'
     )
     assert row_of(rows, "stunt children").speaker == "Tom Vance"
+
+
+def test_a_person_described_before_the_comma_of_a_verb_with_no_subject_speaks() -> None:
+    text = (
+        "But in a call with reporters on Dec. 2, Col. Tom H. Vance, a military spokesman in "
+        "Kabul, said, ''I mean, a raid is a combat operation. There is no way around that.''\n"
+    )
+
+    def retag(doc: Doc) -> None:
+        # As the small model reads the article this comes from: the name in apposition to
+        # the date, and the verb without a subject.
+        name, date = (next(t for t in doc if t.text == w) for w in ("Vance", "Dec."))
+        name.head, name.dep_ = date, "appos"
+
+    assert row_of(extract(text, retag), "a raid is").speaker == "Tom H. Vance"

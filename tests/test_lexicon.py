@@ -46,6 +46,7 @@ DIGESTS = {
     35: "16ecdadccb73f24b",
     36: "a922e19acf05bb93",
     37: "a922e19acf05bb93",
+    38: "a922e19acf05bb93",
 }
 
 

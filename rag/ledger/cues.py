@@ -309,11 +309,18 @@ def subject_of(verb: Token) -> Token | None:
 
 def _named_before(verb: Token) -> Token | None:
     """'In a statement, her adviser, Jake Sullivan, said' parsed with no subject for the
-    verb: the person named right before the comma that precedes it."""
+    verb: the person whose phrase ends right before the comma that precedes it ('…, Col.
+    Tom Vance, a spokesman in Baghdad, said')."""
     if verb.i < 2 or verb.doc[verb.i - 1].text != ",":
         return None
-    name = verb.doc[verb.i - 2]
-    return name if name.ent_type_ == "PERSON" and name.ent_iob_ in ("B", "I") else None
+    tok = verb.doc[verb.i - 2]
+    while tok.right_edge.i < verb.i:  # the phrase that ends there (its comma aside)
+        if tok.ent_type_ == "PERSON":
+            return tok
+        if tok.head.i == tok.i or tok.head.i >= verb.i:
+            return None
+        tok = tok.head
+    return None
 
 
 def _publisher(text: Token) -> Token | None:
