@@ -14,7 +14,7 @@ from rag.ledger.extract import extract_quotes
 from rag.settings import Settings
 from rag.text.names import strip_titles
 from rag.text.quotations import article_quotations
-from rag.types import Answer, AnswerDelta
+from rag.types import Answer, AnswerDelta, Article
 from tests.conftest import SEED_FILE
 from tests.fakes import QueuedChatModel
 
@@ -108,6 +108,17 @@ def test_quotation_spans_run_on_across_paragraphs() -> None:
     text = "He said:\n“First part of a long quote.\n“Second part, still him,” he added.\n"
     ((a, b),) = article_quotations(text)
     assert text[a:b].startswith("“First") and text[a:b].endswith("him,”")
+
+
+def test_an_opening_mark_typed_for_a_closing_one_closes_the_quotation() -> None:
+    text = (
+        "He set up a site called “Cape Vance If Tom Wins“ that pitches the town.\n\n"
+        "“Hi there! You may need a new home!” a message on the site reads.\n"
+    )
+    spans = [text[a:b] for a, b in article_quotations(text)]
+    assert spans == ["“Cape Vance If Tom Wins“", "“Hi there! You may need a new home!”"]
+    (row,) = rows_with(extract_quotes(Article(id="t", title="t", text=text)), "Hi there")
+    assert row.speaker == "a message on the site"
 
 
 def test_titles_are_stripped_from_names() -> None:

@@ -5,8 +5,9 @@
   answer only around a phrase: a single word in single quotes is a term, not a quotation;
   in a question the user's marks are meant, ``single_words``).
 - ``article_quotations``: in article text, news style: “…” (closed by ” or, in sloppy copy,
-  by "), a “ left open at a paragraph's end that runs on to the next paragraph's quotation,
-  "…" and ''…''. Single ‘…’ in an article is a quotation inside a quotation, not a new one.
+  by " or by a “ after the last word), a “ left open at a paragraph's end that runs on to
+  the next paragraph's quotation, "…" and ''…''. Single ‘…’ in an article is a quotation
+  inside a quotation, not a new one.
 """
 
 from __future__ import annotations
@@ -49,8 +50,11 @@ _PATTERNS = [_pair_pattern(o, c) for o, c in QUOTE_PAIRS]
 # Around a quotation's words in an article, and the marks that close one.
 _ARTICLE_MARKS = "“”\"' "
 _CLOSING = "”\"'"
+# A “ typed for ” closes a quotation when it follows a word and no word follows it ('the
+# best in the world“ and').
 _ARTICLE_QUOTE = re.compile(
-    r"“[^“”\"]*[”\"]|“[^“”\"\n]*(?=\n)|\"[^\"\n“”]*[\"”]|''[^'\n](?:[^'\n]|'(?!'))*''"
+    r"“[^“”\"]*(?:[”\"]|(?<=\w)“(?![\w“]))|“[^“”\"\n]*(?=\n)|\"[^\"\n“”]*[\"”]|"
+    r"''[^'\n](?:[^'\n]|'(?!'))*''"
 )
 
 
