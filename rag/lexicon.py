@@ -22,6 +22,8 @@ SPEECH_LEMMAS = frozenset(
     boast joke quip lament question wonder conclude assert allege charge counter accuse
     interject""".split()
 )
+# Verbs that are speech verbs with their particle ('pointed out that …', 'fired back').
+PHRASAL_SPEECH_VERBS = frozenset({"point out", "fire back", "shoot back"})
 # Speech verbs whose noun-phrase object is what was said ('announced his endorsement of …').
 CONTENT_OBJECT_LEMMAS = frozenset("announce tweet explain note declare predict".split())
 # What follows these is a question the speaker asked, not a claim they made.

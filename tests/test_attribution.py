@@ -491,3 +491,14 @@ def test_a_person_described_before_the_comma_of_a_verb_with_no_subject_speaks() 
         name.head, name.dep_ = date, "appos"
 
     assert row_of(extract(text, retag), "a raid is").speaker == "Tom H. Vance"
+
+
+def test_a_verb_with_its_particle_can_be_a_speech_verb() -> None:
+    rows = extract(
+        "The town's spokesman also pointed out that the council employs several members of "
+        "the guard, and that none of them have ever been penalized for their service.\n"
+    )
+    (row,) = rows
+    assert (row.speaker, row.cue) == ("The town's spokesman", "pointed")
+    assert row.quote.startswith("the council employs several members")
+    assert extract("The mayor pointed to the door and the council left the chamber.\n") == []

@@ -12,6 +12,7 @@ from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
     DOCUMENT_NOUNS,
     NOT_PEOPLE,
+    PHRASAL_SPEECH_VERBS,
     PUBLISHING_LEMMAS,
     SCARE_QUOTE_MAX_WORDS,
     SPEECH_LEMMAS,
@@ -253,7 +254,14 @@ def according_to(tok: Token) -> Token | None:
 
 
 def is_speech_verb(tok: Token) -> bool:
-    return tok.pos_ in ("VERB", "AUX") and tok.lemma_.lower() in SPEECH_LEMMAS
+    if tok.pos_ not in ("VERB", "AUX"):
+        return False
+    lemma = tok.lemma_.lower()
+    if lemma in SPEECH_LEMMAS:
+        return True
+    return any(
+        c.dep_ == "prt" and f"{lemma} {c.lower_}" in PHRASAL_SPEECH_VERBS for c in tok.children
+    )
 
 
 def subject_of(verb: Token) -> Token | None:
