@@ -502,3 +502,22 @@ def test_a_verb_with_its_particle_can_be_a_speech_verb() -> None:
     assert (row.speaker, row.cue) == ("The town's spokesman", "pointed")
     assert row.quote.startswith("the council employs several members")
     assert extract("The mayor pointed to the door and the council left the chamber.\n") == []
+
+
+def test_a_text_goes_on_through_the_quotation_right_after_its_own() -> None:
+    rows = extract(
+        "Port Talks\n\nTom Vance, a radio host in Springfield, has set up a website about the "
+        "harbour.\n\n“Hi there! The port may close for good!” a message on the website reads. "
+        "“If that happens, and you want to leave, might I suggest moving to our island!”\n\n"
+        "“We are not worried,” Vance said.\n\n“Nobody here is.”\n"
+    )
+    assert row_of(rows, "The port may close").speaker == "a message on the website"
+    following = row_of(rows, "might I suggest")
+    assert (following.speaker, following.method) == ("a message on the website", "continuation")
+    assert row_of(rows, "Nobody here is").speaker == "Tom Vance"  # a person goes on further
+    rows = extract(
+        "Port Talks\n\nGen Ann Park said the port would stay open.\n\nThe town will spend "
+        "$3 million on the harbour, according to a leaked paper. “In five years this will be "
+        "the busiest port in the region.”\n"
+    )
+    assert row_of(rows, "busiest port").speaker != "a leaked paper"  # no quotation of its own

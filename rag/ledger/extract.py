@@ -84,6 +84,7 @@ from rag.lexicon import (
     PEOPLE_NOUNS,
     PHRASAL_SPEECH_VERBS,
     PUBLISHING_LEMMAS,
+    QUOTE_MARKS,
     SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
     SPEECH_LEMMAS,
@@ -101,7 +102,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 40
+EXTRACTOR_VERSION = 41
 
 
 def inputs_digest() -> str:
@@ -175,6 +176,8 @@ def extract_quotes(
                 last_person = replace(announcer, paragraph=paragraph_of(at), attributed_at=at)
             continue
         quote = _quotation_row(doc, article, people, last_person, paragraph_of, item, quoted_chars)
+        if quote is not None and rows and _text_goes_on(rows[-1], quote, text):
+            quote = _continuing(quote, _remembered(rows[-1], paragraph_of), paragraph_of)
         if quote is not None:
             rows.append(quote)
             if quote.speaker:
@@ -326,9 +329,26 @@ def _name_the_lede_description(
     return [named.get(id(r), r) for r in rows]
 
 
+def _text_goes_on(text_row: Quote, row: Quote, text: str) -> bool:
+    """True when ``row``, an uncued quotation, follows the sentence of a text's own quotation
+    in its paragraph with nothing between ('“…” a message on the website reads. “…”'): the
+    text goes on. A text is not remembered as a speaker beyond that."""
+    uncued = row.method in ("continuation", "unattributed")
+    is_text = text_row.kind == "anonymous" and bool(text_row.speaker)
+    quotes = text_row.start > 0 and text[text_row.start - 1] in QUOTE_MARKS
+    if not (uncued and is_text and quotes and not personlike(text_row.speaker)):
+        return False  # not after 'according to a leaked paper' in a statement of its own
+    between = text[text_row.span_end : row.start]
+    return text_row.span_end <= row.start and not between.strip(" “\"'") and "\n" not in between
+
+
 def _remember(row: Quote, last: Who | None, paragraph_of: Callable[[int], int]) -> Who | None:
     if row.kind == "anonymous" and not personlike(row.speaker):
         return last
+    return _remembered(row, paragraph_of)
+
+
+def _remembered(row: Quote, paragraph_of: Callable[[int], int]) -> Who:
     return Who(
         row.speaker,
         name_span=(row.speaker_start, row.speaker_end),
