@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.ledger.cues import sentence_of
+from rag.ledger.parsed import sentence_of, text_of
 from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
     ADJACENT_MENTION_MAX_TOKENS,
@@ -58,7 +58,7 @@ def adjacent_cue(
         start = _dash_line_after(doc, b)  # '“…”' then a line of its own: '- Bernie Sanders.'
     if start is None or _in_quote(doc[start], quoted):
         return None
-    inner = doc.text[a:b].rstrip("”\"' ")
+    inner = text_of(doc)[a:b].rstrip("”\"' ")
     first = doc[start]
     if first.text in ATTRIBUTION_DASHES:
         return _dash(doc, start, people)
@@ -74,7 +74,7 @@ def adjacent_cue(
 def _cued_before(doc: Doc, a: int, quoted: Sequence[range]) -> bool:
     """True when a speech verb stands before the quotation in its sentence: that sentence's
     own cue introduces it."""
-    span = doc.char_span(a, len(doc.text), alignment_mode="expand")
+    span = doc.char_span(a, len(text_of(doc)), alignment_mode="expand")
     if span is None:
         return False
     sentence = sentence_of(doc, span[0].i)
@@ -83,7 +83,7 @@ def _cued_before(doc: Doc, a: int, quoted: Sequence[range]) -> bool:
 
 def _first_token_at(doc: Doc, offset: int) -> int | None:
     """The first token at or after ``offset`` on the same line, skipping spaces."""
-    span = doc.char_span(offset, len(doc.text), alignment_mode="expand")
+    span = doc.char_span(offset, len(text_of(doc)), alignment_mode="expand")
     if span is None:
         return None
     for tok in span:
@@ -97,12 +97,12 @@ def _first_token_at(doc: Doc, offset: int) -> int | None:
 def _dash_line_after(doc: Doc, offset: int) -> int | None:
     """The dash opening the line right after ``offset``, when the rest of this line is
     blank."""
-    rest = doc.text[offset:]
+    rest = text_of(doc)[offset:]
     line_end = rest.find("\n")
     if line_end < 0 or rest[:line_end].strip():
         return None
     following = rest[line_end:].lstrip()
-    at = len(doc.text) - len(following)
+    at = len(text_of(doc)) - len(following)
     first = _first_token_at(doc, at) if following else None
     return first if first is not None and doc[first].text in ATTRIBUTION_DASHES else None
 

@@ -3,11 +3,11 @@ sentence around it, and what kind of quotation it is."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from rag.ledger.parsed import sentence_of, text_of
 from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
     DOCUMENT_NOUNS,
@@ -18,34 +18,9 @@ from rag.lexicon import (
     SPEECH_LEMMAS,
     SUBORDINATORS,
 )
-from rag.text.quotations import article_quotations
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
-
-
-def sentences_of(doc: Doc) -> list[Span]:
-    """The doc's sentences, computed once (spaCy recomputes them on every ``token.sent``)."""
-    cached = doc.user_data.get("rag_sentences")
-    if cached is None:
-        sents = list(doc.sents)
-        cached = doc.user_data["rag_sentences"] = (sents, [s.start for s in sents])
-    return cached[0]
-
-
-def quotations_of(doc: Doc) -> list[tuple[int, int]]:
-    """The article's quotations (``article_quotations`` of its text), computed once per doc."""
-    cached: list[tuple[int, int]] | None = doc.user_data.get("rag_quotations")
-    if cached is None:
-        cached = doc.user_data["rag_quotations"] = article_quotations(doc.text)
-    return cached
-
-
-def sentence_of(doc: Doc, token_index: int) -> Span:
-    """The sentence holding token ``token_index``."""
-    sents = sentences_of(doc)
-    starts = doc.user_data["rag_sentences"][1]
-    return sents[bisect.bisect_right(starts, token_index) - 1]
 
 
 def sentence_bounds(doc: Doc, a: int, b: int) -> tuple[int, int]:
@@ -54,7 +29,7 @@ def sentence_bounds(doc: Doc, a: int, b: int) -> tuple[int, int]:
     if span is None:
         return a, b
     start, end = sentence_of(doc, span[0].i).start_char, sentence_of(doc, span[-1].i).end_char
-    while end > start and doc.text[end - 1].isspace():
+    while end > start and text_of(doc)[end - 1].isspace():
         end -= 1
     return start, end
 
@@ -77,7 +52,7 @@ def find_cue(
     best = _closest_cue(sentences, a, b, quoted)
     if best is None and sentences[-1].end < len(doc):
         after = sentence_of(doc, sentences[-1].end)
-        between = doc.text[b : after.start_char]
+        between = text_of(doc)[b : after.start_char]
         starts_after = not between.strip() and "\n" not in between
         if starts_after and len(after) <= 15 and after[0].text not in "“\"'":
             best = _closest_cue([after], a, b, quoted)
@@ -100,7 +75,7 @@ def governing_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[To
     verb, when that subject can speak. Less sure than a speech verb's subject (the ledger
     records it as method ``clause``); used when ``find_cue`` finds none."""
     span = doc.char_span(a, b, alignment_mode="expand")
-    if span is None or len(doc.text[a:b].split()) <= SCARE_QUOTE_MAX_WORDS:
+    if span is None or len(text_of(doc)[a:b].split()) <= SCARE_QUOTE_MAX_WORDS:
         return None  # a word or two in quotation marks is as likely the reporter's
     head = span.root.head
     for _ in range(_GOVERNOR_STEPS):
@@ -141,7 +116,7 @@ def _colon_cue(doc: Doc, a: int, b: int, quoted: Sequence[range]) -> tuple[Token
 
 def _token_at(doc: Doc, offset: int) -> int:
     """Index of the first token starting at or after ``offset``."""
-    span = doc.char_span(offset, len(doc.text), alignment_mode="expand")
+    span = doc.char_span(offset, len(text_of(doc)), alignment_mode="expand")
     return span.start if span is not None else len(doc)
 
 
@@ -201,7 +176,7 @@ def _asides(doc: Doc) -> list[tuple[int, int]]:
     """Spans of the article's parentheses, each closed within its paragraph (cached)."""
     cached: list[tuple[int, int]] | None = doc.user_data.get("rag_asides")
     if cached is None:
-        text = doc.text
+        text = text_of(doc)
         cached = [(m.start(), m.end()) for m in re.finditer(r"\([^()\n]*\)", text)]
         doc.user_data["rag_asides"] = cached
     return cached
@@ -394,18 +369,18 @@ def cue_text_of(cue: Token) -> str:
             whole = child.right_edge
             end = whole if whole.idx + len(whole.text) - cue.idx <= 60 else child
             break
-    return str(cue.doc.text[start.idx : end.idx + len(end.text)])
+    return str(text_of(cue.doc)[start.idx : end.idx + len(end.text)])
 
 
 def quote_kind(doc: Doc, a: int, b: int) -> str:
     """'direct' when the quotation is a sentence of its own, 'partial' when it sits inside
     the reporter's sentence."""
-    inner = doc.text[a:b].strip("“”\"' .,")
+    inner = text_of(doc)[a:b].strip("“”\"' .,")
     span = doc.char_span(a, b, alignment_mode="expand")
     if span is None or not inner:
         return "direct"
     first_word = inner.split()[0]
     sentence = sentence_of(doc, span[0].i)
-    before = doc.text[sentence.start_char : a].strip()
+    before = text_of(doc)[sentence.start_char : a].strip()
     starts_sentence = first_word[:1].isupper() and (not before or before.endswith((":", ",")))
     return "direct" if starts_sentence else "partial"

@@ -46,12 +46,11 @@ from rag.ledger.cues import (
     find_cue,
     governing_cue,
     is_speech_verb,
-    quotations_of,
     quote_kind,
     sentence_bounds,
-    sentences_of,
     subject_of,
 )
+from rag.ledger.parsed import quotations_of, sentences_of
 from rag.ledger.speaker_types import speaker_type
 from rag.ledger.speakers import (
     ANONYMITY,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rag.ledger.cues import quotations_of
+from rag.ledger.parsed import quotations_of
 from rag.ledger.speakers import People
 from rag.lexicon import MODEL_STEP_MIN_WORDS
 from rag.types import Quote

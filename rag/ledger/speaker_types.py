@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from rag.ledger.parsed import text_of
 from rag.lexicon import (
     AGENT_SUFFIXES,
     BODY_NOUNS,
@@ -38,7 +39,7 @@ def speaker_type(mention: Span, head: Token) -> SpeakerType | None:
         return "person" if any(e.label_ == "PERSON" for e in mention.ents) else "organisation"
     if any(c.dep_ == "appos" and c.ent_type_ == "PERSON" for c in head.children):
         return "person"  # "a spokesman, John Smith,"
-    if mention.doc.text[mention.start_char : head.idx + len(head)].lower().endswith("year-old"):
+    if text_of(mention.doc)[mention.start_char : head.idx + len(head)].lower().endswith("year-old"):
         return "people"  # "the 46-year-old"
     if is_proportion(head):
         return "people"  # "six in 10", "nine out of 10"
@@ -69,7 +70,7 @@ def written_as_name(tok: Token) -> bool:
 
 def headline_end(doc: Doc) -> int:
     """Where the article's first line, its headline, ends (-1 when it has one line)."""
-    return doc.text.find("\n")
+    return text_of(doc).find("\n")
 
 
 def is_proportion(head: Token) -> bool:

@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from rag.ledger.cues import is_speech_verb, quotations_of
+from rag.ledger.cues import is_speech_verb
+from rag.ledger.parsed import quotations_of, text_of
 from rag.ledger.speaker_types import (
     ORGANISATION_LABELS,
     SpeakerType,
@@ -245,7 +246,7 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
             role = mention.doc[mention.start : person.start].text.strip(" ,")
             role = re.sub(r"^(?:the|a|an)\b\s*", "", role, flags=re.IGNORECASE)
             role = _strip_trailing_titles(role)
-            role_span = _find(mention.doc.text, role, mention.start_char, person.start_char)
+            role_span = _find(text_of(mention.doc), role, mention.start_char, person.start_char)
         if not role:
             role, role_span = _appositive_role(speaker)
             return replace(who, role=role, role_span=role_span)
@@ -288,7 +289,7 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
     if (speaker.pos_ == "PROPN" or known_name) and not (organisation and len(organisation[0]) > 1):
         return people.person(mention.start_char, mention.end_char)
     text = mention.text.strip()
-    return Who(text, "anonymous", _find(mention.doc.text, text, mention.start_char))
+    return Who(text, "anonymous", _find(text_of(mention.doc), text, mention.start_char))
 
 
 def _fuller_name(mention: Span, speaker: Token) -> Who | None:
@@ -387,8 +388,8 @@ def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
     a = first.left_edge.idx
     b = a + len(doc[first.left_edge.i : last.right_edge.i + 1].text.rstrip(" ,"))
     a, b = _whole_quotations(doc, a, b)
-    role = doc.text[a:b].strip(" ,")
-    return role, _find(doc.text, role, a)
+    role = text_of(doc)[a:b].strip(" ,")
+    return role, _find(text_of(doc), role, a)
 
 
 def _appositive_after(speaker: Token, person: Span) -> tuple[str, tuple[int, int]]:
@@ -396,7 +397,7 @@ def _appositive_after(speaker: Token, person: Span) -> tuple[str, tuple[int, int
     describes them in words, in whole brackets ('Simon Rosenberg, president of the New
     Democrat Network'; 'Republican of Alabama'); not 'R-Ky.', nor someone's name."""
     role, (a, b) = _appositive_role(speaker)
-    if not role or speaker.doc.text[person.end_char : a].strip() != ",":
+    if not role or text_of(speaker.doc)[person.end_char : a].strip() != ",":
         return "", (0, 0)
     span = speaker.doc.char_span(a, b, alignment_mode="contract")
     described = (
@@ -417,7 +418,7 @@ def _whole_quotations(doc: Doc, a: int, b: int) -> tuple[int, int]:
         if a <= qa < b < qb:
             if speaks_within(doc, a, qa):
                 return a, _before_clause(doc, a, qa)  # 'a senator [who once warned that “…”]'
-            closed = doc.text[qb - 1] in QUOTE_MARKS and "\n" not in doc.text[b:qb]
+            closed = text_of(doc)[qb - 1] in QUOTE_MARKS and "\n" not in text_of(doc)[b:qb]
             return (a, qb) if closed else (a, qa)
     return a, b
 
