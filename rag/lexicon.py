@@ -36,10 +36,17 @@ GERUND_NOT_SAID_LEMMAS = frozenset({"continue", "describe"})
 SUBORDINATORS = frozenset(
     "after before when while since because as although though if once until".split()
 )
-# Verbs by which a speaker puts out a text of their own ('Sanders released a statement that
-# accused …', 'the Post ran a piece that noted …'): what that text says is theirs. Not 'cited'
-# or 'read': a text someone quotes is someone else's.
+# Verbs by which a speaker puts out a text ('Sanders released a statement that accused …',
+# 'the Post ran a piece that noted …'), and the texts that then speak for them: not a letter,
+# a note or an email that police release, nor one someone cites or reads.
 PUBLISHING_LEMMAS = frozenset("issue publish release run post send".split())
+# Texts a person writes in the first person ('“I …”' after 'the letter reads' is the
+# letter's), and the words of the first person singular.
+PERSONAL_TEXT_NOUNS = frozenset("letter message note post tweet email e-mail memo blog".split())
+FIRST_PERSON_WORDS = frozenset("I me my mine myself I'm I’m I've I’ve I'd I’d I'll I’ll".split())
+OWN_TEXT_NOUNS = frozenset(
+    "statement announcement press-release readout editorial piece column".split()
+)
 # A cue that opens with one of these, or holds a negation, is shown as the article writes it
 # ('will say', 'did not explicitly say', 'never said'): the verb alone in the past tense would
 # claim what the article does not.

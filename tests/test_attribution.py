@@ -7,9 +7,11 @@ from collections.abc import Callable
 
 from spacy.tokens import Doc, Span
 
+from rag.answer.compose import statement
 from rag.backends.nlp import load_nlp
 from rag.ledger.cues import subject_of
 from rag.ledger.extract import extract_quotes
+from rag.ledger.read import LedgerRow
 from rag.types import Article, Quote
 
 
@@ -499,7 +501,7 @@ def test_a_verb_with_its_particle_can_be_a_speech_verb() -> None:
         "the guard, and that none of them have ever been penalized for their service.\n"
     )
     (row,) = rows
-    assert (row.speaker, row.cue) == ("The town's spokesman", "pointed")
+    assert (row.speaker, row.cue) == ("The town's spokesman", "pointed out")
     assert row.quote.startswith("the council employs several members")
     assert extract("The mayor pointed to the door and the council left the chamber.\n") == []
 
@@ -521,3 +523,60 @@ def test_a_text_goes_on_through_the_quotation_right_after_its_own() -> None:
         "the busiest port in the region.”\n"
     )
     assert row_of(rows, "busiest port").speaker != "a leaked paper"  # no quotation of its own
+
+
+def test_a_person_named_inside_the_phrase_before_the_comma_does_not_speak() -> None:
+    rows = extract(
+        "In a briefing on Jan. 5, Maj. Lena Ortiz, an aide to Gen. Tom Reyes, said, “The "
+        "convoy was never at risk.”\n"
+    )
+    assert row_of(rows, "never at risk").speaker != "Tom Reyes"
+    rows = extract("If you see Tom Reyes, tell him “the city wants its money back by Friday.”\n")
+    assert row_of(rows, "its money back").speaker != "Tom Reyes"  # a command, not his words
+
+
+def test_a_text_someone_releases_or_is_sent_is_not_theirs() -> None:
+    rows = extract("Police released a note that said, “I am sorry for what I did to my family.”\n")
+    assert row_of(rows, "I am sorry").speaker != "Police"
+    rows = extract("The mayor was sent a letter that warned, “You will pay for this next year.”\n")
+    assert row_of(rows, "You will pay").speaker != "The mayor"
+
+
+def test_two_subjects_joined_by_and_speak_together() -> None:
+    rows = extract(
+        "Porter, who chairs the committee, and her deputy Tom Reyes said, “We will hold "
+        "hearings in March.”\n"
+    )
+    assert row_of(rows, "hold hearings").speaker != "Tom Reyes"
+
+
+def test_a_text_is_not_remembered_as_a_speaker_past_the_quotation_after_its_own() -> None:
+    rows = extract(
+        "Port Talks\n\n“Welcome to the north, the best place in the world!” a message on the "
+        "website reads. “If that happens, come and join us here.”\n\n“It was only a joke at "
+        "first, and now it is a business.”\n"
+    )
+    assert row_of(rows, "come and join us").speaker == "a message on the website"
+    assert row_of(rows, "only a joke").speaker != "a message on the website"
+    rows = extract(
+        "Port Talks\n\n“We have no money left at all,” Mayor Jane Porter said.\n\n“The budget "
+        "is gone for the year,” a city report concluded. “I warned them about this for years.”\n"
+    )
+    assert row_of(rows, "I warned them").speaker != "a city report"  # a report has no “I”
+
+
+def test_a_description_after_the_name_ends_before_and_and_keeps_a_titles_mark() -> None:
+    rows = extract(
+        "Both Porter, a Democrat, and Republican Tom Reyes said the bill “goes too far for "
+        "most voters.”\n"
+    )
+    assert not row_of(rows, "goes too far").speaker_appositive.endswith("and")
+    text = (
+        "Former senator Jane Porter, author of “Why Cities Fail,” said the city was broke and "
+        "could not pay its staff.\n"
+    )
+    article = Article(id="t", title="t", text=text)
+    row = row_of(extract_quotes(article), "could not pay")
+    assert row.speaker_appositive == "author of “Why Cities Fail,”"
+    sentence, _ = statement(LedgerRow(row, "t", "", frozenset()), 1, article, True)
+    assert sentence.startswith("Former senator Jane Porter, author of “Why Cities Fail,” said")

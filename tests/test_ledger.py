@@ -119,6 +119,9 @@ def test_an_opening_mark_typed_for_a_closing_one_closes_the_quotation() -> None:
     assert spans == ["“Cape Vance If Tom Wins“", "“Hi there! You may need a new home!”"]
     (row,) = rows_with(extract_quotes(Article(id="t", title="t", text=text)), "Hi there")
     assert row.speaker == "a message on the site"
+    text = "Tom Reyes said the plan was “dead on arrival in the Senate“\n\n“We will not vote.”"
+    spans = [text[a:b] for a, b in article_quotations(text)]  # closed: it runs on no further
+    assert spans == ["“dead on arrival in the Senate“", "“We will not vote.”"]
 
 
 def test_titles_are_stripped_from_names() -> None:

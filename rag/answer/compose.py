@@ -157,7 +157,8 @@ def statement(row: LedgerRow, n: int, article: Article, first: bool) -> tuple[st
         who = written or q.speaker + (f", {role}," if role else "")
         appositive = appositive_words(q, article, (cited.start, cited.end)) if written else ""
         if appositive:  # 'Democratic strategist Simon Rosenberg, president of …,'
-            who = f"{who}, {appositive},"
+            closed = appositive.endswith((",”", ",''", ',"'))  # 'author of “Why Cities Fail,”'
+            who = f"{who}, {appositive}" + ("" if closed else ",")
     else:
         who = surname(q.speaker)
     who = who[:1].upper() + who[1:]

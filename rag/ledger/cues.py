@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from rag.ledger.parsed import sentence_of, text_of
 from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
-    DOCUMENT_NOUNS,
     NOT_PEOPLE,
+    OWN_TEXT_NOUNS,
     PHRASAL_SPEECH_VERBS,
     PUBLISHING_LEMMAS,
     SCARE_QUOTE_MAX_WORDS,
@@ -255,7 +255,9 @@ def subject_of(verb: Token) -> Token | None:
         # comma, that the parser made a second subject; the subject beside the verb speaks
         last = subjects[-1]
         beside = child.i < last.i and last.right_edge.i == verb.i - 1
-        if beside and any(t.text == "," for t in verb.doc[child.i + 1 : last.left_edge.i]):
+        between = verb.doc[child.i + 1 : last.left_edge.i]
+        joined = any(t.dep_ == "cc" for t in between)  # 'Porter … and her deputy Reyes said'
+        if beside and not joined and any(t.text == "," for t in between):
             child = last
         if child.lower_ in ("who", "that", "which") and verb.dep_ in ("relcl", "acl"):
             publisher = _publisher(verb.head)
@@ -293,12 +295,13 @@ def subject_of(verb: Token) -> Token | None:
 def _named_before(verb: Token) -> Token | None:
     """'In a statement, her adviser, Jake Sullivan, said' parsed with no subject for the
     verb: the person whose phrase ends right before the comma that precedes it ('…, Col.
-    Tom Vance, a spokesman in Baghdad, said')."""
-    if verb.i < 2 or verb.doc[verb.i - 1].text != ",":
+    Tom Vance, a spokesman in Baghdad, said'), not one named inside it ('…, an aide to Gen.
+    Tom Reyes, said'). Not for a command ('If you see Tom Reyes, tell him …')."""
+    if verb.i < 2 or verb.doc[verb.i - 1].text != "," or verb.tag_ == "VB":
         return None
     tok = verb.doc[verb.i - 2]
     while tok.right_edge.i < verb.i:  # the phrase that ends there (its comma aside)
-        if tok.ent_type_ == "PERSON":
+        if tok.ent_type_ == "PERSON" and tok.dep_ not in ("pobj", "dobj", "poss", "compound"):
             return tok
         if tok.head.i == tok.i or tok.head.i >= verb.i:
             return None
@@ -308,11 +311,20 @@ def _named_before(verb: Token) -> Token | None:
 
 def _publisher(text: Token) -> Token | None:
     """Who put out the text a relative clause speaks for: 'Sanders released a statement that
-    accused …' (Sanders), 'The Post ran a piece that noted …' (the Post); None otherwise."""
+    accused …' (Sanders), 'The Post ran a piece that noted …' (the Post); None otherwise.
+    Only a kind of text that speaks for whoever puts it out, with no author of its own
+    ('a letter from Jane Porter', 'her statement'), not one they were sent."""
     verb = text.head
-    if text.dep_ != "dobj" or text.lemma_.lower() not in DOCUMENT_NOUNS:
+    if text.dep_ != "dobj" or text.lemma_.lower() not in OWN_TEXT_NOUNS:
         return None
     if verb.pos_ != "VERB" or verb.lemma_.lower() not in PUBLISHING_LEMMAS:
+        return None
+    authored = any(
+        c.dep_ in ("poss", "compound") or (c.dep_ == "prep" and c.lower_ in ("from", "by"))
+        for c in text.children
+    )
+    passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+    if authored or passive:
         return None
     subject = subject_of(verb)
     return subject if subject is not None and can_speak(subject) else None
@@ -352,8 +364,9 @@ def _name_as_compound(verb: Token) -> bool:
 
 
 def cue_text_of(cue: Token) -> str:
-    """The cue as the article writes it: the verb, with its object when short ('told The
-    National'); a long object is cut after its head noun ('told a caucus meeting')."""
+    """The cue as the article writes it: the verb, with its particle ('pointed out') and its
+    object when short ('told The National'); a long object is cut after its head noun ('told
+    a caucus meeting')."""
     if cue.lower_ == "according":
         return "according to"
     start, end = cue, cue
@@ -364,6 +377,9 @@ def cue_text_of(cue: Token) -> str:
         t.dep_ in ("aux", "neg", "advmod") and not t.is_punct for t in between
     ):
         start = helpers[0]
+    particle = next((c for c in cue.rights if c.dep_ == "prt" and c.i == cue.i + 1), None)
+    if particle is not None and f"{cue.lemma_.lower()} {particle.lower_}" in PHRASAL_SPEECH_VERBS:
+        end = particle  # 'pointed out', not 'pointed'
     for child in cue.children:
         if child.dep_ in ("dobj", "dative") and child.i > cue.i and child.i - cue.i <= 3:
             whole = child.right_edge

@@ -70,6 +70,7 @@ from rag.lexicon import (
     BODY_NOUNS,
     CONTENT_OBJECT_LEMMAS,
     DOCUMENT_NOUNS,
+    FIRST_PERSON_WORDS,
     GERUND_NOT_SAID_LEMMAS,
     GROUP_WORDS,
     HONORIFICS,
@@ -80,7 +81,9 @@ from rag.lexicon import (
     NOT_AGENT_NOUNS,
     NOT_PEOPLE,
     NOT_STATEMENT_LEMMAS,
+    OWN_TEXT_NOUNS,
     PEOPLE_NOUNS,
+    PERSONAL_TEXT_NOUNS,
     PHRASAL_SPEECH_VERBS,
     PUBLISHING_LEMMAS,
     QUOTE_MARKS,
@@ -101,7 +104,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 41
+EXTRACTOR_VERSION = 42
 
 
 def inputs_digest() -> str:
@@ -131,6 +134,9 @@ def inputs_digest() -> str:
         sorted(CONTENT_OBJECT_LEMMAS),
         sorted(SUBORDINATORS),
         sorted(PUBLISHING_LEMMAS),
+        sorted(OWN_TEXT_NOUNS),
+        sorted(PERSONAL_TEXT_NOUNS),
+        sorted(FIRST_PERSON_WORDS),
         sorted(PHRASAL_SPEECH_VERBS),
         sorted(CONFIDENCE.items()),
         MODEL_STEP_MIN_WORDS,
@@ -175,11 +181,12 @@ def extract_quotes(
                 last_person = replace(announcer, paragraph=paragraph_of(at), attributed_at=at)
             continue
         quote = _quotation_row(doc, article, people, last_person, paragraph_of, item, quoted_chars)
-        if quote is not None and rows and _text_goes_on(rows[-1], quote, text):
+        goes_on = quote is not None and bool(rows) and _text_goes_on(rows[-1], quote, text)
+        if quote is not None and goes_on:
             quote = _continuing(quote, _remembered(rows[-1], paragraph_of), paragraph_of)
         if quote is not None:
             rows.append(quote)
-            if quote.speaker:
+            if quote.speaker and not goes_on:  # a text is not remembered as a speaker
                 last_person = _remember(quote, last_person, paragraph_of)
     outer = dict(((inner_span(text, span)), span) for span in quoted)
     rows = _name_the_lede_description(
@@ -331,12 +338,18 @@ def _name_the_lede_description(
 def _text_goes_on(text_row: Quote, row: Quote, text: str) -> bool:
     """True when ``row``, an uncued quotation, follows the sentence of a text's own quotation
     in its paragraph with nothing between ('“…” a message on the website reads. “…”'): the
-    text goes on. A text is not remembered as a speaker beyond that."""
+    text goes on; not with words in the first person ('“I warned them”' after 'a city report
+    concluded') unless the text is one a person writes ('a message', 'a letter')."""
     uncued = row.method in ("continuation", "unattributed")
     is_text = text_row.kind == "anonymous" and bool(text_row.speaker)
     quotes = text_row.start > 0 and text[text_row.start - 1] in QUOTE_MARKS
     if not (uncued and is_text and quotes and not personlike(text_row.speaker)):
         return False  # not after 'according to a leaked paper' in a statement of its own
+    words = re.findall(r"[\w’']+", row.quote)
+    if any(w in FIRST_PERSON_WORDS for w in words):
+        described = text_row.speaker.lower().split()
+        if not any(w in PERSONAL_TEXT_NOUNS for w in described):
+            return False
     between = text[text_row.span_end : row.start]
     return text_row.span_end <= row.start and not between.strip(" “\"'") and "\n" not in between
 

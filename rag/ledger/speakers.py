@@ -385,8 +385,13 @@ def _appositive_role(speaker: Token) -> tuple[str, tuple[int, int]]:
             break
         last = child
     doc = speaker.doc
+    end = last.right_edge.i
+    while end > first.left_edge.i and (doc[end].dep_ == "cc" or doc[end].is_punct):
+        end -= 1  # 'Porter, a Democrat, and …': not 'a Democrat, and'
+    if doc[end].is_quote or doc[end + 1 : end + 2].text in QUOTE_MARKS:
+        end = last.right_edge.i  # a title's closing mark stays: 'author of “Why Cities Fail,”'
     a = first.left_edge.idx
-    b = a + len(doc[first.left_edge.i : last.right_edge.i + 1].text.rstrip(" ,"))
+    b = a + len(doc[first.left_edge.i : end + 1].text.rstrip(" ,"))
     a, b = _whole_quotations(doc, a, b)
     role = text_of(doc)[a:b].strip(" ,")
     return role, _find(text_of(doc), role, a)

@@ -121,7 +121,8 @@ def inner_span(text: str, span: tuple[int, int]) -> tuple[int, int]:
 
 def _runs_on(text: str, previous: tuple[int, int], start: int) -> bool:
     """True when ``previous`` is an unclosed “ quote and the next paragraph opens with “."""
-    if text[previous[1] - 1 : previous[1]] in _CLOSING:
-        return False
+    last = text[previous[1] - 1 : previous[1]]
+    if last in _CLOSING or (last == "“" and previous[1] - previous[0] > 1):
+        return False  # closed, by a closing mark or by a “ typed for one
     between = text[previous[1] : start]
     return "\n" in between and not between.strip()
