@@ -580,3 +580,11 @@ def test_a_description_after_the_name_ends_before_and_and_keeps_a_titles_mark() 
     assert row.speaker_appositive == "author of “Why Cities Fail,”"
     sentence, _ = statement(LedgerRow(row, "t", "", frozenset()), 1, article, True)
     assert sentence.startswith("Former senator Jane Porter, author of “Why Cities Fail,” said")
+
+
+def test_a_cue_stops_before_the_quotation_its_object_opens() -> None:
+    rows = extract(
+        "A school textbook published this year explains “the advantages of peace for the "
+        "region” with a photograph of the two leaders.\n"
+    )
+    assert row_of(rows, "advantages of peace").cue == "explains"

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from rag.ledger.parsed import sentence_of, text_of
+from rag.ledger.parsed import quotations_of, sentence_of, text_of
 from rag.ledger.speaker_types import speaker_type
 from rag.lexicon import (
     NOT_PEOPLE,
@@ -385,6 +385,13 @@ def cue_text_of(cue: Token) -> str:
             whole = child.right_edge
             end = whole if whole.idx + len(whole.text) - cue.idx <= 60 else child
             break
+    # Never into a quotation: 'explains “the advantages of peace”' is the verb alone.
+    opening = next((a for a, _ in quotations_of(cue.doc) if cue.idx < a <= end.idx), None)
+    if opening is not None:
+        before = [t for t in cue.doc[cue.i : end.i + 1] if t.idx + len(t.text) <= opening]
+        end = before[-1] if before else cue
+        while end.i > cue.i and (end.is_punct or end.is_space or end.dep_ == "det"):
+            end = end.nbor(-1)  # 'declared a “caliphate”' is 'declared'
     return str(text_of(cue.doc)[start.idx : end.idx + len(end.text)])
 
 
