@@ -135,7 +135,7 @@ def test_quotes_and_speakers_commands(runner: CliRunner) -> None:
     text = (SEEDS / "000_054a51117a7b1a50.txt").read_text(encoding="utf-8")
     assert all(text[r["start"] : r["end"]] == r["quote"] for r in rows)
     human = runner.invoke(cli, ["quotes", "--speaker", "Barrot"]).output
-    barrot = "Jean-Noël Barrot (France’s Foreign Minister) — stated [direct; rule, confidence 0.93]"
+    barrot = "Jean-Noël Barrot (France’s Foreign Minister) — stated [direct; rule, confidence 0.95]"
     assert barrot in human
     every = runner.invoke(cli, ["quotes"]).output  # unattributed quotations are listed too
     assert "(no speaker the ledger could tell) [partial]" in every

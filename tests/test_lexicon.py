@@ -52,6 +52,7 @@ DIGESTS = {
     41: "85e636f699392f5e",
     42: "b9cfaa8021a0eeb9",
     43: "b9cfaa8021a0eeb9",
+    44: "5eaca78bbc63cce8",
 }
 
 
