@@ -118,7 +118,7 @@ def _source_block(c: Citation, turn: int, article: Article | None, answer: Answe
         head += f' <span class="meta">{meta}</span>'
     who = ""
     if c.speaker:
-        role = "".join(f", {esc(r)}" for r in (c.speaker_role, c.speaker_appositive) if r)
+        role = _described(c.speaker_role, c.speaker_appositive)
         who = (
             f'<div class="who"><b>{esc(c.speaker)}</b>{role} — {esc(c.cue or "said")} '
             f'<span class="kind">{esc(c.kind)}</span></div>'
@@ -159,10 +159,15 @@ def article_html(article: Article, quotes: Sequence[Quote]) -> str:
     )
 
 
+def _described(*descriptions: str) -> str:
+    """', role, appositive' after a speaker's name, escaped; '' when there are none."""
+    return "".join(f", {esc(d)}" for d in descriptions if d)
+
+
 def quote_span_html(article: Article, quote: Quote) -> str:
     """One ledger quote inside its paragraph."""
     a, b = paragraph_bounds(article.text, quote.start, quote.end)
-    role = "".join(f", {esc(r)}" for r in (quote.speaker_role, quote.speaker_appositive) if r)
+    role = _described(quote.speaker_role, quote.speaker_appositive)
     return (
         f'<div class="quote-span"><div class="who"><b>{esc(quote.speaker)}</b>{role} — '
         f'{esc(quote.cue or "said")} <span class="kind">{esc(quote.kind)}</span></div>'

@@ -231,11 +231,19 @@ def according_to(tok: Token) -> Token | None:
 def is_speech_verb(tok: Token) -> bool:
     if tok.pos_ not in ("VERB", "AUX"):
         return False
-    lemma = tok.lemma_.lower()
-    if lemma in SPEECH_LEMMAS:
-        return True
-    return any(
-        c.dep_ == "prt" and f"{lemma} {c.lower_}" in PHRASAL_SPEECH_VERBS for c in tok.children
+    return tok.lemma_.lower() in SPEECH_LEMMAS or _speech_particle(tok) is not None
+
+
+def _speech_particle(verb: Token) -> Token | None:
+    """The particle that makes ``verb`` a speech verb ('pointed out'), if any."""
+    lemma = verb.lemma_.lower()
+    return next(
+        (
+            c
+            for c in verb.children
+            if c.dep_ == "prt" and f"{lemma} {c.lower_}" in PHRASAL_SPEECH_VERBS
+        ),
+        None,
     )
 
 
@@ -377,8 +385,8 @@ def cue_text_of(cue: Token) -> str:
         t.dep_ in ("aux", "neg", "advmod") and not t.is_punct for t in between
     ):
         start = helpers[0]
-    particle = next((c for c in cue.rights if c.dep_ == "prt" and c.i == cue.i + 1), None)
-    if particle is not None and f"{cue.lemma_.lower()} {particle.lower_}" in PHRASAL_SPEECH_VERBS:
+    particle = _speech_particle(cue)
+    if particle is not None and particle.i == cue.i + 1:
         end = particle  # 'pointed out', not 'pointed'
     for child in cue.children:
         if child.dep_ in ("dobj", "dative") and child.i > cue.i and child.i - cue.i <= 3:

@@ -341,9 +341,9 @@ def _text_goes_on(text_row: Quote, row: Quote, text: str) -> bool:
     text goes on; not with words in the first person ('“I warned them”' after 'a city report
     concluded') unless the text is one a person writes ('a message', 'a letter')."""
     uncued = row.method in ("continuation", "unattributed")
-    is_text = text_row.kind == "anonymous" and bool(text_row.speaker)
+    is_text = bool(text_row.speaker) and _is_text(text_row)
     quotes = text_row.start > 0 and text[text_row.start - 1] in QUOTE_MARKS
-    if not (uncued and is_text and quotes and not personlike(text_row.speaker)):
+    if not (uncued and is_text and quotes):
         return False  # not after 'according to a leaked paper' in a statement of its own
     words = re.findall(r"[\w’']+", row.quote)
     if any(w in FIRST_PERSON_WORDS for w in words):
@@ -354,8 +354,13 @@ def _text_goes_on(text_row: Quote, row: Quote, text: str) -> bool:
     return text_row.span_end <= row.start and not between.strip(" “\"'") and "\n" not in between
 
 
+def _is_text(row: Quote) -> bool:
+    """True when the row's speaker is a text ('the report', 'a message on the website')."""
+    return row.kind == "anonymous" and not personlike(row.speaker)
+
+
 def _remember(row: Quote, last: Who | None, paragraph_of: Callable[[int], int]) -> Who | None:
-    if row.kind == "anonymous" and not personlike(row.speaker):
+    if _is_text(row):
         return last
     return _remembered(row, paragraph_of)
 
