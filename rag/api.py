@@ -17,10 +17,20 @@ from rag.backends.keyword import KeywordIndex
 from rag.backends.llm import StatusFn, chat_model
 from rag.backends.store import Index
 from rag.errors import ConfigError, QuestionError
-from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths
+from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls
+from rag.ingest.web import is_url
 from rag.ledger.read import Ledger, Speaker
 from rag.settings import Settings, get_settings
-from rag.types import Answer, AnswerChunk, Article, ArticleInfo, LLMStatus, Quote, SearchFilter
+from rag.types import (
+    Answer,
+    AnswerChunk,
+    Article,
+    ArticleInfo,
+    ArticleVersion,
+    LLMStatus,
+    Quote,
+    SearchFilter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -141,11 +151,19 @@ class Engine:
 
     def ingest(
         self,
-        paths: Sequence[Path],
+        sources: Sequence[Path | str],
         progress: ProgressFn | None = None,
         metadata: dict[str, dict[str, str]] | None = None,
     ) -> IngestReport:
-        return ingest_paths(self.index, list(paths), self.settings, progress, metadata)
+        """Index files, folders and web pages (``http(s)://`` URLs)."""
+        urls = [str(s) for s in sources if isinstance(s, str) and is_url(s)]
+        paths = [Path(s) for s in sources if not (isinstance(s, str) and is_url(s))]
+        report = IngestReport()
+        if paths or not urls:
+            report = ingest_paths(self.index, paths, self.settings, progress, metadata)
+        if urls:
+            report.absorb(ingest_urls(self.index, urls, self.settings, progress))
+        return report
 
     def ensure_corpus(self) -> IngestReport | None:
         """Index the default corpus (seeds/) when the index is empty; a caller arriving while
@@ -170,6 +188,10 @@ class Engine:
 
     def get_article(self, article_id: str) -> Article:
         return self.index.get_article(article_id)
+
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        """The earlier texts of an article that changed since it was first indexed."""
+        return self.index.versions(article_id)
 
     def remove(self, article_id: str) -> None:
         self.index.remove(article_id)

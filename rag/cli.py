@@ -63,27 +63,33 @@ _sample_option = click.option(
 
 
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1, required=True)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 @click.option(
     "--metadata",
     type=click.Path(path_type=Path, dir_okay=False),
     help="A .tsv/.csv table of per-file metadata (filename, title, source, date…).",
 )
-def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
-    """Index article files or folders (.txt .md .html .json .jsonl)."""
+def ingest(sources: tuple[str, ...], quiet: bool, metadata: Path | None) -> None:
+    """Index article files or folders (.txt .md .html .json .jsonl) and web pages
+    (http:// or https:// URLs)."""
     from tqdm import tqdm
 
     from rag.ingest.metadata import read_metadata_table
+    from rag.ingest.web import is_url
 
     engine = _engine()
     table = read_metadata_table(metadata) if metadata else None
-    bar = None if quiet else tqdm(total=0, unit="file", desc="Indexing", file=sys.stderr)
+    bar = None if quiet else tqdm(total=0, unit="item", desc="Indexing", file=sys.stderr)
 
-    def progress(path: Path, done: int, total: int, report: Any) -> None:
+    phase = {"urls": False}
+
+    def progress(label: str, done: int, total: int, report: Any) -> None:
         if bar is None:
             return
-        bar.total = total
+        if is_url(label) != phase["urls"] or bar.total != total:  # the files done, pages next
+            phase["urls"] = is_url(label)
+            bar.reset(total)
         bar.set_postfix(
             chunks=report.chunks,
             new=len(report.added),
@@ -92,7 +98,8 @@ def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
         )
         bar.update(done - bar.n)
 
-    report = engine.ingest(list(paths), progress, table)
+    paths: list[Path | str] = [s if is_url(s) else Path(s) for s in sources]
+    report = engine.ingest(paths, progress, table)
     if bar is not None:
         bar.close()
     for skipped, twin in report.duplicates:
@@ -101,8 +108,9 @@ def ingest(paths: tuple[Path, ...], quiet: bool, metadata: Path | None) -> None:
         click.secho(report.unsettled_note(), err=True, fg="yellow")
     for error in report.errors:
         click.secho(f"error: {error}", err=True, fg="red")
+    read = f"{report.files} file(s)" + (f", {report.pages} page(s)" if report.pages else "")
     click.echo(
-        f"{report.files} file(s): {len(report.added)} added, {len(report.replaced)} replaced, "
+        f"{read}: {len(report.added)} added, {len(report.replaced)} replaced, "
         f"{len(report.unchanged)} unchanged, {len(report.duplicates)} duplicate(s) skipped, "
         f"{report.chunks} chunks written, "
         f"{len(report.errors)} error(s). Index: {engine.index.location}"

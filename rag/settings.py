@@ -81,6 +81,20 @@ class Settings(BaseSettings):
         "composed from the ledger's records alone, without the LLM.",
     )
 
+    # --- the web -----------------------------------------------------------------------
+    fetch_timeout: float = Field(
+        30.0, gt=0, description="Seconds one web page may take, from connect to last byte."
+    )
+    fetch_max_mb: float = Field(
+        5.0, gt=0, description="Larger web responses are refused (read as a stream)."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, description="Redirects followed per request.")
+    fetch_allow_private: bool = Field(
+        False,
+        description="Fetch loopback, link-local and private addresses too. Off: such URLs are "
+        "refused, checked after DNS resolution and after every redirect.",
+    )
+
     # --- embeddings ---------------------------------------------------------------------
     embedder: str = Field(
         "minilm",

@@ -27,7 +27,22 @@ class Article(BaseModel):
     date: str = Field("", description="ISO date (YYYY-MM-DD) when known, else empty.")
     author: str = ""
     path: str = Field("", description="File the article was read from, if any.")
+    fetched: str = Field("", description="When it was fetched from ``url`` (ISO, UTC), if it was.")
     content_hash: str = ""
+
+
+class ArticleVersion(BaseModel):
+    """An earlier text of an article, kept when a later ingest found its text changed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    article_id: str
+    content_hash: str
+    title: str = ""
+    url: str = ""
+    fetched: str = Field("", description="When this version was fetched (ISO, UTC), if it was.")
+    replaced: str = Field(..., description="When a changed text replaced it (ISO, UTC).")
+    text: str
 
 
 class ArticleInfo(BaseModel):
@@ -40,6 +55,7 @@ class ArticleInfo(BaseModel):
     date: str = ""
     author: str = ""
     path: str = ""
+    fetched: str = ""
     content_hash: str = ""
     chunks: int = 0
     quotes: int = 0

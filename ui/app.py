@@ -194,10 +194,11 @@ def build_app(engine: Engine) -> gr.Blocks:
                     list_speakers(speaker_query),
                 )
 
-            def step(path: Path, done: int, total: int, report: Any) -> None:
+            def step(label: str, done: int, total: int, report: Any) -> None:
                 progress(
                     done / max(total, 1),
-                    desc=f"{path.name} — {report.chunks} chunks, {len(report.errors)} errors",
+                    desc=f"{Path(label).name} — {report.chunks} chunks, "
+                    f"{len(report.errors)} errors",
                 )
 
             report = engine.ingest([Path(f) for f in files], step)

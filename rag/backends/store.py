@@ -1,5 +1,5 @@
-"""The index: three Chroma collections — articles, chunks and the quote ledger — written
-with a crash-safe protocol.
+"""The index: Chroma collections of articles, chunks, the quote ledger and the earlier
+texts of articles that changed, written with a crash-safe protocol.
 
 Commit protocol for a batch of articles (no step leaves a half-indexed article visible):
 1. mark each article record ``pending_hash = new`` (creating a hidden record if new);
@@ -7,6 +7,8 @@ Commit protocol for a batch of articles (no step leaves a half-indexed article v
    tagged with the new hash;
 3. write the records with the new text and ``content_hash = new`` (the commit point);
 4. delete the rows of the versions just replaced.
+Before step 3, the text of each article whose text changed is kept as a version
+(:meth:`Index.versions`): what was published before an edit.
 Readers only trust rows whose hash equals their article's committed hash, and
 :meth:`Index.repair` removes what an interrupted write left behind.
 """
@@ -32,7 +34,15 @@ from filelock import FileLock
 from rag.backends.embed import Embedder, LangChainEmbeddings, get_embedder
 from rag.errors import ConfigError, NotFoundError
 from rag.settings import Settings, get_settings
-from rag.types import Article, ArticleInfo, Chunk, Quote, SearchFilter, date_number
+from rag.types import (
+    Article,
+    ArticleInfo,
+    ArticleVersion,
+    Chunk,
+    Quote,
+    SearchFilter,
+    date_number,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,14 +132,14 @@ class Index:
         # Two processes opening a new embedded index at once would both create its tables.
         with self._open_lock():
             self.client = make_client(settings)
-            self.chunks, self.articles, self.quotes = (
+            self.chunks, self.articles, self.quotes, self.earlier = (
                 self.client.get_or_create_collection(
                     f"{settings.collection}_{kind}",
                     embedding_function=ef,
                     configuration=config,
                     metadata=meta,
                 )
-                for kind in ("chunks", "articles", "quotes")
+                for kind in ("chunks", "articles", "quotes", "versions")
             )
         built_with = (self.chunks.metadata or {}).get("embedder")
         if built_with and built_with != self.embedder.name:
@@ -359,6 +369,7 @@ class Index:
                 ],
                 documents=[""] * len(fresh),
             )
+        self._keep_versions(items, old)
         # 2. Add the new chunks and ledger rows.
         metas = {
             i.article.id: _article_meta(
@@ -415,6 +426,62 @@ class Index:
                 collection.delete(ids=stale)
         self._bump_generation()
 
+    def _keep_versions(self, items: Sequence[IndexedArticle], old: dict[str, dict]) -> None:
+        """Keep the committed text of each article whose text is about to change."""
+        changed = [
+            i.article.id
+            for i in items
+            if i.article.id in old
+            and old[i.article.id].get("content_hash")
+            and old[i.article.id].get("text_hash") != text_digest(i.article.text)
+        ]
+        if not changed:
+            return
+        page = self.articles.get(ids=changed, include=["metadatas", "documents"])
+        replaced = _now()
+        rows = [
+            (
+                f"{aid}@{meta['content_hash']}",
+                text,
+                {
+                    "article_id": aid,
+                    "content_hash": str(meta["content_hash"]),
+                    "title": str(meta.get("title", "")),
+                    "url": str(meta.get("url", "")),
+                    "fetched": str(meta.get("fetched", "")),
+                    "replaced": replaced,
+                },
+            )
+            for aid, meta, text in zip(
+                page["ids"], page["metadatas"], page["documents"], strict=True
+            )
+        ]
+        self.earlier.upsert(
+            ids=[r[0] for r in rows],
+            embeddings=np.zeros((len(rows), self.embedder.dim), dtype=np.float32).tolist(),
+            documents=[r[1] for r in rows],
+            metadatas=[r[2] for r in rows],
+        )
+
+    def versions(self, article_id: str) -> list[ArticleVersion]:
+        """The earlier texts of an article, oldest first (empty when it never changed)."""
+        page = self.earlier.get(
+            where={"article_id": article_id}, include=["metadatas", "documents"]
+        )
+        found = [
+            ArticleVersion(
+                article_id=article_id,
+                content_hash=str(meta.get("content_hash", "")),
+                title=str(meta.get("title", "")),
+                url=str(meta.get("url", "")),
+                fetched=str(meta.get("fetched", "")),
+                replaced=str(meta.get("replaced", "")),
+                text=text,
+            )
+            for meta, text in zip(page["metadatas"], page["documents"], strict=True)
+        ]
+        return sorted(found, key=lambda v: v.replaced)
+
     def _add_rows(self, collection: Any, rows: list[tuple[str, str, dict]]) -> None:
         if not rows:
             return
@@ -439,6 +506,7 @@ class Index:
         self.articles.update(ids=[article_id], metadatas=[{"content_hash": ""}])
         self.chunks.delete(where={"article_id": article_id})
         self.quotes.delete(where={"article_id": article_id})
+        self.earlier.delete(where={"article_id": article_id})
         self.articles.delete(ids=[article_id])
         self._bump_generation()
 
@@ -474,6 +542,12 @@ class Index:
         col.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
 
 
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 def _article_meta(
     article: Article, *, content_hash: str, pending: str, chunks: int = 0, quotes: int = 0
 ) -> dict:
@@ -485,6 +559,7 @@ def _article_meta(
         "date_num": date_number(article.date),
         "author": article.author,
         "path": article.path,
+        "fetched": article.fetched,
         "chunks": chunks,
         "quotes": quotes,
         "text_hash": text_digest(article.text),
@@ -579,6 +654,7 @@ def _info(aid: str, meta: dict) -> ArticleInfo:
         date=str(meta.get("date", "")),
         author=str(meta.get("author", "")),
         path=str(meta.get("path", "")),
+        fetched=str(meta.get("fetched", "")),
         content_hash=str(meta.get("content_hash", "")),
         chunks=int(meta.get("chunks", 0)),
         quotes=int(meta.get("quotes", 0)),

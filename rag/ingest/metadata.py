@@ -113,9 +113,12 @@ def derived_id(path: Path, fields: dict[str, Any]) -> str:
     return f"{path.stem}-{hashlib.sha1(key.encode()).hexdigest()[:10]}"
 
 
-def make_article(fields: dict[str, Any], path: Path, where: str = "") -> Article:
-    """Validate and normalise fields into an Article with its content hash."""
-    label = f"{path} {where}".strip()
+def make_article(
+    fields: dict[str, Any], path: Path | None, where: str = "", *, origin: str = ""
+) -> Article:
+    """Validate and normalise fields into an Article with its content hash. ``path`` is the
+    file it was read from; errors name ``origin`` (a URL) instead when there is none."""
+    label = f"{path or origin} {where}".strip()
     for key in ARTICLE_FIELDS:
         if key in fields and not isinstance(fields[key], str | int | float):
             raise InputError(label, f"field {key!r} must be a string")
@@ -136,7 +139,8 @@ def make_article(fields: dict[str, Any], path: Path, where: str = "") -> Article
         url=str(fields.get("url", "")).strip(),
         date=date,
         author=str(fields.get("author", "")).strip(),
-        path=str(path),
+        path=str(path) if path else "",
+        fetched=str(fields.get("fetched", "")),
     )
     return article.model_copy(update={"content_hash": content_hash(article)})
 

@@ -1,5 +1,5 @@
-"""The ingest pipeline: files → Articles → chunks and ledger rows → the index, skipping
-articles whose content hash is unchanged."""
+"""The ingest pipeline: files and web pages → Articles → chunks and ledger rows → the
+index, skipping articles whose content hash is unchanged."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class IngestReport:
     """What an ingest run did."""
 
     files: int = 0
+    pages: int = 0  # URLs fetched
     added: list[str] = field(default_factory=list)
     replaced: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -38,6 +39,15 @@ class IngestReport:
     def ok(self) -> bool:
         return not self.errors
 
+    def absorb(self, other: IngestReport) -> None:
+        """Add what a later run did to this report."""
+        self.files += other.files
+        self.pages += other.pages
+        for name in ("added", "replaced", "unchanged", "duplicates", "errors"):
+            getattr(self, name).extend(getattr(other, name))
+        self.unsettled.update(other.unsettled)
+        self.chunks += other.chunks
+
     def unsettled_note(self) -> str:
         """One line on the articles the model step could not settle ('' when none)."""
         if not self.unsettled:
@@ -50,7 +60,8 @@ class IngestReport:
         )
 
 
-ProgressFn = Callable[[Path, int, int, "IngestReport"], None]
+# (the file or URL just read, how many are done, how many in all, the report so far)
+ProgressFn = Callable[[str, int, int, "IngestReport"], None]
 
 
 def ingest_paths(
@@ -77,10 +88,37 @@ def ingest_paths(
         except InputError as e:
             report.errors.append(e)
         if progress:
-            progress(path, n, len(files), report)
+            progress(str(path), n, len(files), report)
     batch.flush()
     if progress and files:
-        progress(files[-1], len(files), len(files), report)
+        progress(str(files[-1]), len(files), len(files), report)
+    return report
+
+
+def ingest_urls(
+    index: Index,
+    urls: Sequence[str],
+    settings: Settings,
+    progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Fetch each web page (one at a time) and index the article it holds; a page that
+    fails is reported by its URL and the rest go on."""
+    from rag.ingest.fetch import fetch
+    from rag.ingest.web import article_from_page
+
+    report = IngestReport()
+    index.repair()
+    batch = _Batch(index, settings, report)
+    urls = list(dict.fromkeys(u.strip() for u in urls))
+    for n, url in enumerate(urls, 1):
+        report.pages += 1
+        try:
+            batch.add(article_from_page(fetch(url, settings)))
+        except InputError as e:
+            report.errors.append(e)
+        if progress:
+            progress(url, n, len(urls), report)
+    batch.flush()
     return report
 
 

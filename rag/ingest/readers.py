@@ -137,6 +137,12 @@ def _markdown_title(text: str) -> str:
 
 
 def _html_fields(path: Path, html: str) -> dict[str, Any]:
+    return html_fields(str(path), html)
+
+
+def html_fields(label: str, html: str, *, fallback: bool = True) -> dict[str, Any]:
+    """An HTML page's main text and metadata (title, source, url, date, author). Pages
+    trafilatura finds no article in are read whole when ``fallback``, else refused."""
     import trafilatura
 
     text = trafilatura.extract(
@@ -147,10 +153,10 @@ def _html_fields(path: Path, html: str) -> dict[str, Any]:
         favor_recall=True,
         with_metadata=False,
     )
-    if not text or not text.strip():
+    if (not text or not text.strip()) and fallback:
         text = _html_fallback_text(html)
-    if not text.strip():
-        raise InputError(str(path), "no article text found in the HTML")
+    if not text or not text.strip():
+        raise InputError(label, "no article text found in the HTML")
     meta = trafilatura.extract_metadata(html)
     fields: dict[str, Any] = {"text": text.strip() + "\n"}
     if meta is not None:

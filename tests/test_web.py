@@ -1,0 +1,276 @@
+"""`rag ingest URL`: fetching real pages from a real HTTP server on 127.0.0.1, and every way a
+fetch can fail, with nothing already indexed lost."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from rag.api import Engine
+from rag.cli import cli
+from rag.errors import InputError
+from rag.ingest import fetch as fetch_module
+from rag.ingest.fetch import FetchError, decode, fetch
+from rag.ingest.web import canonical_url, web_id
+from rag.settings import Settings
+from tests.web import PARAGRAPHS, Route, WebServer, article_html, index_html, paywall_html
+
+ARTICLE = "/news/2026/11/harbour-board-split.html"
+
+
+@pytest.fixture
+def server() -> Iterator[WebServer]:
+    with WebServer() as web:
+        web.routes[ARTICLE] = Route(article_html(canonical=ARTICLE).encode())
+        yield web
+
+
+@pytest.fixture
+def web_settings(settings: Settings) -> Settings:
+    """The test server is on loopback, which is refused unless allowed."""
+    return settings.model_copy(update={"fetch_allow_private": True, "fetch_timeout": 5.0})
+
+
+def _engine(settings: Settings) -> Engine:
+    return Engine(settings)
+
+
+def test_a_page_is_indexed_with_its_metadata_and_answers_from_the_ledger(
+    server: WebServer, web_settings: Settings
+) -> None:
+    engine = _engine(web_settings)
+    report = engine.ingest([server.url(ARTICLE)])
+    assert report.ok and report.pages == 1 and len(report.added) == 1
+    article = engine.get_article(report.added[0])
+    assert article.url == server.url(ARTICLE)
+    assert article.title == "Harbour board split over the old ferry terminal"
+    assert (article.author, article.date) == ("Ines Maalouf", "2026-11-20")
+    assert article.source == "The Lindqvist Courier"
+    assert article.fetched.startswith("20") and article.fetched.endswith("+00:00")
+    assert article.path == ""
+    assert "Home" not in article.text and "All rights reserved" not in article.text
+    quotes = {q.speaker: q for q in engine.quotes(article_id=article.id)}
+    assert "Marta Okonjo" in quotes and "Tomas Reyes" in quotes
+    q = quotes["Tomas Reyes"]
+    assert article.text[q.start : q.end] == q.quote
+    assert engine.list_articles()[0].fetched == article.fetched
+    # The request named the tool.
+    assert server.hits[-1].headers["User-Agent"].startswith("rag-news/")
+
+
+def test_the_id_is_stable_per_canonical_url(server: WebServer, web_settings: Settings) -> None:
+    server.routes["/go/harbour"] = Route(status=301, headers={"Location": ARTICLE})
+    server.routes[ARTICLE + "?utm_source=chat&utm_medium=share"] = server.routes[ARTICLE]
+    engine = _engine(web_settings)
+    first = engine.ingest([server.url(ARTICLE)])
+    again = engine.ingest(
+        [server.url("/go/harbour"), server.url(ARTICLE + "?utm_source=chat&utm_medium=share")]
+    )
+    assert again.ok and again.unchanged == first.added * 2
+    assert engine.index.count_articles() == 1
+
+
+def test_canonical_url_is_only_trusted_on_the_pages_own_site() -> None:
+    fetched = "https://www.courier.example.com/news/a.html?utm_campaign=x"
+    assert canonical_url("/news/a.html", fetched) == "https://www.courier.example.com/news/a.html"
+    assert canonical_url("https://courier.example.com/a", fetched).endswith("courier.example.com/a")
+    # Another site cannot take over that site's article id.
+    assert canonical_url("https://rival.example.org/a", fetched) == (
+        "https://www.courier.example.com/news/a.html"
+    )
+    assert web_id("https://www.courier.example.com/news/a.html").startswith(
+        "courier.example.com-a-"
+    )
+
+
+def test_a_changed_page_replaces_the_old_version_and_keeps_it(
+    server: WebServer, web_settings: Settings
+) -> None:
+    engine = _engine(web_settings)
+    aid = engine.ingest([server.url(ARTICLE)]).added[0]
+    assert engine.versions(aid) == []
+    edited = [p.replace("given up", "lost its nerve") for p in PARAGRAPHS]
+    server.routes[ARTICLE] = Route(article_html(canonical=ARTICLE, paragraphs=edited).encode())
+    report = engine.ingest([server.url(ARTICLE)])
+    assert report.replaced == [aid]
+    assert "lost its nerve" in engine.get_article(aid).text
+    [old] = engine.versions(aid)
+    assert "given up" in old.text and "lost its nerve" not in old.text
+    assert old.url == server.url(ARTICLE) and old.fetched and old.replaced > old.fetched
+    reyes = [q.quote for q in engine.quotes(speaker="Tomas Reyes", article_id=aid)]
+    assert any("lost its nerve" in q for q in reyes)
+    # The same text again keeps no new version.
+    engine.ingest([server.url(ARTICLE)])
+    assert len(engine.versions(aid)) == 1
+    engine.remove(aid)
+    assert engine.versions(aid) == []
+
+
+@pytest.mark.parametrize(
+    ("route", "problem"),
+    [
+        (Route(b"gone", status=404, content_type="text/plain"), "HTTP 404 Not Found"),
+        (Route(b"oops", status=500, content_type="text/plain"), "HTTP 500"),
+        (Route(b"%PDF-1.7", content_type="application/pdf"), "sent application/pdf, not"),
+        (Route(paywall_html().encode()), "behind a paywall"),
+        (Route(index_html().encode()), "mostly links"),
+        (Route(b"   \n", content_type="text/html"), "empty page"),
+        (Route(status=302), "redirect without a Location"),
+    ],
+    ids=["404", "500", "pdf", "paywall", "index", "empty", "no-location"],
+)
+def test_a_bad_page_is_refused_by_url_and_loses_nothing(
+    server: WebServer, web_settings: Settings, route: Route, problem: str
+) -> None:
+    engine = _engine(web_settings)
+    kept = engine.ingest([server.url(ARTICLE)]).added
+    server.routes["/bad"] = route
+    report = engine.ingest([server.url("/bad"), server.url(ARTICLE)])
+    [error] = report.errors
+    assert error.path == server.url("/bad") and problem in error.problem
+    assert report.unchanged == kept
+    assert [a.id for a in engine.list_articles()] == kept
+
+
+def test_redirect_loops_and_chains_are_cut(server: WebServer, web_settings: Settings) -> None:
+    server.routes["/a"] = Route(status=302, headers={"Location": "/b"})
+    server.routes["/b"] = Route(status=302, headers={"Location": "/a"})
+    with pytest.raises(FetchError, match=r"redirect loop: .*/a → .*/b → .*/a"):
+        fetch(server.url("/a"), web_settings)
+    for n in range(3):
+        server.routes[f"/hop{n}"] = Route(status=307, headers={"Location": f"/hop{n + 1}"})
+    server.routes["/hop3"] = Route(article_html().encode())
+    short = web_settings.model_copy(update={"fetch_max_redirects": 2})
+    with pytest.raises(FetchError, match="more than 2 redirects"):
+        fetch(server.url("/hop0"), short)
+    page = fetch(server.url("/hop0"), web_settings)
+    assert page.final_url == server.url("/hop3") and page.url == server.url("/hop0")
+
+
+def test_a_slow_response_times_out(server: WebServer, web_settings: Settings) -> None:
+    body = article_html().encode()
+    server.routes["/slow"] = Route(body, chunks=20, delay=0.2)  # 4 s in all, each part fast
+    quick = web_settings.model_copy(update={"fetch_timeout": 1.0})
+    with pytest.raises(FetchError, match=r"timed out after 1 s"):
+        fetch(server.url("/slow"), quick)
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_huge_response_is_refused_while_streaming(
+    server: WebServer, web_settings: Settings, declared: bool
+) -> None:
+    huge = b"<html><body>" + b"<p>word </p>" * 450_000 + b"</body></html>"  # 5.4 MB
+    server.routes["/huge"] = Route(huge, chunks=0 if declared else 50)
+    with pytest.raises(FetchError, match=r"over the 5 MB limit \(RAG_FETCH_MAX_MB\)"):
+        fetch(server.url("/huge"), web_settings)
+
+
+def test_charsets_wrong_missing_or_declared(server: WebServer, web_settings: Settings) -> None:
+    text = article_html(title="Café society: Zoë Müller’s harbour").replace(
+        '<meta charset="utf-8">', ""
+    )
+    # Declared UTF-8 in the header, written in Windows-1252.
+    server.routes["/wrong"] = Route(text.encode("cp1252"), content_type="text/html; charset=utf-8")
+    # No header charset; the page's <meta> says so.
+    meta = article_html(title="Café society", charset="iso-8859-1").encode("cp1252")
+    server.routes["/meta"] = Route(meta, content_type="text/html")
+    # An unknown charset name.
+    server.routes["/unknown"] = Route(
+        article_html(title="Café society").encode(), content_type="text/html; charset=x-nonsense"
+    )
+    assert "Zoë Müller’s" in fetch(server.url("/wrong"), web_settings).text
+    assert "Café society" in fetch(server.url("/meta"), web_settings).text
+    assert "Café society" in fetch(server.url("/unknown"), web_settings).text
+
+
+def test_decode_prefers_the_bom_then_the_declaration() -> None:
+    assert decode("\ufeffnaïve".encode(), "cp1252", "u") == "naïve"
+    assert decode("naïve\r\n".encode("utf-16-le"), "utf-16-le", "u") == "naïve\n"
+    assert decode(b"caf\xe9", "", "u") == "café"
+
+
+def test_conditional_requests_get_304(server: WebServer, web_settings: Settings) -> None:
+    server.routes[ARTICLE].etag = '"v1"'
+    first = fetch(server.url(ARTICLE), web_settings)
+    assert first.etag == '"v1"' and not first.not_modified
+    again = fetch(server.url(ARTICLE), web_settings, etag=first.etag)
+    assert again.not_modified and again.text == ""
+    assert server.hits[-1].headers["If-None-Match"] == '"v1"'
+
+
+def test_private_addresses_are_refused_by_default(server: WebServer, settings: Settings) -> None:
+    for host in ("127.0.0.1", "localhost"):
+        with pytest.raises(
+            FetchError, match=r"loopback address: refused .*RAG_FETCH_ALLOW_PRIVATE"
+        ):
+            fetch(server.url(ARTICLE, host=host), settings)
+    for url in ("http://169.254.169.254/latest/meta-data/", "http://10.1.2.3/", "http://[::1]/"):
+        with pytest.raises(FetchError, match=r"(link-local|private|loopback) address: refused"):
+            fetch(url, settings)
+    with pytest.raises(FetchError, match="only http:// and https://"):
+        fetch("file:///etc/passwd", settings)
+    assert server.hits == []  # refused before any connection
+
+
+def test_every_redirect_is_checked_after_dns(
+    server: WebServer, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only 127.0.0.1 counts as public here, so the first hop goes through and the redirect
+    to another loopback address is refused before it is followed."""
+    real = fetch_module._non_public
+    monkeypatch.setattr(
+        fetch_module, "_non_public", lambda ip: "" if str(ip) == "127.0.0.1" else real(ip)
+    )
+    server.routes["/out"] = Route(
+        status=302, headers={"Location": f"http://127.0.0.2:{server.port}/"}
+    )
+    with pytest.raises(FetchError, match=r"127\.0\.0\.2 is a loopback address"):
+        fetch(server.url("/out"), settings)
+    assert [h.path for h in server.hits] == ["/out"]
+
+
+def test_the_connection_goes_to_the_checked_address_with_the_host_named(
+    server: WebServer, web_settings: Settings
+) -> None:
+    page = fetch(server.url(ARTICLE, host="localhost"), web_settings)
+    assert page.final_url == server.url(ARTICLE, host="localhost")
+    assert server.hits[-1].headers["Host"] == f"localhost:{server.port}"
+
+
+@pytest.fixture
+def cli_env(web_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from rag.settings import get_settings
+
+    for name, value in {
+        "RAG_HOME": str(web_settings.home),
+        "RAG_EMBEDDER": "hash",
+        "RAG_LLM": "fake",
+        "RAG_LEDGER_MODEL": "0",
+        "RAG_FETCH_ALLOW_PRIVATE": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.mark.usefixtures("cli_env")
+def test_cli_ingests_files_and_urls_together(server: WebServer, tmp_path: Path) -> None:
+    note = tmp_path / "note.txt"
+    note.write_text("A short local note about the harbour board and its vote.\n")
+    runner = CliRunner()
+    result = runner.invoke(cli, ["ingest", "-q", str(note), server.url(ARTICLE)])
+    assert result.exit_code == 0, result.output
+    assert "1 file(s), 1 page(s): 2 added" in result.output
+    result = runner.invoke(cli, ["ingest", "-q", server.url("/missing")])
+    assert result.exit_code == 1
+    assert f"error: {server.url('/missing')}: HTTP 404 Not Found" in result.output
+    assert "0 added" in result.output
+
+
+def test_fetch_errors_are_input_errors() -> None:
+    """The ingest report and the CLI treat a URL that fails like a file that fails."""
+    assert issubclass(FetchError, InputError)

@@ -1,0 +1,180 @@
+"""A real HTTP server on 127.0.0.1 for the web tests, and invented article pages for it
+(no real outlet's page is copied here)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Route:
+    """What one path answers. ``body`` may be bytes or a callable run per request (to
+    change between polls); ``chunks`` streams the body without a Content-Length, with
+    ``delay`` seconds before each chunk."""
+
+    body: bytes | Callable[[], bytes] = b""
+    status: int = 200
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str = ""  # answer If-None-Match with 304
+    chunks: int = 0
+    delay: float = 0.0
+
+
+@dataclass
+class Hit:
+    path: str
+    headers: dict[str, str]
+
+
+class WebServer:
+    """``routes`` maps a path (with its query) to a Route; every request is logged."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[Hit] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:
+                server.hits.append(Hit(self.path, dict(self.headers.items())))
+                route = server.routes.get(self.path)
+                if route is None:
+                    self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                    return
+                body = route.body() if callable(route.body) else route.body
+                headers = {"Content-Type": route.content_type, **route.headers}
+                if route.etag:
+                    headers["ETag"] = route.etag
+                    if self.headers.get("If-None-Match") == route.etag:
+                        self._send(304, headers, b"")
+                        return
+                if route.chunks:
+                    self._stream(route, headers, body)
+                else:
+                    self._send(route.status, headers, body)
+
+            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _stream(self, route: Route, headers: dict[str, str], body: bytes) -> None:
+                self.send_response(route.status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                size = max(1, len(body) // route.chunks)
+                try:
+                    for start in range(0, len(body), size):
+                        time.sleep(route.delay)
+                        part = body[start : start + size]
+                        self.wfile.write(f"{len(part):x}\r\n".encode() + part + b"\r\n")
+                        self.wfile.flush()
+                    self.wfile.write(b"0\r\n\r\n")
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up, as it should on a slow or huge response
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def __enter__(self) -> WebServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+PARAGRAPHS = [
+    "The harbour board of Lindqvist met on Tuesday to decide the future of the old ferry "
+    "terminal, which has stood empty since the spring floods damaged its pilings.",
+    "“We cannot keep paying to patch a building that nobody uses,” said Marta Okonjo, the "
+    "board's chair. “The honest choice is to rebuild it or to let it go.”",
+    "Her deputy, Tomas Reyes, disagreed. “The terminal is the first thing visitors see,” "
+    "Reyes said. “Letting it go would tell them the town has given up.”",
+    "The board will publish an engineering survey next month and vote in the autumn, after "
+    "a public meeting at the town library where residents can put their questions.",
+]
+
+
+def article_html(
+    *,
+    title: str = "Harbour board split over the old ferry terminal",
+    paragraphs: list[str] | None = None,
+    canonical: str = "",
+    author: str = "Ines Maalouf",
+    date: str = "2026-11-20",
+    site: str = "The Lindqvist Courier",
+    charset: str = "utf-8",
+    extra_head: str = "",
+) -> str:
+    """An invented news article page with a byline, a date and site chrome around it."""
+    body = "\n".join(f"<p>{p}</p>" for p in (paragraphs or PARAGRAPHS))
+    link = f'<link rel="canonical" href="{canonical}">' if canonical else ""
+    return f"""<!DOCTYPE html>
+<html lang="en"><head>
+<meta charset="{charset}">
+<title>{title} | {site}</title>
+{link}
+<meta property="og:site_name" content="{site}">
+<meta property="og:title" content="{title}">
+<meta name="author" content="{author}">
+<meta property="article:published_time" content="{date}T08:00:00Z">
+{extra_head}
+</head><body>
+<header><nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav></header>
+<main><article>
+<h1>{title}</h1>
+<p class="byline">By {author}, {date}</p>
+{body}
+</article></main>
+<footer><p>© {site}. All rights reserved.</p></footer>
+</body></html>
+"""
+
+
+def paywall_html() -> str:
+    """A subscription stub: a headline, one teaser line, and the paywall markup."""
+    return """<!DOCTYPE html><html><head><meta charset="utf-8">
+<title>Budget talks stall | The Lindqvist Courier</title>
+<script type="application/ld+json">
+{"@context": "https://schema.org", "@type": "NewsArticle", "headline": "Budget talks stall",
+ "isAccessibleForFree": false}
+</script></head><body>
+<article><h1>Budget talks stall</h1>
+<p>The council's budget talks broke down late on Monday.</p>
+<div class="paywall">Subscribe to keep reading.</div></article>
+</body></html>
+"""
+
+
+def index_html() -> str:
+    """A section front: headlines and links, no article."""
+    links = "\n".join(
+        f'<li><a href="/news/story-{n}">Headline number {n} about the harbour</a></li>'
+        for n in range(12)
+    )
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>News</title></head>
+<body><nav><a href="/">Home</a></nav><h1>News</h1><ul>{links}</ul></body></html>
+"""
