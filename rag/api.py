@@ -6,17 +6,21 @@ import logging
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.runnables import Runnable
 
+if TYPE_CHECKING:
+    from rag.ingest.feeds import Politeness, PollResult
+
 from rag.answer.conversation import Turn
 from rag.answer.retrieve import Retriever
+from rag.backends.feed_state import FeedState
 from rag.backends.keyword import KeywordIndex
 from rag.backends.llm import StatusFn, chat_model
 from rag.backends.store import Index
-from rag.errors import ConfigError, QuestionError
+from rag.errors import ConfigError, NotFoundError, QuestionError
 from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls
 from rag.ingest.web import is_url
 from rag.ledger.read import Ledger, Speaker
@@ -27,6 +31,7 @@ from rag.types import (
     Article,
     ArticleInfo,
     ArticleVersion,
+    Feed,
     LLMStatus,
     Quote,
     SearchFilter,
@@ -54,6 +59,8 @@ class Engine:
         self._llm: BaseChatModel | None = None
         self._llm_lock = threading.Lock()  # starting the model does not hold up the index
         self._llm_state = LLMStatus()
+        self._feed_state: FeedState | None = None
+        self._politeness: Politeness | None = None  # robots.txt and pauses, kept between polls
 
     @property
     def index(self) -> Index:
@@ -188,6 +195,39 @@ class Engine:
 
     def get_article(self, article_id: str) -> Article:
         return self.index.get_article(article_id)
+
+    # --- feeds ----------------------------------------------------------------------------
+
+    @property
+    def feed_state(self) -> FeedState:
+        if self._feed_state is None:
+            self._feed_state = FeedState(self.settings.home / "feeds.sqlite")
+        return self._feed_state
+
+    def add_feed(self, url: str) -> Feed:
+        """Follow an RSS/Atom feed, a sitemap, or the feed a page links to."""
+        from rag.ingest.feeds import add_feed
+
+        return add_feed(url, self.feed_state, self.settings)
+
+    def feeds(self) -> list[Feed]:
+        return self.feed_state.feeds()
+
+    def remove_feed(self, url: str) -> None:
+        if not self.feed_state.remove(url):
+            raise NotFoundError(f"no feed {url!r} is followed (rag feeds list shows them)")
+
+    def poll_feeds(
+        self, every: float, force: bool = False, progress: ProgressFn | None = None
+    ) -> list[PollResult]:
+        """Poll the feeds that are due (all when ``force``), indexing new and changed items."""
+        from rag.ingest.feeds import Politeness, poll_due
+
+        if self._politeness is None:
+            self._politeness = Politeness(self.settings)
+        return poll_due(
+            self.index, self.feed_state, self.settings, every, force, progress, self._politeness
+        )
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
         """The earlier texts of an article that changed since it was first indexed."""

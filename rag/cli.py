@@ -503,6 +503,91 @@ def model_status() -> None:
     click.echo(f"Local server: {endpoint.base_url if endpoint else 'not running'}")
 
 
+@cli.group()
+def feeds() -> None:
+    """Follow RSS/Atom feeds and sitemaps (rag watch polls them)."""
+
+
+@feeds.command("add")
+@click.argument("url")
+def feeds_add(url: str) -> None:
+    """Follow the feed or sitemap at URL, or the feed the page at URL links to."""
+    feed = _engine().add_feed(url)
+    click.echo(f"Following {feed.kind} {feed.url}" + (f" ({feed.title})" if feed.title else ""))
+
+
+@feeds.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON list.")
+def feeds_list(as_json: bool) -> None:
+    """The followed feeds, their last poll, new items and errors."""
+    followed = _engine().feeds()
+    if as_json:
+        click.echo(json.dumps([f.model_dump(exclude={"etag", "last_modified"}) for f in followed]))
+        return
+    if not followed:
+        click.echo("No feeds followed. Add one with: rag feeds add URL")
+    for f in followed:
+        click.echo(_feed_line(f))
+
+
+@feeds.command("remove")
+@click.argument("url")
+def feeds_remove(url: str) -> None:
+    """Stop following URL (its articles stay indexed)."""
+    _engine().remove_feed(url)
+    click.echo(f"No longer following {url}")
+
+
+def _feed_line(feed: Any) -> str:
+    polled = feed.last_poll or "never polled"
+    state = f"error: {feed.last_error}" if feed.last_error else "ok"
+    return f"{feed.url}  [{feed.kind}]  last poll {polled}, {feed.new_items} new, {state}"
+
+
+@cli.command()
+@click.option("--every", default="15m", show_default=True, help="Poll interval: 30s, 15m, 1h…")
+@click.option("--once", is_flag=True, help="Poll every feed once, then stop.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def watch(every: str, once: bool, quiet: bool) -> None:
+    """Poll the followed feeds and index their new and changed items, until stopped."""
+    import time
+
+    from tqdm import tqdm
+
+    from rag.ingest.feeds import parse_duration
+
+    try:
+        interval = parse_duration(every)
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--every") from e
+    engine = _engine()
+    if not engine.feeds():
+        raise click.ClickException("No feeds followed. Add one with: rag feeds add URL")
+    bar = None if quiet else tqdm(total=0, unit="page", desc="Polling", file=sys.stderr)
+
+    def progress(label: str, done: int, total: int, report: Any) -> None:
+        if bar is None:
+            return
+        if done <= bar.n or total != bar.total:  # the next feed's pages
+            bar.reset(total)
+        bar.set_postfix(new=len(report.added), changed=len(report.replaced))
+        bar.update(done - bar.n)
+
+    while True:
+        results = engine.poll_feeds(interval, force=once, progress=progress)
+        if bar is not None:
+            bar.refresh()
+        for r in results:
+            line = _feed_line(r.feed)
+            click.secho(line, err=bool(r.error), fg="red" if r.error else None)
+        if once:
+            if bar is not None:
+                bar.close()
+            sys.exit(1 if any(r.error for r in results) else 0)
+        due = min((f.next_poll for f in engine.feeds()), default=time.time() + interval)
+        time.sleep(max(1.0, due - time.time()))
+
+
 @cli.command()
 def settings() -> None:
     """Print the active settings (API keys are never shown)."""

@@ -95,6 +95,19 @@ class Settings(BaseSettings):
         "refused, checked after DNS resolution and after every redirect.",
     )
 
+    watch_host_delay: float = Field(
+        1.0,
+        ge=0,
+        description="Seconds between two requests to one host when polling feeds "
+        "(longer when its robots.txt asks for a crawl delay).",
+    )
+    watch_max_items: int = Field(
+        50,
+        ge=1,
+        description="New or changed items indexed per feed per poll (the rest wait "
+        "for the next poll).",
+    )
+
     # --- embeddings ---------------------------------------------------------------------
     embedder: str = Field(
         "minilm",

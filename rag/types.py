@@ -45,6 +45,24 @@ class ArticleVersion(BaseModel):
     text: str
 
 
+class Feed(BaseModel):
+    """A followed feed or sitemap and how its polls have gone."""
+
+    url: str
+    kind: Literal["feed", "sitemap"]
+    title: str = ""
+    added: str = ""  # ISO times, UTC
+    last_poll: str = ""
+    last_ok: str = ""
+    last_error: str = ""  # '' when the last poll worked
+    failures: int = Field(0, description="Polls in a row that failed (sets the back-off).")
+    next_poll: float = Field(0.0, description="Unix time before which it is not polled.")
+    new_items: int = Field(0, description="Items indexed by the last poll.")
+    total_items: int = Field(0, description="Items indexed since it was added.")
+    etag: str = ""
+    last_modified: str = ""
+
+
 class ArticleInfo(BaseModel):
     """What the index records about an article, without its text."""
 

@@ -178,3 +178,47 @@ def index_html() -> str:
     return f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>News</title></head>
 <body><nav><a href="/">Home</a></nav><h1>News</h1><ul>{links}</ul></body></html>
 """
+
+
+def story(n: int, speaker: str = "Marta Okonjo", words: str = "") -> list[str]:
+    """The paragraphs of invented story number ``n``: one quotation by ``speaker``."""
+    said = words or f"Item {n} of the harbour plan is ready for the vote"
+    return [
+        f"Story {n}. The harbour board of Lindqvist took up the {n}th part of its plan for "
+        "the old ferry terminal on Tuesday, in a meeting that ran late into the evening.",
+        f"“{said},” said {speaker}, the board's chair, as the meeting closed.",
+        "Residents will be able to put their questions at a public meeting at the town "
+        "library next month, before the board votes in the autumn on the whole plan.",
+    ]
+
+
+def rss_xml(items: list[tuple[str, str]], title: str = "Lindqvist Courier: News") -> str:
+    """An RSS 2.0 feed of (link, pubDate) items."""
+    entries = "\n".join(
+        f"<item><title>Story {n}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>{date}</pubDate></item>"
+        for n, (link, date) in enumerate(items)
+    )
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>{title}</title><link>http://example.invalid/</link>
+<description>Invented test feed</description>
+{entries}
+</channel></rss>
+"""
+
+
+def sitemap_xml(urls: list[tuple[str, str]]) -> str:
+    """A sitemap of (loc, lastmod) entries."""
+    entries = "\n".join(f"<url><loc>{loc}</loc><lastmod>{mod}</lastmod></url>" for loc, mod in urls)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+{entries}
+</urlset>
+"""
+
+
+def sitemap_index_xml(locs: list[str]) -> str:
+    entries = "\n".join(f"<sitemap><loc>{loc}</loc></sitemap>" for loc in locs)
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</sitemapindex>
+"""

@@ -12,7 +12,7 @@ import re
 import socket
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urljoin, urlsplit, urlunsplit
@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
 PAGE_TYPES = HTML_TYPES | TEXT_TYPES
+XML_TYPES = frozenset(
+    {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
+     "text/xml"}
+)  # fmt: skip
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # What HTML's own decoder does with these labels (WHATWG Encoding): Windows-1252 is a
 # superset of Latin-1, and pages that say "iso-8859-1" are nearly always written in it.
@@ -61,6 +65,7 @@ class Page:
     etag: str = ""
     last_modified: str = ""
     fetched: str = ""  # ISO time, UTC, to the second
+    body: bytes = field(default=b"", repr=False)  # as sent (XML parsers read its encoding)
 
     @property
     def not_modified(self) -> bool:
@@ -152,7 +157,7 @@ def _page(
     text = decode(body, charset, url)
     if not text.strip():
         raise FetchError(url, "the server sent an empty page")
-    return Page(url, final_url, status, media_type, text, etag, last_modified, fetched)
+    return Page(url, final_url, status, media_type, text, etag, last_modified, fetched, body)
 
 
 def _content_type(header: str) -> tuple[str, str]:

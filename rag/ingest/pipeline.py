@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.backends.store import Index, IndexedArticle, text_digest
 from rag.errors import InputError, RagError
@@ -15,6 +16,9 @@ from rag.ingest.readers import discover, load_file
 from rag.ledger.model_step import model_step_for
 from rag.settings import Settings
 from rag.types import Article, Chunk, Quote
+
+if TYPE_CHECKING:
+    from rag.ingest.fetch import Page
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +38,7 @@ class IngestReport:
     unsettled: dict[str, str] = field(default_factory=dict)
     chunks: int = 0
     errors: list[InputError] = field(default_factory=list)
+    from_url: dict[str, str] = field(default_factory=dict)  # URL fetched → its article id
 
     @property
     def ok(self) -> bool:
@@ -47,6 +52,7 @@ class IngestReport:
             getattr(self, name).extend(getattr(other, name))
         self.unsettled.update(other.unsettled)
         self.chunks += other.chunks
+        self.from_url.update(other.from_url)
 
     def unsettled_note(self) -> str:
         """One line on the articles the model step could not settle ('' when none)."""
@@ -100,12 +106,14 @@ def ingest_urls(
     urls: Sequence[str],
     settings: Settings,
     progress: ProgressFn | None = None,
+    fetcher: Callable[[str], Page] | None = None,
 ) -> IngestReport:
-    """Fetch each web page (one at a time) and index the article it holds; a page that
-    fails is reported by its URL and the rest go on."""
+    """Fetch each web page (one at a time, with ``fetcher`` when given) and index the
+    article it holds; a page that fails is reported by its URL and the rest go on."""
     from rag.ingest.fetch import fetch
     from rag.ingest.web import article_from_page
 
+    get = fetcher or (lambda url: fetch(url, settings))
     report = IngestReport()
     index.repair()
     batch = _Batch(index, settings, report)
@@ -113,7 +121,9 @@ def ingest_urls(
     for n, url in enumerate(urls, 1):
         report.pages += 1
         try:
-            batch.add(article_from_page(fetch(url, settings)))
+            article = article_from_page(get(url))
+            batch.add(article)
+            report.from_url[url] = article.id
         except InputError as e:
             report.errors.append(e)
         if progress:

@@ -1,0 +1,78 @@
+"""The followed feeds and the items already seen in them, in one SQLite file under the
+index's home (safe to share between processes)."""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from rag.types import Feed
+
+_FIELDS = list(Feed.model_fields)
+_COLUMNS = ", ".join("url TEXT PRIMARY KEY" if f == "url" else f for f in _FIELDS)
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS feeds ({_COLUMNS});
+CREATE TABLE IF NOT EXISTS items (
+    feed TEXT, url TEXT, stamp TEXT, article_id TEXT, PRIMARY KEY (feed, url)
+);
+"""
+
+
+class FeedState:
+    """Feeds by URL, and per feed the item URLs with the stamp (date or id) they were seen
+    with, so that a poll indexes only what is new or changed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=30)
+        try:
+            with db:  # commits, or rolls back on error
+                yield db
+        finally:
+            db.close()
+
+    def feeds(self) -> list[Feed]:
+        with self._connect() as db:
+            rows = db.execute(f"SELECT {', '.join(_FIELDS)} FROM feeds ORDER BY added").fetchall()
+        return [
+            Feed(**{k: v for k, v in zip(_FIELDS, row, strict=True) if v is not None})
+            for row in rows
+        ]
+
+    def get(self, url: str) -> Feed | None:
+        return next((f for f in self.feeds() if f.url == url), None)
+
+    def save(self, feed: Feed) -> None:
+        values = feed.model_dump()
+        with self._connect() as db:
+            db.execute(
+                f"INSERT OR REPLACE INTO feeds ({', '.join(_FIELDS)}) "
+                f"VALUES ({', '.join('?' for _ in _FIELDS)})",
+                [values[f] for f in _FIELDS],
+            )
+
+    def remove(self, url: str) -> bool:
+        with self._connect() as db:
+            gone = db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount
+            db.execute("DELETE FROM items WHERE feed = ?", (url,))
+        return bool(gone)
+
+    def stamps(self, feed: str) -> dict[str, str]:
+        """Item URL → the stamp it was last indexed with."""
+        with self._connect() as db:
+            rows = db.execute("SELECT url, stamp FROM items WHERE feed = ?", (feed,)).fetchall()
+        return {str(u): str(s) for u, s in rows}
+
+    def mark(self, feed: str, url: str, stamp: str, article_id: str) -> None:
+        with self._connect() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?)", (feed, url, stamp, article_id)
+            )
