@@ -3,7 +3,13 @@ fetch can fail, with nothing already indexed lost."""
 
 from __future__ import annotations
 
+import gzip
+import re
+import socket
+import time
+import zlib
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -99,12 +105,20 @@ def test_a_changed_page_replaces_the_old_version_and_keeps_it(
     assert "lost its nerve" in engine.get_article(aid).text
     [old] = engine.versions(aid)
     assert "given up" in old.text and "lost its nerve" not in old.text
-    assert old.url == server.url(ARTICLE) and old.fetched and old.replaced > old.fetched
+    assert old.url == server.url(ARTICLE)
+    assert datetime.fromisoformat(old.replaced) >= datetime.fromisoformat(old.fetched)
     reyes = [q.quote for q in engine.quotes(speaker="Tomas Reyes", article_id=aid)]
     assert any("lost its nerve" in q for q in reyes)
-    # The same text again keeps no new version.
+    # The same text again keeps no new version; a text that changes back and forth keeps
+    # every replaced text, oldest first.
     engine.ingest([server.url(ARTICLE)])
     assert len(engine.versions(aid)) == 1
+    server.routes[ARTICLE] = Route(article_html(canonical=ARTICLE).encode())
+    engine.ingest([server.url(ARTICLE)])
+    server.routes[ARTICLE] = Route(article_html(canonical=ARTICLE, paragraphs=edited).encode())
+    engine.ingest([server.url(ARTICLE)])
+    history = [("given up" in v.text, "lost its nerve" in v.text) for v in engine.versions(aid)]
+    assert history == [(True, False), (False, True), (True, False)]
     engine.remove(aid)
     assert engine.versions(aid) == []
 
@@ -168,6 +182,107 @@ def test_a_huge_response_is_refused_while_streaming(
         fetch(server.url("/huge"), web_settings)
 
 
+def test_urls_that_differ_by_a_parameter_are_different_articles(
+    server: WebServer, web_settings: Settings
+) -> None:
+    one = article_html(title="Story one", paragraphs=[p + " One." for p in PARAGRAPHS])
+    two = article_html(title="Story two", paragraphs=[p + " Two." for p in PARAGRAPHS])
+    server.routes["/story.php?nid=101"] = Route(one.encode())
+    server.routes["/story.php?nid=102&utm_source=feed"] = Route(two.encode())
+    # A page whose canonical names the front page is identified by its own URL.
+    front = article_html(canonical="/", paragraphs=[p + " Three." for p in PARAGRAPHS])
+    server.routes["/news/three.html"] = Route(front.encode())
+    engine = _engine(web_settings)
+    report = engine.ingest(
+        [
+            server.url("/story.php?nid=101"),
+            server.url("/story.php?nid=102&utm_source=feed"),
+            server.url("/news/three.html"),
+        ]
+    )
+    assert report.ok and len(report.added) == 3
+    urls = sorted(a.url for a in engine.list_articles())
+    assert urls == sorted(
+        [
+            server.url("/news/three.html"),
+            server.url("/story.php?nid=101"),
+            server.url("/story.php?nid=102"),
+        ]
+    )
+    assert canonical_url("", "https://user:pw@example.com/a") == "https://example.com/a"
+
+
+def test_stalled_headers_and_slow_redirects_meet_one_deadline(
+    server: WebServer, web_settings: Settings
+) -> None:
+    many = {f"X-Slow-{n}": "1" for n in range(20)}
+    server.routes["/stall"] = Route(article_html().encode(), headers=many, header_delay=0.3)
+    quick = web_settings.model_copy(update={"fetch_timeout": 1.0})
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 1 s"):
+        fetch(server.url("/stall"), quick)
+    assert time.monotonic() - started < 3  # not 20 × 0.3 s
+    for n in range(4):
+        server.routes[f"/slow{n}"] = Route(
+            status=302, headers={"Location": f"/slow{n + 1}"}, header_delay=0.4
+        )
+    started = time.monotonic()
+    with pytest.raises(FetchError, match=r"timed out after 1 s"):
+        fetch(server.url("/slow0"), quick)
+    assert time.monotonic() - started < 3
+
+
+def test_compressed_bodies_are_limited_after_decompression(
+    server: WebServer, web_settings: Settings
+) -> None:
+    page = article_html().encode()
+    server.routes["/gz"] = Route(gzip.compress(page), headers={"Content-Encoding": "gzip"})
+    deflated = zlib.compress(page)
+    server.routes["/deflate"] = Route(deflated, headers={"Content-Encoding": "deflate"})
+    assert "ferry terminal" in fetch(server.url("/gz"), web_settings).text
+    assert "ferry terminal" in fetch(server.url("/deflate"), web_settings).text
+    bomb = gzip.compress(b"<html><body>" + b" " * 50_000_000)  # 50 MB in about 50 KB
+    server.routes["/bomb"] = Route(bomb, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FetchError, match=r"over the 5 MB limit"):
+        fetch(server.url("/bomb"), web_settings)
+    server.routes["/br"] = Route(b"\x0b\x02\x80", headers={"Content-Encoding": "br"})
+    with pytest.raises(FetchError, match="encoded as 'br', which was not asked for"):
+        fetch(server.url("/br"), web_settings)
+    assert server.hits[-1].headers["Accept-Encoding"] == "gzip, deflate"
+
+
+def test_a_consent_redirect_back_to_the_page_is_followed(
+    server: WebServer, web_settings: Settings
+) -> None:
+    def story_or_consent(headers: dict[str, str]) -> Route:
+        if "consent=yes" in headers.get("Cookie", ""):
+            return Route(article_html().encode())
+        return Route(status=302, headers={"Location": "/consent"})
+
+    server.routes["/story"] = story_or_consent
+    server.routes["/consent"] = Route(
+        status=302, headers={"Location": "/story", "Set-Cookie": "consent=yes; Path=/"}
+    )
+    page = fetch(server.url("/story"), web_settings)
+    assert "ferry terminal" in page.text
+    assert [h.path for h in server.hits] == ["/story", "/consent", "/story"]
+
+
+def test_urls_that_cannot_be_fetched_are_named_not_crashed_on(
+    server: WebServer, web_settings: Settings
+) -> None:
+    for url, problem in [
+        ("http://[::1/", "not a valid URL"),
+        ("http://bücher.invalid/", "cannot resolve"),
+        ("ftp://example.com/a", "only http:// and https://"),
+    ]:
+        with pytest.raises(FetchError, match=re.escape(problem)):
+            fetch(url, web_settings)
+    engine = _engine(web_settings)
+    report = engine.ingest(["http://[::1/", server.url(ARTICLE)])
+    assert len(report.added) == 1 and [e.path for e in report.errors] == ["http://[::1/"]
+
+
 def test_charsets_wrong_missing_or_declared(server: WebServer, web_settings: Settings) -> None:
     text = article_html(title="Café society: Zoë Müller’s harbour").replace(
         '<meta charset="utf-8">', ""
@@ -184,10 +299,18 @@ def test_charsets_wrong_missing_or_declared(server: WebServer, web_settings: Set
     assert "Zoë Müller’s" in fetch(server.url("/wrong"), web_settings).text
     assert "Café society" in fetch(server.url("/meta"), web_settings).text
     assert "Café society" in fetch(server.url("/unknown"), web_settings).text
+    # Not a text encoding at all (Python's codecs would take it).
+    server.routes["/hex"] = Route(
+        article_html(title="Café society").encode(), content_type="text/html; charset=hex"
+    )
+    assert "Café society" in fetch(server.url("/hex"), web_settings).text
 
 
 def test_decode_prefers_the_bom_then_the_declaration() -> None:
     assert decode("\ufeffnaïve".encode(), "cp1252", "u") == "naïve"
+    assert decode("\ufeffnaïve".encode("utf-16-le"), "", "u") == "naïve"
+    utf16_label = b'<meta charset="utf-16"><p>plain</p>'  # HTML reads it as UTF-8
+    assert decode(utf16_label, "", "u") == utf16_label.decode()
     assert decode("naïve\r\n".encode("utf-16-le"), "utf-16-le", "u") == "naïve\n"
     assert decode(b"caf\xe9", "", "u") == "café"
 
@@ -233,11 +356,29 @@ def test_every_redirect_is_checked_after_dns(
 
 
 def test_the_connection_goes_to_the_checked_address_with_the_host_named(
-    server: WebServer, web_settings: Settings
+    server: WebServer, web_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    page = fetch(server.url(ARTICLE, host="localhost"), web_settings)
-    assert page.final_url == server.url(ARTICLE, host="localhost")
-    assert server.hits[-1].headers["Host"] == f"localhost:{server.port}"
+    """Only the checker's own lookup knows this host: the connection must use the address
+    it checked, and the request still names the host."""
+    real = socket.getaddrinfo
+    asked: list[str] = []
+
+    def lookup(host: str, *args: object, **kw: object) -> list:
+        asked.append(host)
+        return real("127.0.0.1" if host == "courier.test" else host, *args, **kw)
+
+    monkeypatch.setattr(fetch_module.socket, "getaddrinfo", lookup)
+    page = fetch(server.url(ARTICLE, host="courier.test"), web_settings)
+    assert page.final_url == server.url(ARTICLE, host="courier.test")
+    assert server.hits[-1].headers["Host"] == f"courier.test:{server.port}"
+    # The name was looked up once; the connection only turned the checked address into a
+    # socket address (monkeypatch replaced getaddrinfo for the whole process).
+    assert asked[0] == "courier.test" and set(asked[1:]) <= {"127.0.0.1"}
+    with pytest.raises(FetchError, match="loopback address: refused"):
+        fetch(
+            server.url(ARTICLE, host="courier.test"),
+            web_settings.model_copy(update={"fetch_allow_private": False}),
+        )
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ class Route:
     etag: str = ""  # answer If-None-Match with 304
     chunks: int = 0
     delay: float = 0.0
+    header_delay: float = 0.0  # seconds before each header line: a server that stalls
 
 
 @dataclass
@@ -36,7 +37,8 @@ class WebServer:
     """``routes`` maps a path (with its query) to a Route; every request is logged."""
 
     def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
+        # a path's Route, or a function of the request's headers that picks one
+        self.routes: dict[str, Route | Callable[[dict[str, str]], Route]] = {}
         self.hits: list[Hit] = []
         server = self
 
@@ -45,7 +47,8 @@ class WebServer:
 
             def do_GET(self) -> None:
                 server.hits.append(Hit(self.path, dict(self.headers.items())))
-                route = server.routes.get(self.path)
+                found = server.routes.get(self.path)
+                route = found(dict(self.headers.items())) if callable(found) else found
                 if route is None:
                     self._send(404, {"Content-Type": "text/plain"}, b"not found")
                     return
@@ -59,12 +62,17 @@ class WebServer:
                 if route.chunks:
                     self._stream(route, headers, body)
                 else:
-                    self._send(route.status, headers, body)
+                    self._send(route.status, headers, body, route.header_delay)
 
-            def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
+            def _send(
+                self, status: int, headers: dict[str, str], body: bytes, delay: float = 0.0
+            ) -> None:
                 self.send_response(status)
                 for k, v in headers.items():
+                    time.sleep(delay)
                     self.send_header(k, v)
+                    if delay:
+                        self.flush_headers()
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -89,7 +97,11 @@ class WebServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: Any, client_address: Any) -> None:
+                pass  # a client that gave up mid-response (as it should on a huge one)
+
+        self.httpd = Server(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)

@@ -369,7 +369,7 @@ class Index:
                 ],
                 documents=[""] * len(fresh),
             )
-        self._keep_versions(items, old)
+        earlier = self._earlier_texts(items, old)
         # 2. Add the new chunks and ledger rows.
         metas = {
             i.article.id: _article_meta(
@@ -409,6 +409,7 @@ class Index:
             metadatas=[metas[i] for i in ids],
             documents=[i.article.text for i in items],
         )
+        self._keep_versions(earlier)
         # 4. Drop the rows of the versions just replaced.
         written = {cid for cid, _, _ in chunk_rows} | {qid for qid, _, _ in quote_rows}
         for collection, count_key, prefix in (
@@ -426,8 +427,11 @@ class Index:
                 collection.delete(ids=stale)
         self._bump_generation()
 
-    def _keep_versions(self, items: Sequence[IndexedArticle], old: dict[str, dict]) -> None:
-        """Keep the committed text of each article whose text is about to change."""
+    def _earlier_texts(
+        self, items: Sequence[IndexedArticle], old: dict[str, dict]
+    ) -> list[tuple[str, str, dict]]:
+        """The committed text of each article whose text is about to change, as rows of
+        the versions collection (written once the new text is committed)."""
         changed = [
             i.article.id
             for i in items
@@ -436,12 +440,12 @@ class Index:
             and old[i.article.id].get("text_hash") != text_digest(i.article.text)
         ]
         if not changed:
-            return
+            return []
         page = self.articles.get(ids=changed, include=["metadatas", "documents"])
         replaced = _now()
-        rows = [
+        return [
             (
-                f"{aid}@{meta['content_hash']}",
+                f"{aid}@{meta['content_hash']}@{replaced}",
                 text,
                 {
                     "article_id": aid,
@@ -456,6 +460,10 @@ class Index:
                 page["ids"], page["metadatas"], page["documents"], strict=True
             )
         ]
+
+    def _keep_versions(self, rows: list[tuple[str, str, dict]]) -> None:
+        if not rows:
+            return
         self.earlier.upsert(
             ids=[r[0] for r in rows],
             embeddings=np.zeros((len(rows), self.embedder.dim), dtype=np.float32).tolist(),
@@ -494,6 +502,14 @@ class Index:
                 documents=[text for _, text, _ in batch],
                 metadatas=[meta for _, _, meta in batch],
             )
+
+    def collections(self) -> tuple[Any, ...]:
+        return (self.chunks, self.articles, self.quotes, self.earlier)
+
+    def drop(self) -> None:
+        """Delete every collection of this index (a benchmark's scratch index)."""
+        for collection in self.collections():
+            self.client.delete_collection(collection.name)
 
     def remove(self, article_id: str) -> None:
         with self.write_lock():

@@ -207,9 +207,8 @@ def scale_figures(n: int, settings: Settings, queries: int = 100) -> dict:
             times.append(time.perf_counter() - t)
         rss_after = _rss_mb()
     finally:
-        for collection in (index.chunks, index.articles, index.quotes):
-            with contextlib.suppress(Exception):
-                index.client.delete_collection(collection.name)
+        with contextlib.suppress(Exception):
+            index.drop()
         shutil.rmtree(home, ignore_errors=True)
     return {
         "articles": n,

@@ -10,13 +10,17 @@ import ipaddress
 import logging
 import re
 import socket
+import threading
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urljoin
 
+import httpcore
 import httpx
 
 from rag.errors import InputError
@@ -36,6 +40,12 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # superset of Latin-1, and pages that say "iso-8859-1" are nearly always written in it.
 _CHARSET_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252",
                     "us-ascii": "cp1252", "ascii": "cp1252"}  # fmt: skip
+_CHARSET_ALIASES |= {"gb2312": "gbk", "shift_jis": "cp932", "euc-kr": "cp949"}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
 
 
@@ -80,32 +90,66 @@ def fetch(
     etag: str = "",
     last_modified: str = "",
 ) -> Page:
-    """GET ``url`` and decode it; refuses media types outside ``accept``."""
+    """GET ``url`` and decode it; refuses media types outside ``accept``. The whole fetch,
+    redirects included, ends by ``settings.fetch_timeout``."""
     accepted = frozenset(accept)
-    deadline = time.monotonic() + settings.fetch_timeout
-    headers = {"User-Agent": user_agent(), "Accept": _accept_header(accepted)}
+    headers = {
+        "User-Agent": user_agent(),
+        "Accept": _accept_header(accepted),
+        "Accept-Encoding": "gzip, deflate",  # decompressed here, under the size limit
+    }
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
-    timeout = httpx.Timeout(settings.fetch_timeout)
+    deadline = time.monotonic() + settings.fetch_timeout
+    transport = _CheckedTransport(settings.fetch_allow_private, deadline)
+    client = httpx.Client(transport=transport, follow_redirects=False, trust_env=False)
+    watchdog = threading.Timer(settings.fetch_timeout, client.close)  # ends a stalled read
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return _follow(url, client, headers, accepted, settings, deadline)
+    except httpx.HTTPError as e:
+        if time.monotonic() >= deadline or isinstance(e, httpx.TimeoutException):
+            raise FetchError(url, f"timed out after {settings.fetch_timeout:g} s") from e
+        raise FetchError(url, f"the connection failed: {e}") from e
+    except RuntimeError as e:  # the watchdog closed the client between two requests
+        if time.monotonic() >= deadline:
+            raise FetchError(url, f"timed out after {settings.fetch_timeout:g} s") from e
+        raise
+    finally:
+        watchdog.cancel()
+        client.close()
+
+
+def _follow(
+    url: str,
+    client: httpx.Client,
+    headers: dict[str, str],
+    accepted: frozenset[str],
+    settings: Settings,
+    deadline: float,
+) -> Page:
     current, seen = url, [url]
-    with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-        for _ in range(settings.fetch_max_redirects + 1):
-            request = _pinned_request(client, current, headers, settings.fetch_allow_private)
-            try:
-                response = client.send(request, stream=True)
-            except httpx.TimeoutException as e:
-                raise FetchError(url, f"timed out after {settings.fetch_timeout:g} s") from e
-            except httpx.HTTPError as e:
-                raise FetchError(url, f"could not connect to {_host(current)}: {e}") from e
-            try:
-                if response.status_code in REDIRECTS:
-                    current = _redirect_target(url, current, response, seen)
-                    continue
-                return _page(url, current, response, accepted, settings, deadline)
-            finally:
-                response.close()
+    for _ in range(settings.fetch_max_redirects + 1):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise FetchError(url, f"timed out after {settings.fetch_timeout:g} s")
+        try:
+            request = client.build_request("GET", current, headers=headers, timeout=left)
+        except (httpx.InvalidURL, ValueError, UnicodeError) as e:
+            raise FetchError(url, f"not a valid URL: {current} ({e})") from e
+        if request.url.scheme not in ("http", "https"):
+            raise FetchError(url, "only http:// and https:// URLs can be fetched")
+        response = client.send(request, stream=True)
+        try:
+            if response.status_code in REDIRECTS:
+                current = _redirect_target(url, current, response, seen)
+                continue
+            return _page(url, current, response, accepted, settings, deadline)
+        finally:
+            response.close()
     raise FetchError(url, f"more than {settings.fetch_max_redirects} redirects")
 
 
@@ -113,17 +157,14 @@ def _accept_header(accepted: frozenset[str]) -> str:
     return ", ".join([*sorted(accepted), "*/*;q=0.1"])
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or url
-
-
 def _redirect_target(url: str, current: str, response: httpx.Response, seen: list[str]) -> str:
     location = response.headers.get("location", "").strip()
     if not location:
         raise FetchError(url, f"HTTP {response.status_code} redirect without a Location")
     target = urljoin(current, location)
-    if target in seen:
-        raise FetchError(url, f"redirect loop: {' → '.join([*seen[seen.index(target) :], target])}")
+    if seen.count(target) >= 2:  # once back is normal (a consent page that sets a cookie)
+        first = seen.index(target)
+        raise FetchError(url, f"redirect loop: {' → '.join([*seen[first:], target])}")
     seen.append(target)
     return target
 
@@ -170,39 +211,77 @@ def _read_body(
     url: str, response: httpx.Response, limit: int, deadline: float, timeout: float
 ) -> bytes:
     declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    encoding = response.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("identity", "", "gzip", "x-gzip", "deflate"):
+        raise FetchError(
+            url, f"the server sent a body encoded as {encoding!r}, which was not asked for"
+        )
+    if declared.isdigit() and int(declared) > limit and encoding in ("identity", ""):
         raise FetchError(url, _too_big(int(declared), limit))
+    inflate = _Inflater(encoding)
     body = bytearray()
     try:
-        for part in response.iter_bytes():  # decompressed: a gzip bomb meets the limit too
-            body += part
-            if len(body) > limit:
+        for part in response.iter_raw():  # decompressed here, never past the limit
+            body += inflate.feed(part, limit + 1 - len(body))
+            if len(body) > limit or inflate.overflow:
                 raise FetchError(url, _too_big(None, limit))
             if time.monotonic() > deadline:
                 raise FetchError(url, f"timed out after {timeout:g} s (the page was still coming)")
-    except httpx.TimeoutException as e:
-        raise FetchError(url, f"timed out after {timeout:g} s") from e
-    except httpx.HTTPError as e:
-        raise FetchError(url, f"the connection broke while reading: {e}") from e
+    except zlib.error as e:
+        raise FetchError(url, f"the {encoding} body is damaged: {e}") from e
     return bytes(body)
 
 
+class _Inflater:
+    """gzip / deflate (zlib or raw) decompression that never yields more than asked."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        self.z: zlib._Decompress | None = None
+        if encoding in ("gzip", "x-gzip"):
+            self.z = zlib.decompressobj(wbits=31)
+        elif encoding == "deflate":
+            self.z = zlib.decompressobj(wbits=47)  # zlib header auto-detected
+        self.overflow = False
+        self.started = False
+
+    def feed(self, data: bytes, room: int) -> bytes:
+        if self.z is None:
+            return data
+        try:
+            out = self.z.decompress(data, max(room, 1))
+        except zlib.error:
+            if self.encoding != "deflate" or self.started:
+                raise
+            self.z = zlib.decompressobj(wbits=-15)  # raw deflate, sent without its header
+            out = self.z.decompress(data, max(room, 1))
+        self.started = True
+        if self.z.unconsumed_tail:
+            self.overflow = True
+        return out
+
+
 def _too_big(size: int | None, limit: int) -> str:
-    what = f"{size / 1e6:.1f} MB" if size is not None else "larger than that"
-    return f"the response is {what}, over the {limit / 1e6:g} MB limit (RAG_FETCH_MAX_MB)"
+    what = f"is {size / 1e6:.1f} MB, " if size is not None else "is "
+    return f"the response {what}over the {limit / 1e6:g} MB limit (RAG_FETCH_MAX_MB)"
 
 
 def decode(body: bytes, declared: str, url: str) -> str:
     """Text of ``body``: by its BOM, the declared charset, the page's <meta charset>, UTF-8,
-    then Windows-1252; a charset that is unknown or does not fit the bytes is skipped."""
-    if body.startswith(codecs.BOM_UTF8):
-        return _newlines(body.decode("utf-8-sig", errors="replace"))
+    then Windows-1252; a charset that is unknown, not a text encoding, or does not fit the
+    bytes is skipped."""
+    for bom, codec in _BOMS:
+        if body.startswith(bom):
+            return _newlines(body[len(bom) :].decode(codec, errors="replace"))
     m = _META_CHARSET.search(body[:4096])
-    meta = m.group(1).decode("ascii", "ignore") if m else ""
+    meta = m.group(1).decode("ascii", "ignore").lower() if m else ""
+    if meta.startswith("utf-16"):  # a page read as bytes cannot be UTF-16 (HTML's rule)
+        meta = "utf-8"
     for label in dict.fromkeys(c.strip().lower() for c in (declared, meta, "utf-8") if c):
         charset = _CHARSET_ALIASES.get(label, label)
         try:
-            codecs.lookup(charset)
+            if not codecs.lookup(charset)._is_text_encoding:
+                raise LookupError(charset)
         except LookupError:
             log.warning("%s: unknown charset %r ignored", url, label)
             continue
@@ -220,46 +299,52 @@ def _newlines(text: str) -> str:
 # --- where a request may go ------------------------------------------------------------
 
 
-def _pinned_request(
-    client: httpx.Client, url: str, headers: dict[str, str], allow_private: bool
-) -> httpx.Request:
-    """A request for ``url`` sent to the address its host was checked at, so that a second
-    DNS answer cannot send it elsewhere (TLS still checks the certificate for the host)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise FetchError(url, "only http:// and https:// URLs can be fetched")
-    host = parts.hostname
-    if not host:
-        raise FetchError(url, "the URL has no host")
-    try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError as e:
-        raise FetchError(url, "the URL's port is not a number") from e
-    address = checked_address(url, host, port, allow_private)
-    netloc = f"[{address}]" if ":" in address else address
-    if parts.port:
-        netloc += f":{parts.port}"
-    pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-    host_header = parts.netloc.rpartition("@")[2]
-    extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-    return client.build_request(
-        "GET", pinned, headers={**headers, "Host": host_header}, extensions=extensions
-    )
+class _CheckedTransport(httpx.HTTPTransport):
+    """httpx's transport, connecting only to addresses that pass :func:`checked_address`:
+    the check is made on the very address each connection goes to, so neither a redirect
+    nor a second DNS answer can lead it elsewhere. URLs, Host, TLS and cookies are as usual."""
+
+    def __init__(self, allow_private: bool, deadline: float) -> None:
+        super().__init__(trust_env=False)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(trust_env=False),
+            max_connections=4,
+            network_backend=_CheckedBackend(allow_private, deadline),
+        )
 
 
-def checked_address(url: str, host: str, port: int, allow_private: bool) -> str:
+class _CheckedBackend(httpcore.SyncBackend):
+    def __init__(self, allow_private: bool, deadline: float) -> None:
+        self.allow_private = allow_private
+        self.deadline = deadline
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        address = checked_address(f"http://{host}:{port}/", host, port, self.allow_private,
+                                  max(0.1, self.deadline - time.monotonic()))  # fmt: skip
+        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+
+
+def checked_address(
+    url: str, host: str, port: int, allow_private: bool, timeout: float = 10.0
+) -> str:
     """The address to connect to for ``host``: refused when any of its addresses is not a
     public one (loopback, link-local, private, reserved), unless ``allow_private``."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError) as e:
-        raise FetchError(url, f"cannot resolve {host}: {getattr(e, 'strerror', e)}") from e
+    infos = _resolve(url, host, port, timeout)
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    if not addresses:
+        raise FetchError(url, f"cannot resolve {host}")
     if not allow_private:
         for ip in addresses:
             kind = _non_public(ip)
             if kind:
-                where = f"{host} is a" if host == str(ip) else f"{host} is at {ip}, a"
+                where = f"{host} is a" if host.strip("[]") == str(ip) else f"{host} is at {ip}, a"
                 raise FetchError(
                     url,
                     f"{where} {kind} address: refused "
@@ -269,10 +354,45 @@ def checked_address(url: str, host: str, port: int, allow_private: bool) -> str:
     return str(addresses[0])
 
 
+def _resolve(url: str, host: str, port: int, timeout: float) -> list[Any]:
+    """getaddrinfo with a time limit (it has none of its own)."""
+    result: list[Any] = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.extend(socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as e:
+            failure.append(e)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise FetchError(url, f"resolving {host} took more than {timeout:g} s")
+    if failure:
+        raise FetchError(
+            url, f"cannot resolve {host}: {getattr(failure[0], 'strerror', None) or failure[0]}"
+        )
+    return result
+
+
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _non_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """What kind of non-public address ``ip`` is ('' for a public one)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    """What kind of non-public address ``ip`` is ('' for a public one), looking through
+    the IPv6 forms that carry an IPv4 address (mapped, compatible, 6to4, NAT64)."""
+    kind = _own_kind(ip)
+    if kind or not isinstance(ip, ipaddress.IPv6Address):
+        return kind
+    embedded = ip.ipv4_mapped or ip.sixtofour
+    if embedded is None and (ip in _NAT64 or int(ip) >> 32 == 0):
+        embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return _own_kind(embedded) if embedded is not None else ""
+
+
+def _own_kind(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     if ip.is_loopback:
         return "loopback"
     if ip.is_link_local:

@@ -126,9 +126,14 @@ def ingest_urls(
             report.from_url[url] = article.id
         except InputError as e:
             report.errors.append(e)
+        except Exception as e:  # a bug must not cost the pages already fetched in this run
+            log.exception("%s: unexpected error", url)
+            report.errors.append(InputError(url, f"unexpected error ({type(e).__name__}: {e})"))
         if progress:
             progress(url, n, len(urls), report)
     batch.flush()
+    if progress and urls:
+        progress(urls[-1], len(urls), len(urls), report)
     return report
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from rag.errors import InputError
 from rag.ingest.fetch import TEXT_TYPES, Page
@@ -78,12 +78,21 @@ def canonical_url(declared: str, final_url: str) -> str:
     from courlan import normalize_url
 
     candidate = urljoin(final_url, declared) if declared else ""
-    if not candidate or not _same_site(candidate, final_url):
+    if not candidate or not _same_site(candidate, final_url) or _is_front(candidate, final_url):
         candidate = final_url
     try:
-        return normalize_url(candidate, strict=True)
+        url = normalize_url(candidate)  # drops tracking parameters, keeps the rest
     except ValueError:  # courlan gives up on odd URLs; the URL as fetched still identifies it
-        return candidate.split("#", 1)[0]
+        url = candidate
+    parts = urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]  # never keep credentials
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def _is_front(candidate: str, final_url: str) -> bool:
+    """A canonical that names the site's front page for a page that is not it: a common
+    CMS mistake that would give every article one id."""
+    return urlsplit(candidate).path.strip("/") == "" and urlsplit(final_url).path.strip("/") != ""
 
 
 def _same_site(a: str, b: str) -> bool:
