@@ -18,6 +18,9 @@ import gradio as gr
 from rag.answer.conversation import Turn
 from rag.api import Engine
 from rag.errors import RagError
+from rag.ingest.feeds import PollResult
+from rag.ingest.pipeline import IngestReport
+from rag.ingest.web import is_url
 from rag.types import Answer, AnswerDelta
 from rag.ui import render
 
@@ -26,6 +29,13 @@ log = logging.getLogger(__name__)
 ARTICLE_COLUMNS = ["id", "title", "source", "date", "chunks", "quotes"]
 SPEAKER_COLUMNS = ["speaker", "quotes", "articles", "roles"]
 QUOTE_COLUMNS = ["quote", "article", "cue", "kind", "chars"]
+FEED_COLUMNS = ["feed", "kind", "last poll", "new", "total", "status"]
+POLL_EVERY = 15 * 60.0  # the page polls on request; this sets when `rag watch` polls next
+WEB_OFF = (
+    "Adding from the web is off: the page would fetch URLs for anyone who can open it. "
+    "Start it with `RAG_UI_AUTH=user:password` to turn it on, or use `rag ingest URL` and "
+    "`rag feeds add URL`."
+)
 UPLOAD_TYPES = [".txt", ".md", ".markdown", ".html", ".htm", ".json", ".jsonl"]
 STARTING = (
     "The model server is starting… (the first start loads 1.1 GB; about 10–20 s). "
@@ -35,6 +45,7 @@ STARTING = (
 
 def build_app(engine: Engine) -> gr.Blocks:
     """The Blocks app over ``engine``."""
+    web_enabled = engine.settings.ui_auth is not None
     with gr.Blocks(title="Who said what — news Q&A") as app:
         turns = gr.State([])
         source_blocks = gr.State([])
@@ -92,6 +103,25 @@ def build_app(engine: Engine) -> gr.Blocks:
             )
             ingest = gr.Button("Index the uploaded files", variant="primary", elem_id="ingest")
             ingest_report = gr.Markdown("", elem_id="ingest-report")
+            with gr.Accordion("Add from URL / feed", open=web_enabled, elem_id="web"):
+                web_url = gr.Textbox(
+                    placeholder="https://… a news page, an RSS/Atom feed or a sitemap",
+                    show_label=False,
+                    interactive=web_enabled,
+                    elem_id="web-url",
+                )
+                with gr.Row():
+                    add_page = gr.Button(
+                        "Index the page", interactive=web_enabled, elem_id="add-page"
+                    )
+                    add_feed = gr.Button(
+                        "Follow as a feed", interactive=web_enabled, elem_id="add-feed"
+                    )
+                    poll = gr.Button("Poll the feeds now", interactive=web_enabled, elem_id="poll")
+                web_report = gr.Markdown("" if web_enabled else WEB_OFF, elem_id="web-report")
+                feeds = gr.Dataframe(
+                    headers=FEED_COLUMNS, interactive=False, elem_id="feeds", wrap=True
+                )
         with gr.Tab("Speakers"):
             who = gr.Textbox(placeholder="Filter by name or article id", show_label=False)
             speakers = gr.Dataframe(
@@ -202,15 +232,53 @@ def build_app(engine: Engine) -> gr.Blocks:
                 )
 
             report = engine.ingest([Path(f) for f in files], step)
-            lines = [
-                f"**{report.files} file(s)**: {len(report.added)} added, "
-                f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
-                f"{report.chunks} chunks."
+            return _report_md(report), list_articles(query), list_speakers(speaker_query)
+
+        # --- from the web -----------------------------------------------------------
+        def list_feeds() -> list[list[Any]]:
+            return [
+                [
+                    f.url,
+                    f.kind,
+                    f.last_poll or "never",
+                    f.new_items,
+                    f.total_items,
+                    f"⚠ {f.last_error}" if f.last_error else "ok",
+                ]
+                for f in engine.feeds()
             ]
-            lines += [f"- ⚠ {render.esc(str(e))}" for e in report.errors]
-            if report.unsettled:
-                lines.append(f"- ⚠ {render.esc(report.unsettled_note())}")
-            return "\n".join(lines), list_articles(query), list_speakers(speaker_query)
+
+        def from_web(action: str, url: str, query: str, speaker_query: str) -> tuple:
+            done = (list_feeds(), list_articles(query), list_speakers(speaker_query))
+            if not web_enabled:  # the buttons are off too; this is the check that counts
+                return (WEB_OFF, *done)
+            url = (url or "").strip()
+            if action != "poll" and not is_url(url):
+                return ("Enter an `http://` or `https://` URL.", *done)
+            try:
+                if action == "page":
+                    message = _report_md(engine.ingest([url]))
+                else:
+                    if action == "feed":
+                        feed = engine.add_feed(url)
+                        head = f"Following {feed.kind} `{render.esc(feed.url)}`."
+                    else:
+                        head = "Polled every feed."
+                    polled = engine.poll_feeds(POLL_EVERY, force=action == "poll")
+                    message = "\n".join([head, *(_poll_md(r) for r in polled)])
+            except RagError as e:
+                message = f"⚠ {render.esc(str(e))}"
+            return (
+                message,
+                list_feeds(),
+                list_articles(query),
+                list_speakers(speaker_query),
+            )
+
+        web_outputs = [web_report, feeds, articles, speakers]
+        add_page.click(lambda *a: from_web("page", *a), [web_url, search, who], web_outputs)
+        add_feed.click(lambda *a: from_web("feed", *a), [web_url, search, who], web_outputs)
+        poll.click(lambda *a: from_web("poll", *a), [web_url, search, who], web_outputs)
 
         search.change(list_articles, search, articles)
         refresh.click(list_articles, search, articles)
@@ -267,8 +335,36 @@ def build_app(engine: Engine) -> gr.Blocks:
             return list_articles(), list_speakers(), describe(), _status_line(engine)
 
         app.load(load, None, [articles, speakers, settings_view, status])
+        app.load(list_feeds, None, feeds)
         gr.Timer(3).tick(lambda: _status_line(engine), None, status)
     return app
+
+
+def _report_md(report: IngestReport) -> str:
+    """An ingest report as the page shows it."""
+    read = f"{report.files} file(s)" if report.files or not report.pages else ""
+    if report.pages:
+        read = ", ".join(p for p in (read, f"{report.pages} page(s)") if p)
+    lines = [
+        f"**{read}**: {len(report.added)} added, "
+        f"{len(report.replaced)} replaced, {len(report.unchanged)} unchanged, "
+        f"{report.chunks} chunks."
+    ]
+    lines += [f"- ⚠ {render.esc(str(e))}" for e in report.errors]
+    if report.unsettled:
+        lines.append(f"- ⚠ {render.esc(report.unsettled_note())}")
+    return "\n".join(lines)
+
+
+def _poll_md(result: PollResult) -> str:
+    url = render.esc(result.feed.url)
+    if result.error:
+        return f"- ⚠ `{url}`: {render.esc(result.error)}"
+    if result.not_modified:
+        return f"- `{url}`: unchanged since the last poll"
+    r = result.report
+    line = f"- `{url}`: {len(r.added)} new, {len(r.replaced)} changed, {len(r.errors)} failed"
+    return line + (f", {result.skipped} kept out by robots.txt" if result.skipped else "")
 
 
 def _row(table: Any, evt: gr.SelectData) -> list[Any]:

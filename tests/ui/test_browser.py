@@ -3,6 +3,7 @@ served by `rag ui` on a free localhost port, with the real embedded model."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -52,13 +53,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextlib.contextmanager
+def serve_app(tmp_path_factory: pytest.TempPathFactory, **env_extra: str) -> Iterator[str]:
+    """`rag ui` on a free port with a fresh index; yields its URL."""
     port = _free_port()
     env = {
         **os.environ,
         "RAG_HOME": str(tmp_path_factory.mktemp("ui") / "home"),
         "GRADIO_ANALYTICS_ENABLED": "False",
+        **env_extra,
     }
     log = (tmp_path_factory.mktemp("ui-log") / "ui.log").open("wb")
     proc = subprocess.Popen(
@@ -79,9 +82,17 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     else:
         proc.kill()
         pytest.fail("the page did not come up")
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with serve_app(tmp_path_factory) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +227,11 @@ def test_an_article_is_found_opened_with_its_quotes_and_removed(page) -> None:
         timeout=60_000,
     )
     assert "harbour-vote" not in page.locator("#articles").inner_text()
+
+
+def test_adding_from_the_web_is_off_without_a_password(page) -> None:
+    page.get_by_role("tab", name="Articles").click()
+    page.get_by_text("Add from URL / feed").click()  # closed when it is off
+    page.wait_for_selector("#web-report :text('Adding from the web is off')")
+    assert page.locator("#web-url textarea, #web-url input").first.is_disabled()
+    assert page.locator("#add-page").is_disabled() and page.locator("#add-feed").is_disabled()
