@@ -9,11 +9,15 @@ import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
 from rag.errors import RagError
+
+if TYPE_CHECKING:
+    from rag.ingest.pipeline import IngestReport
+    from rag.types import Feed
 
 
 def _engine() -> Any:
@@ -84,7 +88,7 @@ def ingest(sources: tuple[str, ...], quiet: bool, metadata: Path | None) -> None
 
     phase = {"urls": False}
 
-    def progress(label: str, done: int, total: int, report: Any) -> None:
+    def progress(label: str, done: int, total: int, report: IngestReport) -> None:
         if bar is None:
             return
         if is_url(label) != phase["urls"] or bar.total != total:  # the files done, pages next
@@ -538,7 +542,7 @@ def feeds_remove(url: str) -> None:
     click.echo(f"No longer following {url}")
 
 
-def _feed_line(feed: Any) -> str:
+def _feed_line(feed: Feed) -> str:
     polled = feed.last_poll or "never polled"
     state = f"error: {feed.last_error}" if feed.last_error else "ok"
     return f"{feed.url}  [{feed.kind}]  last poll {polled}, {feed.new_items} new, {state}"
@@ -565,12 +569,12 @@ def watch(every: str, once: bool, quiet: bool) -> None:
         raise click.ClickException("No feeds followed. Add one with: rag feeds add URL")
     bar = None if quiet else tqdm(total=0, unit="page", desc="Polling", file=sys.stderr)
 
-    def progress(label: str, done: int, total: int, report: Any) -> None:
+    def progress(label: str, done: int, total: int, report: IngestReport) -> None:
         if bar is None:
             return
         if done <= bar.n or total != bar.total:  # the next feed's pages
             bar.reset(total)
-        bar.set_postfix(new=len(report.added), changed=len(report.replaced))
+        bar.set_postfix(new=len(report.added), changed=len(report.replaced))  # a poll's
         bar.update(done - bar.n)
 
     while True:

@@ -317,6 +317,10 @@ ABSTAIN_MATCH_MIN_SCORE = 90.0
 NAME_SPELLING_MIN_SCORE = 90.0
 # A word of the question that is a close spelling of a passage word (the name gate).
 NAME_SIMILARITY_MIN_SCORE = 85.0
+# A web page with fewer words of main text is not an article (a paywall stub, an index page,
+# a page that scripts fill in); nor is one whose text is mostly the texts of its links.
+WEB_ARTICLE_MIN_WORDS = 60
+WEB_LINK_TEXT_MAX_SHARE = 0.5
 
 # --- keyword search ------------------------------------------------------------------------------
 

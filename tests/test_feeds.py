@@ -282,3 +282,99 @@ def test_cli_feeds_and_watch_once(server: WebServer) -> None:
     assert runner.invoke(cli, ["feeds", "remove", server.url("/down.xml")]).exit_code == 0
     assert runner.invoke(cli, ["watch", "--once", "-q"]).exit_code == 0
     assert "not a duration" in runner.invoke(cli, ["watch", "--every", "soon"]).output
+
+
+def test_a_dropped_connection_is_tried_again_and_a_malformed_link_skipped(
+    server: WebServer, engine: Engine
+) -> None:
+    good = _publish(server, 1)
+    server.routes["/news/dropped.html"] = Route(drop=True)
+    dropped = server.url("/news/dropped.html")
+    server.routes["/feed.xml"] = Route(
+        rss_xml([(good, DATES[0]), ("http://[oops/x", DATES[0]), (dropped, DATES[0])]).encode(),
+        content_type="application/rss+xml",
+        etag='"v1"',
+    )
+    engine.add_feed(server.url("/feed.xml"))
+    [result] = engine.poll_feeds(every=900, force=True)
+    assert list(result.report.from_url) == [good]
+    assert [e.path for e in result.report.errors] == [dropped]
+    assert "the connection failed" in result.report.errors[0].problem
+    # An item left to retry: the next poll reads the feed in full (no 304) and asks again.
+    server.routes["/news/dropped.html"] = Route(article_html(paragraphs=story(3)).encode())
+    [result] = engine.poll_feeds(every=900, force=True)
+    assert not result.not_modified and list(result.report.from_url) == [dropped]
+    assert (
+        _fetched(server, "/news/dropped.html") == 2 and _fetched(server, "/news/story-1.html") == 1
+    )
+
+
+def test_items_over_the_limit_wait_for_the_next_poll_even_with_an_etag(
+    server: WebServer, engine: Engine
+) -> None:
+    urls = [_publish(server, n) for n in range(3)]
+    _feed(server, [(u, DATES[0]) for u in urls], etag='"v1"')
+    small = Engine(engine.settings.model_copy(update={"watch_max_items": 2}))
+    small.add_feed(server.url("/feed.xml"))
+    first = small.poll_feeds(every=900, force=True)[0].report
+    second = small.poll_feeds(every=900, force=True)[0].report
+    assert len(first.added) == 2 and len(second.added) == 1
+    assert sorted([*first.from_url, *second.from_url]) == sorted(urls)
+    [result] = small.poll_feeds(every=900, force=True)  # all fetched: now a 304
+    assert result.not_modified
+
+
+def test_robots_rules_are_read_the_way_rfc_9309_says(server: WebServer, engine: Engine) -> None:
+    """Wildcards, the longest rule winning, and disallowed items that never crowd out the
+    allowed ones under the per-poll limit."""
+    server.routes["/robots.txt"] = Route(
+        b"User-agent: *\nDisallow: /\nAllow: /news/\nAllow: /feed.xml\n"
+        b"Disallow: /news/*-amp.html$\n",
+        content_type="application/octet-stream",  # served oddly: still read
+    )
+    blocked = []
+    for n in range(3):
+        path = f"/news/story-{n}-amp.html"
+        server.routes[path] = Route(article_html(paragraphs=story(n)).encode())
+        blocked.append(server.url(path))
+    allowed = _publish(server, 9)
+    _feed(server, [*((u, DATES[0]) for u in blocked), (allowed, DATES[0])])
+    small = Engine(engine.settings.model_copy(update={"watch_max_items": 2}))
+    small.add_feed(server.url("/feed.xml"))
+    [result] = small.poll_feeds(every=900, force=True)
+    assert list(result.report.from_url) == [allowed] and result.skipped == 3
+    assert not any(h.path.endswith("-amp.html") for h in server.hits)
+
+
+def test_a_broken_sitemap_child_does_not_sink_the_others(server: WebServer, engine: Engine) -> None:
+    one = _publish(server, 1)
+    server.routes["/sitemap-a.xml"] = Route(
+        sitemap_xml([(one, "2026-11-23")]).encode(), content_type="application/xml"
+    )
+    server.routes["/robots.txt"] = Route(b"User-agent: *\nDisallow: /private/\n")
+    server.routes["/sitemap.xml"] = Route(
+        sitemap_index_xml(
+            [server.url("/sitemap-a.xml"), server.url("/gone.xml"), server.url("/private/s.xml")]
+        ).encode(),
+        content_type="application/xml",
+    )
+    engine.add_feed(server.url("/sitemap.xml"))
+    [result] = engine.poll_feeds(every=900, force=True)
+    assert result.error == "" and list(result.report.from_url) == [one]
+    assert _fetched(server, "/private/s.xml") == 0  # robots.txt keeps it out
+    assert _fetched(server, "/gone.xml") == 2  # once by add_feed, once by the poll
+
+
+def test_a_feed_that_failed_a_thousand_times_is_still_polled_and_a_removed_one_stays_gone(
+    server: WebServer, engine: Engine
+) -> None:
+    _feed(server, [(_publish(server, 1), DATES[0])])
+    feed = engine.add_feed(server.url("/feed.xml"))
+    engine.feed_state.save(feed.model_copy(update={"failures": 1000}))
+    server.routes["/feed.xml"] = Route(b"down", status=503, content_type="text/plain")
+    [result] = engine.poll_feeds(every=900.0, force=True)
+    assert result.error.startswith("HTTP 503") and result.feed.failures == 1001
+    assert result.feed.next_poll - time.time() <= 24 * 3600 + 5
+    engine.remove_feed(feed.url)
+    engine.feed_state.save(result.feed)  # a poll that was under way when it was removed
+    assert engine.feeds() == []

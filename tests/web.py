@@ -25,6 +25,7 @@ class Route:
     chunks: int = 0
     delay: float = 0.0
     header_delay: float = 0.0  # seconds before each header line: a server that stalls
+    drop: bool = False  # close the connection without answering
 
 
 @dataclass
@@ -51,6 +52,10 @@ class WebServer:
                 route = found(dict(self.headers.items())) if callable(found) else found
                 if route is None:
                     self._send(404, {"Content-Type": "text/plain"}, b"not found")
+                    return
+                if route.drop:
+                    self.close_connection = True
+                    self.connection.shutdown(2)
                     return
                 body = route.body() if callable(route.body) else route.body
                 headers = {"Content-Type": route.content_type, **route.headers}

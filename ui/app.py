@@ -268,6 +268,9 @@ def build_app(engine: Engine) -> gr.Blocks:
                     message = "\n".join([head, *(_poll_md(r) for r in polled)])
             except RagError as e:
                 message = f"⚠ {render.esc(str(e))}"
+            except Exception as e:  # say what went wrong, not Gradio's generic "Error"
+                log.exception("adding %s from the web failed", url)
+                message = f"⚠ Unexpected error: {render.esc(f'{type(e).__name__}: {e}')}"
             return (
                 message,
                 list_feeds(),

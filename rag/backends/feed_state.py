@@ -50,13 +50,23 @@ class FeedState:
     def get(self, url: str) -> Feed | None:
         return next((f for f in self.feeds() if f.url == url), None)
 
-    def save(self, feed: Feed) -> None:
+    def add(self, feed: Feed) -> None:
         values = feed.model_dump()
         with self._connect() as db:
             db.execute(
-                f"INSERT OR REPLACE INTO feeds ({', '.join(_FIELDS)}) "
+                f"INSERT OR IGNORE INTO feeds ({', '.join(_FIELDS)}) "
                 f"VALUES ({', '.join('?' for _ in _FIELDS)})",
                 [values[f] for f in _FIELDS],
+            )
+
+    def save(self, feed: Feed) -> None:
+        """Update a followed feed; a feed removed meanwhile stays removed."""
+        values = feed.model_dump()
+        others = [f for f in _FIELDS if f != "url"]
+        with self._connect() as db:
+            db.execute(
+                f"UPDATE feeds SET {', '.join(f'{f} = ?' for f in others)} WHERE url = ?",
+                [*(values[f] for f in others), feed.url],
             )
 
     def remove(self, url: str) -> bool:

@@ -5,29 +5,41 @@ after errors), indexing only items that are new or changed."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import time
-import urllib.robotparser
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
 from rag.backends.feed_state import FeedState
 from rag.backends.store import Index
 from rag.errors import InputError
-from rag.ingest.fetch import HTML_TYPES, PAGE_TYPES, XML_TYPES, FetchError, Page, fetch
+from rag.ingest.fetch import ANY_TYPE, HTML_TYPES, PAGE_TYPES, XML_TYPES, FetchError, Page, fetch
 from rag.ingest.pipeline import IngestReport, ingest_urls
 from rag.settings import Settings
 from rag.types import Feed
 
+log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from protego import Protego
+
 FEED_TYPES = XML_TYPES | HTML_TYPES | {"text/plain"}  # servers label feeds loosely
 ROBOTS_AGENT = "rag-news"
 MAX_BACKOFF = 24 * 3600.0
+# A document that is a feed or sitemap, whatever its Content-Type says.
+_FEED_START = re.compile(
+    r"\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(\w+:)?(rss|feed|RDF|urlset|sitemapindex)\b", re.S
+)
 _FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml")
 # Fetch errors worth trying the item again at the next poll (the rest are the page itself).
-_TRANSIENT = re.compile(r"^(HTTP 5|HTTP 429|timed out|could not connect|the connection broke)")
+_TRANSIENT = re.compile(
+    r"^(HTTP 5|HTTP 429|HTTP 408|timed out|the connection failed|cannot resolve|resolving"
+    r"|robots.txt disallows)"
+)
 
 
 @dataclass(frozen=True)
@@ -68,11 +80,18 @@ def _now() -> str:
 # --- reading feeds ---------------------------------------------------------------------
 
 
-def read_feed(page: Page, settings: Settings) -> tuple[str, Literal["feed", "sitemap"], list[Item]]:
-    """The title, kind and items of a fetched feed or sitemap."""
+Getter = Callable[[str], Page]
+
+
+def read_feed(
+    page: Page, settings: Settings, get: Getter | None = None
+) -> tuple[str, Literal["feed", "sitemap"], list[Item]]:
+    """The title, kind and items of a fetched feed or sitemap; ``get`` fetches the
+    sitemaps a sitemap index lists."""
     head = page.text.lstrip()[:4000]
-    if re.search(r"<(\w+:)?(urlset|sitemapindex)\b", head):
-        return "", "sitemap", _sitemap_items(page, settings, depth=0)
+    if re.match(r"(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<(\w+:)?(urlset|sitemapindex)\b", head, re.S):
+        get = get or (lambda url: fetch(url, settings, accept=FEED_TYPES))
+        return "", "sitemap", _sitemap_items(page, settings, get, depth=0)
     import feedparser
 
     parsed = feedparser.parse(io.BytesIO(page.body or page.text.encode()))
@@ -85,12 +104,26 @@ def read_feed(page: Page, settings: Settings) -> tuple[str, Literal["feed", "sit
         if not link:
             continue
         stamp = entry.get("updated") or entry.get("published") or entry.get("id") or ""
-        items.append(Item(urljoin(page.final_url, link), str(stamp)))
+        url = _item_url(page, link)
+        if url:
+            items.append(Item(url, str(stamp)))
     title = str(parsed.feed.get("title", ""))
     return title, "feed", items
 
 
-def _sitemap_items(page: Page, settings: Settings, depth: int) -> list[Item]:
+def _item_url(page: Page, link: str) -> str:
+    """An item's absolute http(s) URL ('' for one that is malformed: skipped, logged)."""
+    if not link.strip():
+        return ""
+    try:
+        url = urljoin(page.final_url, link.strip())
+    except ValueError:
+        log.warning("%s: skipped a malformed item URL %r", page.url, link)
+        return ""
+    return url if re.match(r"https?://", url) else ""
+
+
+def _sitemap_items(page: Page, settings: Settings, get: Getter, depth: int) -> list[Item]:
     from lxml import etree
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, recover=False)
@@ -103,22 +136,24 @@ def _sitemap_items(page: Page, settings: Settings, depth: int) -> list[Item]:
         if depth:
             return []  # an index of indexes: one level is enough
         items: list[Item] = []
-        children = [str(loc.text).strip() for loc in locs if (loc.text or "").strip()]
-        for child_url in children[: settings.watch_max_items]:
-            child = fetch(urljoin(page.final_url, child_url), settings, accept=FEED_TYPES)
-            items.extend(_sitemap_items(child, settings, depth + 1))
+        children = [_item_url(page, str(loc.text or "")) for loc in locs]
+        errors: list[InputError] = []
+        for child_url in [c for c in children if c][: settings.watch_max_items]:
+            try:
+                items.extend(_sitemap_items(get(child_url), settings, get, depth + 1))
+            except InputError as e:  # one broken child does not sink the others
+                log.warning("%s", e)
+                errors.append(e)
+        if errors and not items:
+            raise errors[0]
         return items
     found = []
     for loc in locs:
-        if not loc.text or not loc.text.strip():
+        url = _item_url(page, str(loc.text or ""))
+        if not url:
             continue
         lastmod = loc.getparent().xpath("./*[local-name()='lastmod']/text()")
-        found.append(
-            Item(
-                urljoin(page.final_url, loc.text.strip()),
-                str(lastmod[0]).strip() if lastmod else "",
-            )
-        )
+        found.append(Item(url, str(lastmod[0]).strip() if lastmod else ""))
     # Newest first when the sitemap says when each changed.
     return sorted(found, key=lambda i: i.stamp, reverse=True)
 
@@ -126,16 +161,16 @@ def _sitemap_items(page: Page, settings: Settings, depth: int) -> list[Item]:
 def discover(
     url: str, settings: Settings
 ) -> tuple[Page, str, Literal["feed", "sitemap"], list[Item]]:
-    """The feed at ``url``, or the one the page at ``url`` links to."""
+    """The feed at ``url``, or the one the page at ``url`` links to (what it links to is
+    fetched as a polite poller would)."""
+    polite = Politeness(settings)
     page = fetch(url, settings, accept=FEED_TYPES)
-    if page.content_type in HTML_TYPES and not re.match(
-        r"\s*<\?xml|\s*<(rss|feed|urlset|sitemapindex)\b", page.text
-    ):
+    if page.content_type in HTML_TYPES and not _FEED_START.match(page.text):
         link = _feed_link(page)
         if not link:
             raise FetchError(url, "a web page that links to no RSS or Atom feed")
-        page = fetch(link, settings, accept=FEED_TYPES)
-    title, kind, items = read_feed(page, settings)
+        page = polite.fetch(link, accept=FEED_TYPES)
+    title, kind, items = read_feed(page, settings, lambda u: polite.fetch(u, accept=FEED_TYPES))
     return page, title, kind, items
 
 
@@ -159,46 +194,45 @@ def _feed_link(page: Page) -> str:
 
 
 class Politeness:
-    """robots.txt per host (RFC 9309: a 4xx means no rules, anything else failing means
-    keep out for now; kept a day, or a minute after a failure) and a pause between two
-    requests to one host. One lives as long as the poller."""
+    """robots.txt per host, read as RFC 9309 says (protego: wildcards, the longest rule
+    wins; a 4xx means no rules, anything else failing means keep out for now; kept a day,
+    or a minute after a failure), and a pause between two requests to one host (the
+    robots.txt crawl delay when longer, up to a minute). One lives as long as the poller."""
 
     ROBOTS_TTL = 24 * 3600.0
     FAILED_TTL = 60.0
+    MAX_CRAWL_DELAY = 60.0
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.rules: dict[str, tuple[urllib.robotparser.RobotFileParser | None, float]] = {}
+        self.rules: dict[str, tuple[Protego | None, float]] = {}
         self.last: dict[str, float] = {}
 
     def allowed(self, url: str) -> bool:
-        parts = urlsplit(url)
-        host = f"{parts.scheme}://{parts.netloc}"
+        host = _origin(url)
         cached = self.rules.get(host)
         if cached is None or cached[1] < time.monotonic():
             rules, ttl = self._robots(host)
             self.rules[host] = (rules, time.monotonic() + ttl)
         rules = self.rules[host][0]
-        return True if rules is None else rules.can_fetch(ROBOTS_AGENT, url)
+        return True if rules is None else bool(rules.can_fetch(url, ROBOTS_AGENT))
 
-    def _robots(self, host: str) -> tuple[urllib.robotparser.RobotFileParser | None, float]:
-        parser = urllib.robotparser.RobotFileParser()
+    def _robots(self, host: str) -> tuple[Protego | None, float]:
+        from protego import Protego
+
         try:
             self.wait(host + "/")
-            page = fetch(host + "/robots.txt", self.settings, accept=PAGE_TYPES | XML_TYPES)
+            page = fetch(host + "/robots.txt", self.settings, accept={ANY_TYPE})
         except FetchError as e:
             if re.match(r"HTTP 4\d\d", e.problem):
                 return None, self.ROBOTS_TTL
-            parser.parse(["User-agent: *", "Disallow: /"])
-            return parser, self.FAILED_TTL
-        parser.parse(page.text.splitlines())
-        return parser, self.ROBOTS_TTL
+            return Protego.parse("User-agent: *\nDisallow: /\n"), self.FAILED_TTL
+        return Protego.parse(page.text), self.ROBOTS_TTL
 
     def delay(self, url: str) -> float:
-        parts = urlsplit(url)
-        rules = self.rules.get(f"{parts.scheme}://{parts.netloc}", (None, 0.0))[0]
+        rules = self.rules.get(_origin(url), (None, 0.0))[0]
         asked = rules.crawl_delay(ROBOTS_AGENT) if rules is not None else None
-        return max(self.settings.watch_host_delay, float(asked or 0))
+        return max(self.settings.watch_host_delay, min(float(asked or 0), self.MAX_CRAWL_DELAY))
 
     def wait(self, url: str) -> None:
         host = urlsplit(url).netloc
@@ -206,6 +240,24 @@ class Politeness:
         if pause > 0:
             time.sleep(pause)
         self.last[host] = time.monotonic()
+
+    def fetch(
+        self,
+        url: str,
+        accept: Iterable[str] = PAGE_TYPES,
+        etag: str = "",
+        last_modified: str = "",
+    ) -> Page:
+        """``fetch`` as a polite poller does it: robots.txt first, then the pause."""
+        if not self.allowed(url):
+            raise FetchError(url, "robots.txt disallows it")
+        self.wait(url)
+        return fetch(url, self.settings, accept=accept, etag=etag, last_modified=last_modified)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 # --- polling ---------------------------------------------------------------------------
@@ -219,7 +271,7 @@ def add_feed(url: str, state: FeedState, settings: Settings) -> Feed:
     if known is not None:
         return known
     feed = Feed(url=feed_url, kind=kind, title=title, added=_now())
-    state.save(feed)
+    state.add(feed)
     return feed
 
 
@@ -237,46 +289,36 @@ def poll(
     started = time.time()
     feed = feed.model_copy(update={"last_poll": _now()})
     try:
-        if not polite.allowed(feed.url):
-            raise FetchError(feed.url, "robots.txt disallows this feed")
-        polite.wait(feed.url)
-        page = fetch(
-            feed.url, settings, accept=FEED_TYPES, etag=feed.etag, last_modified=feed.last_modified
+        page = polite.fetch(
+            feed.url, accept=FEED_TYPES, etag=feed.etag, last_modified=feed.last_modified
         )
-        items = [] if page.not_modified else read_feed(page, settings)[2]
+        get: Getter = lambda url: polite.fetch(url, accept=FEED_TYPES)  # noqa: E731
+        items = [] if page.not_modified else read_feed(page, settings, get)[2]
     except InputError as e:
-        failures = feed.failures + 1
-        feed = feed.model_copy(
-            update={
-                "last_error": e.problem,
-                "failures": failures,
-                "new_items": 0,
-                "next_poll": started + min(every * 2**failures, max(every, MAX_BACKOFF)),
-            }
-        )
-        state.save(feed)
-        return PollResult(feed, error=e.problem)
+        return _failed(feed, state, e.problem, started, every)
     seen = state.stamps(feed.url)
-    todo = [i for i in dict((i.url, i) for i in items).values() if seen.get(i.url) != i.stamp]
-    todo = todo[: settings.watch_max_items]
-    allowed = [i for i in todo if polite.allowed(i.url)]
-
-    def get(url: str) -> Page:
-        polite.wait(url)
-        return fetch(url, settings)
-
-    report = ingest_urls(index, [i.url for i in allowed], settings, progress, fetcher=get)
+    changed = [i for i in dict((i.url, i) for i in items).values() if seen.get(i.url) != i.stamp]
+    allowed = [i for i in changed if polite.allowed(i.url)]
+    todo = allowed[: settings.watch_max_items]
+    report = ingest_urls(index, [i.url for i in todo], settings, progress, fetcher=polite.fetch)
     failed = {e.path: e.problem for e in report.errors}
-    for item in allowed:
+    retry = len(allowed) > len(todo)  # items left for the next poll
+    for item in todo:
         if item.url in report.from_url:
             state.mark(feed.url, item.url, item.stamp, report.from_url[item.url])
-        elif not _TRANSIENT.match(failed.get(item.url, "")):
+        elif _TRANSIENT.match(failed.get(item.url, "")):
+            retry = True
+        else:
             state.mark(feed.url, item.url, item.stamp, "")  # a refused page: not asked again
     new = len(report.added) + len(report.replaced)
+    # With items still to fetch, the next poll must read the feed again, not get a 304.
+    validators = {
+        "etag": "" if retry else page.etag or feed.etag,
+        "last_modified": "" if retry else page.last_modified or feed.last_modified,
+    }
     feed = feed.model_copy(
         update={
-            "etag": page.etag or feed.etag,
-            "last_modified": page.last_modified or feed.last_modified,
+            **validators,
             "last_ok": feed.last_poll,
             "last_error": f"{len(report.errors)} item(s) failed, first: {report.errors[0]}"
             if report.errors
@@ -289,8 +331,24 @@ def poll(
     )
     state.save(feed)
     return PollResult(
-        feed, report, not_modified=page.not_modified, skipped=len(todo) - len(allowed)
+        feed, report, not_modified=page.not_modified, skipped=len(changed) - len(allowed)
     )
+
+
+def _failed(feed: Feed, state: FeedState, problem: str, started: float, every: float) -> PollResult:
+    """Record a poll that could not read the feed: the next waits 2, 4, 8… intervals."""
+    failures = feed.failures + 1
+    wait = min(every * 2.0 ** min(failures, 20), max(every, MAX_BACKOFF))
+    feed = feed.model_copy(
+        update={
+            "last_error": problem,
+            "failures": failures,
+            "new_items": 0,
+            "next_poll": started + wait,
+        }
+    )
+    state.save(feed)
+    return PollResult(feed, error=problem)
 
 
 def poll_due(
@@ -306,8 +364,14 @@ def poll_due(
     one feed failing never stops the others."""
     polite = polite or Politeness(settings)
     now = time.time()
-    return [
-        poll(feed, index, state, settings, every, polite, progress)
-        for feed in state.feeds()
-        if force or feed.next_poll <= now
-    ]
+    results = []
+    for feed in state.feeds():
+        if not (force or feed.next_poll <= now):
+            continue
+        try:
+            results.append(poll(feed, index, state, settings, every, polite, progress))
+        except Exception as e:  # a bug in one feed's poll must not stop the others
+            log.exception("%s: poll failed", feed.url)
+            problem = f"unexpected error ({type(e).__name__}: {e})"
+            results.append(_failed(feed, state, problem, now, every))
+    return results

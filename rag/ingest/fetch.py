@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 TEXT_TYPES = frozenset({"text/plain"})
 PAGE_TYPES = HTML_TYPES | TEXT_TYPES
+ANY_TYPE = "*/*"  # in ``accept``: whatever the server says it sent
 XML_TYPES = frozenset(
     {"application/rss+xml", "application/atom+xml", "application/rdf+xml", "application/xml",
      "text/xml"}
@@ -154,7 +155,7 @@ def _follow(
 
 
 def _accept_header(accepted: frozenset[str]) -> str:
-    return ", ".join([*sorted(accepted), "*/*;q=0.1"])
+    return ", ".join([*sorted(accepted - {ANY_TYPE}), "*/*;q=0.1"])
 
 
 def _redirect_target(url: str, current: str, response: httpx.Response, seen: list[str]) -> str:
@@ -192,7 +193,7 @@ def _page(
     body = _read_body(url, response, limit, deadline, settings.fetch_timeout)
     if not media_type:
         media_type = "text/html" if body.lstrip()[:1] == b"<" else "text/plain"
-    if media_type not in accepted:
+    if media_type not in accepted and ANY_TYPE not in accepted:
         wanted = ", ".join(sorted(accepted))
         raise FetchError(url, f"the server sent {media_type}, not {wanted}")
     text = decode(body, charset, url)

@@ -12,11 +12,9 @@ from rag.errors import InputError
 from rag.ingest.fetch import TEXT_TYPES, Page
 from rag.ingest.metadata import clean_id, make_article
 from rag.ingest.readers import html_fields
+from rag.lexicon import WEB_ARTICLE_MIN_WORDS, WEB_LINK_TEXT_MAX_SHARE
 from rag.types import Article
 
-# Fewer words of main text than this is not an article: a paywall stub, an index page, or a
-# page whose text scripts fill in.
-MIN_ARTICLE_WORDS = 60
 # schema.org's paywall markup (what publishers give search engines).
 _PAYWALLED = re.compile(r'"isAccessibleForFree"\s*:\s*"?false"?', re.I)
 
@@ -37,9 +35,12 @@ def article_from_page(page: Page) -> Article:
         except InputError:
             fields = {"text": ""}
     words = len(fields["text"].split())
-    if words < MIN_ARTICLE_WORDS:
+    if words < WEB_ARTICLE_MIN_WORDS:
         raise InputError(page.url, _no_article(page, words))
-    if page.content_type not in TEXT_TYPES and _link_share(page.text, fields["text"]) > 0.5:
+    if (
+        page.content_type not in TEXT_TYPES
+        and _link_share(page.text, fields["text"]) > WEB_LINK_TEXT_MAX_SHARE
+    ):
         raise InputError(page.url, "the page is mostly links: an index or section page?")
     url = canonical_url(str(fields.get("url", "")), page.final_url)
     fields.update(url=url, id=web_id(url), fetched=page.fetched)
@@ -52,7 +53,7 @@ def _no_article(page: Page, words: int) -> str:
     if _PAYWALLED.search(page.text):
         return f"{found}: the page marks itself as behind a paywall"
     return (
-        f"{found} (fewer than {MIN_ARTICLE_WORDS}): an index page, a paywall, or a page "
+        f"{found} (fewer than {WEB_ARTICLE_MIN_WORDS}): an index page, a paywall, or a page "
         "whose text is filled in by scripts?"
     )
 
