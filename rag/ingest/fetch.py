@@ -6,10 +6,12 @@ guess. Failures are :class:`FetchError`, naming the URL and the problem."""
 from __future__ import annotations
 
 import codecs
+import functools
 import ipaddress
 import logging
 import re
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -308,10 +310,16 @@ class _CheckedTransport(httpx.HTTPTransport):
     def __init__(self, allow_private: bool, deadline: float) -> None:
         super().__init__(trust_env=False)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            ssl_context=_ssl_context(),
             max_connections=4,
             network_backend=_CheckedBackend(allow_private, deadline),
         )
+
+
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """The verifying TLS context (loading the CA bundle costs ~30 ms; made once)."""
+    return httpx.create_ssl_context(trust_env=False)
 
 
 class _CheckedBackend(httpcore.SyncBackend):
