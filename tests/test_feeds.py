@@ -378,3 +378,13 @@ def test_a_feed_that_failed_a_thousand_times_is_still_polled_and_a_removed_one_s
     engine.remove_feed(feed.url)
     engine.feed_state.save(result.feed)  # a poll that was under way when it was removed
     assert engine.feeds() == []
+
+
+def test_two_pollers_on_one_home_poll_a_due_feed_once(server: WebServer, engine: Engine) -> None:
+    _feed(server, [(_publish(server, 1), DATES[0])])
+    engine.add_feed(server.url("/feed.xml"))
+    other = Engine(engine.settings)  # another process on the same RAG_HOME
+    first = engine.poll_feeds(every=900)
+    second = other.poll_feeds(every=900)
+    assert len(first) == 1 and second == []
+    assert _fetched(server, "/feed.xml") == 2  # add_feed's read and one poll

@@ -69,6 +69,17 @@ class FeedState:
                 [*(values[f] for f in others), feed.url],
             )
 
+    def claim(self, url: str, due_by: float, until: float) -> bool:
+        """Take a due feed for one poller: its next poll moves to ``until``, so another
+        process polling the same home leaves it alone. False when it was not due."""
+        with self._connect() as db:
+            return bool(
+                db.execute(
+                    "UPDATE feeds SET next_poll = ? WHERE url = ? AND next_poll <= ?",
+                    (until, url, due_by),
+                ).rowcount
+            )
+
     def remove(self, url: str) -> bool:
         with self._connect() as db:
             gone = db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount

@@ -366,8 +366,8 @@ def poll_due(
     now = time.time()
     results = []
     for feed in state.feeds():
-        if not (force or feed.next_poll <= now):
-            continue
+        if not force and not state.claim(feed.url, due_by=now, until=now + every):
+            continue  # not due, or another poller has just taken it
         try:
             results.append(poll(feed, index, state, settings, every, polite, progress))
         except Exception as e:  # a bug in one feed's poll must not stop the others
