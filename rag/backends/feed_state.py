@@ -3,11 +3,9 @@ index's home (safe to share between processes)."""
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
+from rag.backends.sqlite import connect
 from rag.types import Feed
 
 _FIELDS = list(Feed.model_fields)
@@ -27,20 +25,11 @@ class FeedState:
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with connect(self.path) as db:
             db.executescript(_SCHEMA)
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:  # commits, or rolls back on error
-                yield db
-        finally:
-            db.close()
-
     def feeds(self) -> list[Feed]:
-        with self._connect() as db:
+        with connect(self.path) as db:
             rows = db.execute(f"SELECT {', '.join(_FIELDS)} FROM feeds ORDER BY added").fetchall()
         return [
             Feed(**{k: v for k, v in zip(_FIELDS, row, strict=True) if v is not None})
@@ -52,7 +41,7 @@ class FeedState:
 
     def add(self, feed: Feed) -> None:
         values = feed.model_dump()
-        with self._connect() as db:
+        with connect(self.path) as db:
             db.execute(
                 f"INSERT OR IGNORE INTO feeds ({', '.join(_FIELDS)}) "
                 f"VALUES ({', '.join('?' for _ in _FIELDS)})",
@@ -63,7 +52,7 @@ class FeedState:
         """Update a followed feed; a feed removed meanwhile stays removed."""
         values = feed.model_dump()
         others = [f for f in _FIELDS if f != "url"]
-        with self._connect() as db:
+        with connect(self.path) as db:
             db.execute(
                 f"UPDATE feeds SET {', '.join(f'{f} = ?' for f in others)} WHERE url = ?",
                 [*(values[f] for f in others), feed.url],
@@ -72,7 +61,7 @@ class FeedState:
     def claim(self, url: str, due_by: float, until: float) -> bool:
         """Take a due feed for one poller: its next poll moves to ``until``, so another
         process polling the same home leaves it alone. False when it was not due."""
-        with self._connect() as db:
+        with connect(self.path) as db:
             return bool(
                 db.execute(
                     "UPDATE feeds SET next_poll = ? WHERE url = ? AND next_poll <= ?",
@@ -81,19 +70,19 @@ class FeedState:
             )
 
     def remove(self, url: str) -> bool:
-        with self._connect() as db:
+        with connect(self.path) as db:
             gone = db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount
             db.execute("DELETE FROM items WHERE feed = ?", (url,))
         return bool(gone)
 
     def stamps(self, feed: str) -> dict[str, str]:
         """Item URL → the stamp it was last indexed with."""
-        with self._connect() as db:
+        with connect(self.path) as db:
             rows = db.execute("SELECT url, stamp FROM items WHERE feed = ?", (feed,)).fetchall()
         return {str(u): str(s) for u, s in rows}
 
     def mark(self, feed: str, url: str, stamp: str, article_id: str) -> None:
-        with self._connect() as db:
+        with connect(self.path) as db:
             db.execute(
                 "INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?)", (feed, url, stamp, article_id)
             )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-import sqlite3
 import threading
-from collections.abc import Iterator
 from pathlib import Path
+
+from rag.backends.sqlite import connect
 
 
 class KeyValueCache:
@@ -16,27 +15,18 @@ class KeyValueCache:
         self.path = path
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with connect(self.path) as db:
             db.execute("CREATE TABLE IF NOT EXISTS cache (key TEXT PRIMARY KEY, value TEXT)")
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
-        try:
-            with db:  # commits, or rolls back on error
-                yield db
-        finally:
-            db.close()
-
     def get(self, key: str) -> str | None:
-        with self._lock, self._connect() as db:
+        with self._lock, connect(self.path) as db:
             found = db.execute("SELECT value FROM cache WHERE key = ?", (key,)).fetchone()
         return None if found is None else str(found[0])
 
     def put(self, key: str, value: str) -> None:
-        with self._lock, self._connect() as db:
+        with self._lock, connect(self.path) as db:
             db.execute("INSERT OR REPLACE INTO cache VALUES (?, ?)", (key, value))
 
     def __len__(self) -> int:
-        with self._lock, self._connect() as db:
+        with self._lock, connect(self.path) as db:
             return int(db.execute("SELECT COUNT(*) FROM cache").fetchone()[0])
