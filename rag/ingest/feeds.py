@@ -10,15 +10,24 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urljoin, urlsplit
 
 from rag.backends.feed_state import FeedState
 from rag.backends.store import Index
 from rag.errors import InputError
-from rag.ingest.fetch import ANY_TYPE, HTML_TYPES, PAGE_TYPES, XML_TYPES, FetchError, Page, fetch
+from rag.ingest.fetch import (
+    ANY_TYPE,
+    HTML_TYPES,
+    PAGE_TYPES,
+    XML_TYPES,
+    FetchError,
+    Page,
+    fetch,
+    utc_now,
+)
 from rag.ingest.pipeline import IngestReport, ingest_urls
+from rag.ingest.readers import parse_html
 from rag.settings import Settings
 from rag.types import Feed
 
@@ -71,10 +80,6 @@ def parse_duration(text: str) -> float:
         raise ValueError(f"not a duration: {text!r} (use e.g. 30s, 15m, 1h, 1h30m)")
     unit = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     return sum(float(n) * unit[u] for n, u in parts)
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 # --- reading feeds ---------------------------------------------------------------------
@@ -175,11 +180,8 @@ def discover(
 
 
 def _feed_link(page: Page) -> str:
-    from lxml import html as lxml_html
-
-    try:
-        doc = lxml_html.fromstring(page.text)
-    except Exception:  # lxml raises several types on hopeless input
+    doc = parse_html(page.text)
+    if doc is None:
         return ""
     for link in doc.iter("link"):
         rel = (link.get("rel") or "").lower().split()
@@ -270,7 +272,7 @@ def add_feed(url: str, state: FeedState, settings: Settings) -> Feed:
     known = state.get(feed_url)
     if known is not None:
         return known
-    feed = Feed(url=feed_url, kind=kind, title=title, added=_now())
+    feed = Feed(url=feed_url, kind=kind, title=title, added=utc_now())
     state.add(feed)
     return feed
 
@@ -287,7 +289,7 @@ def poll(
     """Poll one feed: index its new and changed items; record how it went."""
     polite = polite or Politeness(settings)
     started = time.time()
-    feed = feed.model_copy(update={"last_poll": _now()})
+    feed = feed.model_copy(update={"last_poll": utc_now()})
     try:
         page = polite.fetch(
             feed.url, accept=FEED_TYPES, etag=feed.etag, last_modified=feed.last_modified

@@ -61,6 +61,11 @@ def user_agent() -> str:
     return f"rag-news/{v} (who-said-what news reader; python-httpx)"
 
 
+def utc_now() -> str:
+    """The time now as stored with fetches and polls: ISO, UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
 class FetchError(InputError):
     """A URL that could not be fetched or read; names the URL and the problem."""
 
@@ -183,7 +188,7 @@ def _page(
     status = response.status_code
     etag = response.headers.get("etag", "")
     last_modified = response.headers.get("last-modified", "")
-    fetched = datetime.now(UTC).replace(microsecond=0).isoformat()
+    fetched = utc_now()
     if status == 304:
         return Page(url, final_url, status, "", "", etag, last_modified, fetched)
     if status >= 400:

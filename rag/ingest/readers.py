@@ -9,7 +9,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rag.errors import InputError
 from rag.ingest.metadata import (
@@ -21,6 +21,9 @@ from rag.ingest.metadata import (
     sidecar,
 )
 from rag.types import Article
+
+if TYPE_CHECKING:
+    from lxml.html import HtmlElement
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +125,7 @@ def load_file(
     return [make_article(fields, path)], []
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 
@@ -170,17 +173,24 @@ def html_fields(label: str, html: str, *, fallback: bool = True) -> dict[str, An
             }
         )
     if not fields.get("title"):
-        fields["title"] = _first_line(fields["text"])
+        fields["title"] = first_line(fields["text"])
     return {k: v for k, v in fields.items() if v}
+
+
+def parse_html(html: str) -> HtmlElement | None:
+    """The page as an lxml element tree, or None when lxml cannot read it at all."""
+    from lxml import html as lxml_html
+
+    try:
+        return lxml_html.fromstring(html)
+    except Exception:  # lxml raises several types on hopeless input
+        return None
 
 
 def _html_fallback_text(html: str) -> str:
     """Visible text of small pages trafilatura declines; scripts and styles dropped."""
-    from lxml import html as lxml_html
-
-    try:
-        doc = lxml_html.fromstring(html)
-    except Exception:  # lxml raises several types on hopeless input
+    doc = parse_html(html)
+    if doc is None:
         return ""
     for bad in doc.xpath("//script|//style|//nav|//header|//footer|//noscript"):
         bad.drop_tree()
@@ -198,7 +208,7 @@ def _load_records(path: Path, raw: str) -> tuple[list[Article], list[InputError]
             if not isinstance(record.get("text"), str) or not record["text"].strip():
                 raise InputError(f"{path} {where}", "record has no 'text'")
             fields = {k: record[k] for k in ARTICLE_FIELDS if record.get(k) not in (None, "")}
-            fields.setdefault("title", _first_line(fields["text"]))
+            fields.setdefault("title", first_line(fields["text"]))
             fields.setdefault("id", derived_id(path, fields))
             articles.append(make_article(fields, path, where=where))
         except InputError as e:
@@ -230,7 +240,7 @@ def _records(path: Path, raw: str, errors: list[InputError]) -> Iterator[tuple[s
 
 
 def _plain(path: Path, text: str) -> dict[str, Any]:
-    return {"title": _first_line(text), "text": text}
+    return {"title": first_line(text), "text": text}
 
 
 def _markdown(path: Path, text: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 from rag.errors import InputError
 from rag.ingest.fetch import TEXT_TYPES, Page
 from rag.ingest.metadata import clean_id, make_article
-from rag.ingest.readers import html_fields
+from rag.ingest.readers import first_line, html_fields, parse_html
 from rag.lexicon import WEB_ARTICLE_MIN_WORDS, WEB_LINK_TEXT_MAX_SHARE
 from rag.types import Article
 
@@ -27,8 +27,7 @@ def is_url(source: str) -> bool:
 def article_from_page(page: Page) -> Article:
     """The article a fetched page holds; refuses pages without enough article text."""
     if page.content_type in TEXT_TYPES:
-        first = next((ln.strip() for ln in page.text.splitlines() if ln.strip()), "")
-        fields: dict[str, Any] = {"text": page.text, "title": first}
+        fields: dict[str, Any] = {"text": page.text, "title": first_line(page.text)}
     else:
         try:
             fields = html_fields(page.url, page.text, fallback=False)
@@ -60,11 +59,8 @@ def _no_article(page: Page, words: int) -> str:
 
 def _link_share(html: str, text: str) -> float:
     """The share of the text's words on lines that are the text of a link."""
-    from lxml import html as lxml_html
-
-    try:
-        doc = lxml_html.fromstring(html)
-    except Exception:  # lxml raises several types on hopeless input
+    doc = parse_html(html)
+    if doc is None:
         return 0.0
     anchors = {" ".join(a.text_content().split()) for a in doc.iter("a")} - {""}
     lines = [" ".join(line.split()) for line in text.splitlines()]
