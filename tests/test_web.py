@@ -350,8 +350,9 @@ def test_every_redirect_is_checked_after_dns(
     server.routes["/out"] = Route(
         status=302, headers={"Location": f"http://127.0.0.2:{server.port}/"}
     )
-    with pytest.raises(FetchError, match=r"127\.0\.0\.2 is a loopback address"):
+    with pytest.raises(FetchError, match=r"127\.0\.0\.2 is a loopback address") as refused:
         fetch(server.url("/out"), settings)
+    assert refused.value.path == server.url("/out")  # the URL asked for, not the hop
     assert [h.path for h in server.hits] == ["/out"]
 
 

@@ -118,6 +118,11 @@ def fetch(
     watchdog.start()
     try:
         return _follow(url, client, headers, accepted, settings, deadline)
+    except FetchError as e:
+        if e.path == url:
+            raise
+        # The transport refused an address (it knows only host and port): name the URL asked for.
+        raise FetchError(url, e.problem) from e
     except httpx.HTTPError as e:
         if time.monotonic() >= deadline or isinstance(e, httpx.TimeoutException):
             raise FetchError(url, f"timed out after {settings.fetch_timeout:g} s") from e
