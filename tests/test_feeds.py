@@ -20,6 +20,7 @@ from tests.web import (
     Route,
     WebServer,
     article_html,
+    cli_environment,
     rss_xml,
     sitemap_index_xml,
     sitemap_xml,
@@ -247,20 +248,8 @@ def test_removing_an_unknown_feed_says_so(engine: Engine) -> None:
 
 @pytest.fixture
 def cli_env(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from rag.settings import get_settings
-
-    for name, value in {
-        "RAG_HOME": str(engine.settings.home),
-        "RAG_EMBEDDER": "hash",
-        "RAG_LLM": "fake",
-        "RAG_LEDGER_MODEL": "0",
-        "RAG_FETCH_ALLOW_PRIVATE": "1",
-        "RAG_WATCH_HOST_DELAY": "0",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with cli_environment(monkeypatch, engine.settings.home):
+        yield
 
 
 @pytest.mark.usefixtures("cli_env")

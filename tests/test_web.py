@@ -22,7 +22,15 @@ from rag.ingest import fetch as fetch_module
 from rag.ingest.fetch import FetchError, decode, fetch
 from rag.ingest.web import canonical_url, web_id
 from rag.settings import Settings
-from tests.web import PARAGRAPHS, Route, WebServer, article_html, index_html, paywall_html
+from tests.web import (
+    PARAGRAPHS,
+    Route,
+    WebServer,
+    article_html,
+    cli_environment,
+    index_html,
+    paywall_html,
+)
 
 ARTICLE = "/news/2026/11/harbour-board-split.html"
 
@@ -384,19 +392,8 @@ def test_the_connection_goes_to_the_checked_address_with_the_host_named(
 
 @pytest.fixture
 def cli_env(web_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from rag.settings import get_settings
-
-    for name, value in {
-        "RAG_HOME": str(web_settings.home),
-        "RAG_EMBEDDER": "hash",
-        "RAG_LLM": "fake",
-        "RAG_LEDGER_MODEL": "0",
-        "RAG_FETCH_ALLOW_PRIVATE": "1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    with cli_environment(monkeypatch, web_settings.home):
+        yield
 
 
 @pytest.mark.usefixtures("cli_env")

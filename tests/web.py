@@ -3,12 +3,38 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+import pytest
+
+
+@contextlib.contextmanager
+def cli_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> Iterator[None]:
+    """The `rag` command's settings for the web tests: a fresh home, the fakes, and the
+    test server's loopback address allowed."""
+    from rag.settings import get_settings
+
+    for name, value in {
+        "RAG_HOME": str(home),
+        "RAG_EMBEDDER": "hash",
+        "RAG_LLM": "fake",
+        "RAG_LEDGER_MODEL": "0",
+        "RAG_FETCH_ALLOW_PRIVATE": "1",
+        "RAG_WATCH_HOST_DELAY": "0",
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        yield
+    finally:
+        get_settings.cache_clear()
 
 
 @dataclass
