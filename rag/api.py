@@ -21,8 +21,7 @@ from rag.backends.keyword import KeywordIndex
 from rag.backends.llm import StatusFn, chat_model
 from rag.backends.store import Index
 from rag.errors import ConfigError, NotFoundError, QuestionError
-from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls
-from rag.ingest.web import is_url
+from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls, is_url
 from rag.ledger.read import Ledger, Speaker
 from rag.settings import Settings, get_settings
 from rag.types import (

@@ -80,7 +80,7 @@ def ingest(sources: tuple[str, ...], quiet: bool, metadata: Path | None) -> None
     from tqdm import tqdm
 
     from rag.ingest.metadata import read_metadata_table
-    from rag.ingest.web import is_url
+    from rag.ingest.pipeline import is_url
 
     engine = _engine()
     table = read_metadata_table(metadata) if metadata else None

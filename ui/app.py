@@ -19,8 +19,7 @@ from rag.answer.conversation import Turn
 from rag.api import Engine
 from rag.errors import RagError
 from rag.ingest.feeds import PollResult
-from rag.ingest.pipeline import IngestReport
-from rag.ingest.web import is_url
+from rag.ingest.pipeline import IngestReport, is_url
 from rag.types import Answer, AnswerDelta
 from rag.ui import render
 

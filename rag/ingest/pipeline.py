@@ -4,6 +4,7 @@ index, skipping articles whose content hash is unchanged."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,11 @@ class IngestReport:
             f"{first} ({why}): their quotes keep the rules' speakers, and the next ingest "
             "asks the model again"
         )
+
+
+def is_url(source: str) -> bool:
+    """Whether an ingest argument names a web page rather than a file."""
+    return bool(re.match(r"https?://", source.strip(), re.I))
 
 
 # (the file or URL just read, how many are done, how many in all, the report so far)

@@ -19,11 +19,6 @@ from rag.types import Article
 _PAYWALLED = re.compile(r'"isAccessibleForFree"\s*:\s*"?false"?', re.I)
 
 
-def is_url(source: str) -> bool:
-    """Whether an ingest argument names a web page rather than a file."""
-    return bool(re.match(r"https?://", source.strip(), re.I))
-
-
 def article_from_page(page: Page) -> Article:
     """The article a fetched page holds; refuses pages without enough article text."""
     if page.content_type in TEXT_TYPES:
