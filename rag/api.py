@@ -169,6 +169,7 @@ class Engine:
             report = ingest_paths(self.index, paths, self.settings, progress, metadata)
         if urls:
             report.absorb(ingest_urls(self.index, urls, self.settings, progress))
+        self.retriever.keyword.refresh()
         return report
 
     def ensure_corpus(self) -> IngestReport | None:
@@ -224,9 +225,11 @@ class Engine:
 
         if self._politeness is None:
             self._politeness = Politeness(self.settings)
-        return poll_due(
+        results = poll_due(
             self.index, self.feed_state, self.settings, every, force, progress, self._politeness
         )
+        self.retriever.keyword.refresh()
+        return results
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
         """The earlier texts of an article that changed since it was first indexed."""
@@ -234,6 +237,7 @@ class Engine:
 
     def remove(self, article_id: str) -> None:
         self.index.remove(article_id)
+        self.retriever.keyword.refresh()
 
     # --- the quote ledger -----------------------------------------------------------------
 

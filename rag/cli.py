@@ -53,7 +53,7 @@ def cli(verbose: bool) -> None:
         level=logging.INFO if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "chromadb", "bm25s", "openai"):
+    for noisy in ("httpx", "chromadb", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

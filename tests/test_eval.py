@@ -261,7 +261,12 @@ def test_bench_command_runs_every_variant(gold_set: Path, fake_llm: QueuedChatMo
     assert data["variants"]["project"]["by_type"]["who_said"]["answer_accuracy"] == 1.0
     assert [r["mode"] for r in data["retrieval"]] == ["dense", "hybrid", "bm25"]
     assert data["ingest"]["articles"] == 1 and data["ingest"]["chunks"] == 23
-    assert data["scale"]["articles"] == 40 and data["scale"]["chunks"] > 200
+    scale = data["scale"]
+    assert scale["articles"] == 40 and scale["chunks"] > 200
+    assert (
+        scale["keyword_index_mb"] > 0
+        and 0 < scale["keyword_catch_up_s"] <= scale["add_one_article_s"]
+    )
     rules, textacy = data["extraction"]["rules"], data["extraction"]["textacy"]
     assert rules["who_said"]["speaker_recall"] == 1.0
     assert textacy["rows"] > 0

@@ -12,12 +12,11 @@ from pathlib import Path
 from tests.conftest import ROOT
 
 # Where Any still stands in a signature, and why it may: objects of libraries imported lazily
-# (Chroma clients and collections, bm25s, onnx), the lazy ``rag.__getattr__``, click's values.
+# (Chroma clients and collections, onnx), the lazy ``rag.__getattr__``, click's values.
 ALLOWED_ANY = {
     "rag/__init__.py": 1,
     "rag/answer/chain.py": 1,
     "rag/api.py": 1,
-    "rag/backends/keyword.py": 3,
     "rag/backends/onnx_bert.py": 1,
     "rag/backends/store.py": 5,
     "rag/cli.py": 5,

@@ -1,143 +1,181 @@
-"""BM25 keyword search over the committed chunks (bm25s), cached on disk per index generation."""
+"""BM25 keyword search over the committed chunks: a tantivy index on local disk, kept in step
+with the store by applying only the articles committed or removed since it last looked.
+
+Beside it, a small SQLite table of the articles it holds (hash, title, source, date) answers
+the filters and title matches, and records the store generation the copy reflects. Any
+process may bring the copy up to date (one at a time, under a file lock); the others see the
+new commit on their next query. A copy is per machine (``RAG_HOME``), so clients of one Chroma
+server each keep their own, all from the same store.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
-import os
 import shutil
+import sqlite3
 import threading
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-import numpy as np
+from filelock import FileLock
 
-from rag.backends.store import Index, StoredChunk, index_dir
+from rag.backends.sqlite import connect
+from rag.backends.store import ArticleState, Index, StoredChunk, index_dir
 from rag.lexicon import TITLE_MATCH_MIN_SCORE
 from rag.text.normalise import tokenize
 from rag.types import date_number
 
+if TYPE_CHECKING:
+    import tantivy
+
 log = logging.getLogger(__name__)
 
-_CACHE_FORMAT = 2
+# Bump when the fields or the tokens change: the copy is then built again, once.
+_FORMAT = 1
+# Records committed this long before the newest one seen are read again: another writer's
+# commit (its own clock, a long batch) can become visible after a later one.
+_SLACK_S = 600.0
+_WRITER_HEAP = 64_000_000
+_BUILD_HEAP = 256_000_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, title TEXT NOT NULL,
+    source TEXT NOT NULL, date_num INTEGER NOT NULL
+);
+"""
 
 
-def _bm25s() -> Any:
-    """Import bm25s, which sets its own logger to DEBUG on import; quiet it again."""
-    import bm25s
+def _tantivy_schema() -> tantivy.Schema:
+    import tantivy
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
-    return bm25s
+    builder = tantivy.SchemaBuilder()
+    # Our own tokens (rag.text.normalise.tokenize), joined by spaces.
+    builder.add_text_field("tokens", stored=False, tokenizer_name="whitespace", index_option="freq")
+    builder.add_text_field("chunk_id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("article_id", stored=False, tokenizer_name="raw")
+    builder.add_text_field("source", stored=False, tokenizer_name="raw")
+    builder.add_integer_field("date", fast=True, indexed=True)
+    return builder.build()
 
 
 class KeywordIndex:
-    """A BM25 index of every committed chunk, rebuilt when the index generation changes.
+    """BM25 over every committed chunk, brought up to date before each use."""
 
-    Only the BM25 matrix and a few compact columns (chunk id, article, source, date) stay in
-    memory; the texts of the top hits are read back from the store per query."""
-
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, path: Path | None = None) -> None:
         self.index = index
+        self._root = path or index_dir(index.settings) / "keyword"
         self._lock = threading.Lock()
-        self._generation: str | None = None
-        self._bm25: Any = None  # a bm25s.BM25 once built
-        self._ids: list[str] = []
-        self._article_ids = np.array([], dtype=object)
-        self._sources = np.array([], dtype=object)
-        self._dates = np.array([], dtype=np.int64)
-        self._titles: dict[str, str] = {}
+        self._seen: str | None = None  # the store generation this process last caught up with
+        self._engine: tantivy.Index | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._schema: tantivy.Schema | None = None
 
     @property
-    def cache_dir(self) -> Path:
-        return index_dir(self.index.settings) / "bm25"
+    def path(self) -> Path:
+        return self._root / f"v{_FORMAT}"
 
-    def _ensure_fresh(self) -> None:
+    @property
+    def _db_path(self) -> Path:
+        return self.path / "articles.sqlite"
+
+    # --- keeping up with the store ------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Apply what the store committed or removed since this copy last looked (nothing to
+        do, and one store call, when nothing changed)."""
         generation = self.index.generation()
         with self._lock:
-            if generation == self._generation and self._bm25 is not None:
+            if generation == self._seen and self._searcher is not None:
                 return
-            if not self._load_cache(generation):
-                self._build(generation)
-            self._generation = generation
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(str(self.path.parent / "update.lock"), timeout=600):
+                engine = self._open()
+                with connect(self._db_path) as db:
+                    state = dict(db.execute("SELECT key, value FROM state").fetchall())
+                if "generation" not in state:
+                    self._rebuild(engine, generation)
+                elif state["generation"] != generation:
+                    self._catch_up(engine, generation, float(state["since"]))
+            engine.reload()
+            self._searcher = engine.searcher()
+            self._seen = generation
 
-    def _build(self, generation: str) -> None:
-        tokens: list[list[str]] = []
-        rows: list[dict] = []
-        titles: dict[str, str] = {}
-        for c in self.index.iter_chunks():  # texts are tokenised and let go, page by page
-            tokens.append(tokenize(c.chunk.text))
-            rows.append(
-                {
-                    "id": c.id,
-                    "article_id": c.chunk.article_id,
-                    "source": c.source,
-                    "date": date_number(c.date),
-                }
+    def _open(self) -> tantivy.Index:
+        if self._engine is None:
+            import tantivy
+
+            for old in self.path.parent.glob("v*"):  # copies in an earlier format
+                if old != self.path:
+                    shutil.rmtree(old, ignore_errors=True)
+            self.path.mkdir(parents=True, exist_ok=True)
+            with connect(self._db_path) as db:
+                db.executescript(_SCHEMA)
+            self._schema = _tantivy_schema()
+            self._engine = tantivy.Index(self._schema, path=str(self.path), reuse=True)
+        return self._engine
+
+    def _rebuild(self, engine: tantivy.Index, generation: str) -> None:
+        """Every committed article, from scratch (a new copy, or a new format)."""
+        states = self.index.changes_since(None)
+        log.info("building the keyword index over %d articles", len(states))
+        writer = engine.writer(heap_size=_BUILD_HEAP, num_threads=2)
+        writer.delete_all_documents()
+        versions = {s.id: s.content_hash for s in states}
+        self._add(writer, self.index.iter_chunks(versions))
+        writer.commit()
+        writer.wait_merging_threads()
+        since = max((s.committed for s in states), default=0.0)
+        with connect(self._db_path) as db:
+            db.execute("DELETE FROM articles")
+            _record(db, states, generation, since)
+
+    def _catch_up(self, engine: tantivy.Index, generation: str, since: float) -> None:
+        changes = self.index.changes_since(since - _SLACK_S)
+        with connect(self._db_path) as db:
+            held = dict(db.execute("SELECT id, content_hash FROM articles").fetchall())
+        todo = [c for c in changes if held.get(c.id, "") != c.content_hash]
+        if todo:
+            log.info("keyword index: %d article(s) changed", len(todo))
+            writer = engine.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            for change in todo:
+                writer.delete_documents_by_term("article_id", change.id)
+            self._add(
+                writer, self.index.chunks_of({c.id: c.content_hash for c in todo if c.content_hash})
             )
-            titles[c.chunk.article_id] = c.title
-        log.info("building the keyword index over %d chunks", len(rows))
-        bm25 = None
-        if rows:
-            bm25 = _bm25s().BM25()
-            bm25.index(tokens, show_progress=False)
-        del tokens
-        self._set(bm25, rows, titles)
-        self._save_cache(generation, bm25, rows, titles)
+            writer.commit()
+            writer.wait_merging_threads()
+        since = max([since, *(c.committed for c in changes)])
+        with connect(self._db_path) as db:
+            db.executemany("DELETE FROM articles WHERE id = ?", [(c.id,) for c in todo])
+            _record(db, [c for c in todo if c.content_hash], generation, since)
 
-    def _set(self, bm25: Any, rows: list[dict], titles: dict[str, str]) -> None:
-        self._bm25 = bm25
-        self._ids = [r["id"] for r in rows]
-        self._article_ids = np.array([r["article_id"] for r in rows], dtype=object)
-        self._sources = np.array([r["source"] for r in rows], dtype=object)
-        self._dates = np.array([r["date"] for r in rows], dtype=np.int64)
-        self._titles = titles
+    def _add(self, writer: tantivy.IndexWriter, chunks: Iterable[StoredChunk]) -> None:
+        import tantivy
 
-    def _save_cache(
-        self, generation: str, bm25: Any, rows: list[dict], titles: dict[str, str]
-    ) -> None:
-        tmp = self.cache_dir.with_name(f"bm25.tmp{os.getpid()}")
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        if bm25 is not None:
-            bm25.save(str(tmp / "bm25"), show_progress=False)
-        with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        (tmp / "titles.json").write_text(json.dumps(titles, ensure_ascii=False))
-        (tmp / "state.json").write_text(
-            json.dumps({"generation": generation, "format": _CACHE_FORMAT, "n": len(rows)})
-        )
-        shutil.rmtree(self.cache_dir, ignore_errors=True)
-        try:
-            tmp.rename(self.cache_dir)
-        except OSError:  # another process saved the same generation first
-            shutil.rmtree(tmp, ignore_errors=True)
+        for c in chunks:  # texts are tokenised and let go, page by page
+            writer.add_document(
+                tantivy.Document(
+                    tokens=" ".join(tokenize(c.chunk.text)),
+                    chunk_id=c.id,
+                    article_id=c.chunk.article_id,
+                    source=c.source,
+                    date=date_number(c.date),
+                )
+            )
 
-    def _load_cache(self, generation: str) -> bool:
-        try:
-            state = json.loads((self.cache_dir / "state.json").read_text())
-            if state.get("generation") != generation or state.get("format") != _CACHE_FORMAT:
-                return False
-            with (self.cache_dir / "chunks.jsonl").open(encoding="utf-8") as f:
-                rows = [json.loads(line) for line in f]
-            titles = json.loads((self.cache_dir / "titles.json").read_text())
-            if len(rows) != state.get("n"):
-                return False
-            bm25 = None
-            if rows:
-                bm25 = _bm25s().BM25.load(str(self.cache_dir / "bm25"), show_progress=False)
-        except (OSError, ValueError, KeyError):
-            return False
-        self._set(bm25, rows, titles)
-        return True
+    # --- reading --------------------------------------------------------------------------------
 
     def articles_titled(self, titles: list[str]) -> list[str]:
         """Ids of articles whose title matches one of ``titles`` (exactly, else closely)."""
         from rapidfuzz import fuzz
 
-        self._ensure_fresh()
+        self.refresh()
         wanted = [" ".join(t.lower().split()) for t in titles]
-        known = self._titles.items()
+        with connect(self._db_path) as db:
+            known = db.execute("SELECT id, title FROM articles ORDER BY id").fetchall()
         exact = [aid for aid, t in known if " ".join(t.lower().split()) in wanted]
         if exact:
             return exact
@@ -155,27 +193,23 @@ class KeywordIndex:
         date_to: int = 0,
     ) -> list[str]:
         """Ids of the indexed articles that pass the filters (same rules as ``search``)."""
-        self._ensure_fresh()
-        mask = self._mask(article_ids, sources, date_from, date_to)
-        return sorted(set(self._article_ids[mask].tolist()))
-
-    def _mask(
-        self,
-        article_ids: list[str] | None,
-        sources: list[str] | None,
-        date_from: int,
-        date_to: int,
-    ) -> np.ndarray:
-        mask = np.ones(len(self._ids), dtype=bool)
-        if article_ids:
-            mask &= np.isin(self._article_ids, article_ids)
-        if sources:
-            mask &= np.isin(self._sources, sources)
+        self.refresh()
+        clauses: list[str] = []
+        args: list[object] = []
+        for column, values in (("id", article_ids), ("source", sources)):
+            if values:
+                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
+                args.extend(values)
         if date_from:
-            mask &= self._dates >= date_from
+            clauses.append("date_num >= ?")
+            args.append(date_from)
         if date_to:
-            mask &= (self._dates <= date_to) & (self._dates > 0)
-        return mask
+            clauses.append("date_num BETWEEN 1 AND ?")
+            args.append(date_to)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        with connect(self._db_path) as db:
+            rows = db.execute(f"SELECT id FROM articles {where} ORDER BY id", args).fetchall()
+        return [r[0] for r in rows]
 
     def search(
         self,
@@ -186,18 +220,44 @@ class KeywordIndex:
         date_from: int = 0,
         date_to: int = 0,
     ) -> list[tuple[StoredChunk, float]]:
-        """Top ``k`` chunks by BM25 score (> 0), best first, within the filters."""
-        self._ensure_fresh()
-        tokens = tokenize(query, query=True)
-        if self._bm25 is None or not tokens:
+        """Top ``k`` chunks by BM25 score, best first, within the filters."""
+        import tantivy
+
+        self.refresh()
+        tokens = list(dict.fromkeys(tokenize(query, query=True)))
+        searcher, schema = self._searcher, self._schema
+        if not tokens or k <= 0 or searcher is None or schema is None:
             return []
-        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
-        mask = self._mask(article_ids, sources, date_from, date_to)
-        scores = np.where(mask, scores, 0.0)
-        k = min(k, int((scores > 0).sum()))
-        if k <= 0:
-            return []
-        top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top], kind="stable")]
-        found = self.index.get_chunks([self._ids[i] for i in top])
-        return [(found[self._ids[i]], float(scores[i])) for i in top if self._ids[i] in found]
+        should = tantivy.Occur.Should
+        must = tantivy.Occur.Must
+        words = tantivy.Query.boolean_query(
+            [(should, tantivy.Query.term_query(schema, "tokens", t)) for t in tokens]
+        )
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = [(must, words)]
+        for field, values in (("article_id", article_ids), ("source", sources)):
+            if values:
+                parts.append((must, tantivy.Query.term_set_query(schema, field, values)))
+        if date_from or date_to:
+            lower = date_from or 1  # an undated article (0) is outside any range that ends
+            dates = tantivy.Query.range_query(
+                schema, "date", tantivy.FieldType.Integer, lower, date_to or None
+            )
+            parts.append((must, dates))
+        query_obj = words if len(parts) == 1 else tantivy.Query.boolean_query(parts)
+        hits = searcher.search(query_obj, k, count=False).hits
+        ids = [(searcher.doc(address)["chunk_id"][0], float(score)) for score, address in hits]
+        found = self.index.get_chunks([cid for cid, _ in ids])
+        return [(found[cid], score) for cid, score in ids if cid in found]
+
+
+def _record(
+    db: sqlite3.Connection, states: Sequence[ArticleState], generation: str, since: float
+) -> None:
+    db.executemany(
+        "INSERT OR REPLACE INTO articles VALUES (?, ?, ?, ?, ?)",
+        [(s.id, s.content_hash, s.title, s.source, s.date_num) for s in states],
+    )
+    db.executemany(
+        "INSERT OR REPLACE INTO state VALUES (?, ?)",
+        [("generation", generation), ("since", repr(since))],
+    )

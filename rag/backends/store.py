@@ -11,6 +11,11 @@ Before step 3, the text of each article whose text changed is kept as a version
 (:meth:`Index.versions`): what was published before an edit.
 Readers only trust rows whose hash equals their article's committed hash, and
 :meth:`Index.repair` removes what an interrupted write left behind.
+
+Each record carries ``committed``, the time of its last commit or removal; a removed
+article stays as a record without text or hash (a tombstone), so that a reader keeping a
+copy (the keyword index) can ask for :meth:`Index.changes_since` instead of reading
+everything.
 """
 
 from __future__ import annotations
@@ -112,6 +117,18 @@ def make_client(settings: Settings) -> Any:
 
 
 @dataclass(frozen=True)
+class ArticleState:
+    """An article record as a copy of the index needs it: no hash once removed."""
+
+    id: str
+    content_hash: str
+    committed: float
+    title: str
+    source: str
+    date_num: int
+
+
+@dataclass(frozen=True)
 class IndexedArticle:
     """What one article adds to the index."""
 
@@ -188,6 +205,42 @@ class Index:
                 return ids, metas
             offset += _PAGE
 
+    def changes_since(self, since: float | None = None) -> list[ArticleState]:
+        """Every committed article (``since`` None), or every record committed or removed at
+        or after ``since``: removed ones, and new ones not yet committed, have no hash."""
+        where: dict[str, Any] = (
+            {"content_hash": {"$ne": ""}} if since is None else {"committed": {"$gte": since}}
+        )
+        out: list[ArticleState] = []
+        offset = 0
+        while True:
+            page = self.articles.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
+            out.extend(_state(i, m) for i, m in zip(page["ids"], page["metadatas"], strict=True))
+            if len(page["ids"]) < _PAGE:
+                return out
+            offset += _PAGE
+
+    def chunks_of(self, versions: dict[str, str]) -> list[StoredChunk]:
+        """The chunks of these article versions (article id -> content hash)."""
+        out: list[StoredChunk] = []
+        ids = sorted(versions)
+        for lo in range(0, len(ids), _PAGE // 10):
+            where = {"article_id": {"$in": ids[lo : lo + _PAGE // 10]}}
+            offset = 0
+            while True:
+                page = self.chunks.get(
+                    where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
+                )
+                for cid, text, meta in zip(
+                    page["ids"], page["documents"], page["metadatas"], strict=True
+                ):
+                    if versions.get(str(meta["article_id"])) == meta.get("content_hash"):
+                        out.append(_chunk_from_record(cid, text or "", meta))
+                if len(page["ids"]) < _PAGE:
+                    break
+                offset += _PAGE
+        return out
+
     def get_articles(self, ids: Sequence[str]) -> dict[str, Article]:
         """Committed articles by id (missing ids are left out)."""
         if not ids:
@@ -230,9 +283,9 @@ class Index:
             )
         }
 
-    def iter_chunks(self) -> Iterator[StoredChunk]:
-        """Every committed chunk (for the keyword index)."""
-        for cid, text, meta in self._committed_rows(self.chunks):
+    def iter_chunks(self, versions: dict[str, str] | None = None) -> Iterator[StoredChunk]:
+        """Every committed chunk, or those of these article versions (id -> content hash)."""
+        for cid, text, meta in self._committed_rows(self.chunks, versions=versions):
             yield _chunk_from_record(cid, text, meta)
 
     def iter_quotes(self, article_ids: Sequence[str] = ()) -> Iterator[tuple[Quote, str]]:
@@ -242,10 +295,11 @@ class Index:
             yield quote_from_record(text, meta), str(meta.get("title", ""))
 
     def _committed_rows(
-        self, collection: Any, where: dict | None = None
+        self, collection: Any, where: dict | None = None, versions: dict[str, str] | None = None
     ) -> Iterator[tuple[str, str, dict]]:
-        """(id, document, metadata) of the rows whose article version is committed, paged."""
-        committed = self.committed_hashes()
+        """(id, document, metadata) of the rows whose article version is committed (or is
+        one of ``versions``), paged."""
+        committed = self.committed_hashes() if versions is None else versions
         offset = 0
         while True:
             page = collection.get(
@@ -402,6 +456,9 @@ class Index:
         self._add_rows(self.chunks, chunk_rows)
         self._add_rows(self.quotes, quote_rows)
         # 3. Commit: the records with the new text and hash.
+        committed = time.time()
+        for meta in metas.values():
+            meta["committed"] = committed
         summaries = [f"{i.article.title}\n{i.article.text[:400]}" for i in items]
         self.articles.upsert(
             ids=ids,
@@ -516,14 +573,18 @@ class Index:
             self._remove(article_id)
 
     def _remove(self, article_id: str) -> None:
-        if not self.articles.get(ids=[article_id], include=[])["ids"]:
+        page = self.articles.get(ids=[article_id], include=["metadatas"])
+        if not page["ids"] or not (page["metadatas"][0] or {}).get("content_hash"):
             raise NotFoundError(f"no article with id {article_id!r} in {self.location}")
-        # Hide the article first, then drop its chunks, then the record itself.
-        self.articles.update(ids=[article_id], metadatas=[{"content_hash": ""}])
+        # Hide the article first, then drop its chunks; the record stays as a tombstone.
+        self.articles.update(
+            ids=[article_id],
+            metadatas=[{"content_hash": "", "pending_hash": "", "committed": time.time()}],
+            documents=[""],
+        )
         self.chunks.delete(where={"article_id": article_id})
         self.quotes.delete(where={"article_id": article_id})
         self.earlier.delete(where={"article_id": article_id})
-        self.articles.delete(ids=[article_id])
         self._bump_generation()
 
     def repair(self) -> int:
@@ -674,6 +735,17 @@ def _info(aid: str, meta: dict) -> ArticleInfo:
         content_hash=str(meta.get("content_hash", "")),
         chunks=int(meta.get("chunks", 0)),
         quotes=int(meta.get("quotes", 0)),
+    )
+
+
+def _state(aid: str, meta: dict) -> ArticleState:
+    return ArticleState(
+        id=aid,
+        content_hash=str(meta.get("content_hash", "")),
+        committed=float(meta.get("committed", 0.0)),
+        title=str(meta.get("title", "")),
+        source=str(meta.get("source", "")),
+        date_num=int(meta.get("date_num", 0)),
     )
 
 

@@ -81,6 +81,25 @@ def test_core_questions_against_the_server(engine: Engine) -> None:
     assert not plain.abstained and plain.citations and not plain.error, plain.error
 
 
+def test_a_second_client_finds_a_new_article_by_keyword_without_restarting(
+    engine: Engine, chroma_url: str, tmp_path: Path
+) -> None:
+    """Each client keeps its own keyword copy (in its RAG_HOME), caught up from the server."""
+    other = Engine(Settings(home=tmp_path / "other", chroma_url=chroma_url))
+    keyword = other.retriever.keyword
+    assert keyword.search("capitulation", 5)
+    assert keyword.path.is_relative_to(tmp_path / "other")
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(
+        "Ferry talks\nThe ferry board met. “The ferry sails at dawn,” said Ola Lind.\n"
+    )
+    engine.ingest([folder])
+    assert [c.chunk.article_id for c, _ in keyword.search("ferry dawn", 5)] == ["ferry"]
+    engine.remove("ferry")
+    assert keyword.search("ferry dawn", 5) == []
+
+
 def test_a_second_client_sees_the_same_index_and_removal(
     engine: Engine, chroma_url: str, tmp_path: Path
 ) -> None:
