@@ -169,7 +169,7 @@ class Engine:
             report = ingest_paths(self.index, paths, self.settings, progress, metadata)
         if urls:
             report.absorb(ingest_urls(self.index, urls, self.settings, progress))
-        self.retriever.keyword.refresh()
+        self._catch_up_keyword()
         return report
 
     def ensure_corpus(self) -> IngestReport | None:
@@ -228,7 +228,7 @@ class Engine:
         results = poll_due(
             self.index, self.feed_state, self.settings, every, force, progress, self._politeness
         )
-        self.retriever.keyword.refresh()
+        self._catch_up_keyword()
         return results
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
@@ -237,7 +237,15 @@ class Engine:
 
     def remove(self, article_id: str) -> None:
         self.index.remove(article_id)
-        self.retriever.keyword.refresh()
+        self._catch_up_keyword()
+
+    def _catch_up_keyword(self) -> None:
+        """Bring the keyword index up to date now, so the next question does not wait for it.
+        What was written is safe either way: a failure here is retried by the next query."""
+        try:
+            self.retriever.keyword.refresh()
+        except Exception as e:
+            log.warning("the keyword index will catch up on the next question: %s", e)
 
     # --- the quote ledger -----------------------------------------------------------------
 

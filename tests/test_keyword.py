@@ -4,11 +4,15 @@ filters, and kept current by applying only what changed in the store."""
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
+from rag.api import Engine
+from rag.backends import store
 from rag.backends.keyword import KeywordIndex
 from rag.backends.store import Index
 from rag.ingest.metadata import make_article
@@ -152,3 +156,83 @@ def test_catching_up_twice_is_harmless(index: Index, settings: Settings) -> None
     again = KeywordIndex(index)
     assert found(again, "ferry") == ["ferry"]
     assert again.articles_within() == ["budget", "ferry", "harbour", "rail"]
+
+
+class _LateClock:
+    """The time module of a writer whose clock is 15 minutes behind."""
+
+    @staticmethod
+    def time() -> float:
+        return time.time() - 900
+
+
+def test_a_writer_with_a_late_clock_is_still_seen(
+    index: Index, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyword = KeywordIndex(index)
+    ingest_articles(index, [story("ferry", "Ferry\n“The ferry sails,” said Ola Lind.")], settings)
+    assert found(keyword, "ferry") == ["ferry"]
+    monkeypatch.setattr(store, "time", _LateClock)
+    ingest_articles(index, [story("tram", "Tram\n“Trams are late,” said Ola Lind.")], settings)
+    index.remove("ferry")
+    monkeypatch.undo()
+    assert found(keyword, "trams") == ["tram"]
+    assert found(keyword, "ferry") == []
+
+
+def test_repair_keeps_the_tombstone_of_an_interrupted_re_add(index: Index) -> None:
+    keyword = KeywordIndex(index)
+    assert "budget" in keyword.articles_within()
+    index.remove("budget")
+    meta = index.articles.get(ids=["budget"])["metadatas"][0]
+    index.articles.update(ids=["budget"], metadatas=[{**meta, "pending_hash": "f" * 16}])
+    assert index.repair() == 1  # a re-ingest stopped after marking the tombstone pending
+    assert "budget" not in keyword.articles_within()
+    assert found(keyword, "harbour") == ["harbour"]
+
+
+def test_a_copy_deleted_under_a_running_process_is_built_again(
+    index: Index, settings: Settings
+) -> None:
+    keyword = KeywordIndex(index)
+    assert found(keyword, "safety") == ["rail"]
+    shutil.rmtree(keyword.path)
+    ingest_articles(index, [story("ferry", "Ferry\n“The ferry sails,” said Ola Lind.")], settings)
+    assert found(keyword, "ferry safety") in (["ferry", "rail"], ["rail", "ferry"])
+    assert (keyword.path / "meta.json").exists()
+
+
+def test_a_failed_catch_up_lets_go_of_the_writer(
+    index: Index, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    keyword = KeywordIndex(index)
+    keyword.refresh()
+    ingest_articles(index, [story("ferry", "Ferry\n“The ferry sails,” said Ola Lind.")], settings)
+    with monkeypatch.context() as m:
+        m.setattr(keyword, "_add", lambda writer, chunks: (_ for _ in ()).throw(OSError("disk")))
+        with pytest.raises(OSError, match="disk") as failure:  # keeps the traceback alive
+            keyword.refresh()
+    assert failure.value and found(keyword, "ferry") == ["ferry"]
+
+
+def test_listing_takes_any_number_of_ids(index: Index) -> None:
+    many = [f"id-{i}" for i in range(260_000)] + ["rail"]
+    assert KeywordIndex(index).articles_within(article_ids=many) == ["rail"]
+
+
+def test_an_ingest_is_reported_even_when_the_keyword_index_fails(
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    engine = Engine(settings, on_status=lambda _: None)
+    folder = tmp_path / "news"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text("Ferry\n“The ferry sails,” said Ola Lind.\n")
+    monkeypatch.setattr(
+        KeywordIndex, "refresh", lambda self: (_ for _ in ()).throw(OSError("full"))
+    )
+    report = engine.ingest([folder])
+    assert report.added == ["ferry"]
+    assert "keyword index will catch up on the next question: full" in caplog.text

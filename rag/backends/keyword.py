@@ -10,6 +10,7 @@ server each keep their own, all from the same store.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import sqlite3
@@ -33,12 +34,13 @@ log = logging.getLogger(__name__)
 
 # Bump when the fields or the tokens change: the copy is then built again, once.
 _FORMAT = 1
-# Records committed this long before the newest one seen are read again: another writer's
-# commit (its own clock, a long batch) can become visible after a later one.
-_SLACK_S = 600.0
+# Records stamped this long before the newest one seen are read again: two writers at once
+# can make their commits visible in the other order (stamps never go back, see store.py).
+_SLACK_S = 120.0
 _WRITER_HEAP = 64_000_000
 _BUILD_HEAP = 256_000_000
 
+_IN_JSON = "IN (SELECT value FROM json_each(?))"  # a list of any length, as one JSON parameter
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS articles (
@@ -90,6 +92,8 @@ class KeywordIndex:
         with self._lock:
             if generation == self._seen and self._searcher is not None:
                 return
+            if self._engine is not None and not (self.path / "meta.json").exists():
+                self._engine = self._searcher = None  # the copy was deleted: build it again
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with FileLock(str(self.path.parent / "update.lock"), timeout=600):
                 engine = self._open()
@@ -107,9 +111,9 @@ class KeywordIndex:
         if self._engine is None:
             import tantivy
 
-            for old in self.path.parent.glob("v*"):  # copies in an earlier format
-                if old != self.path:
-                    shutil.rmtree(old, ignore_errors=True)
+            # The in-memory BM25 of earlier releases cached itself here. (Copies in an earlier
+            # format, v1…, are left alone: a process not yet upgraded may still be using one.)
+            shutil.rmtree(self._root.parent / "bm25", ignore_errors=True)
             self.path.mkdir(parents=True, exist_ok=True)
             with connect(self._db_path) as db:
                 db.executescript(_SCHEMA)
@@ -122,11 +126,15 @@ class KeywordIndex:
         states = self.index.changes_since(None)
         log.info("building the keyword index over %d articles", len(states))
         writer = engine.writer(heap_size=_BUILD_HEAP, num_threads=2)
-        writer.delete_all_documents()
-        versions = {s.id: s.content_hash for s in states}
-        self._add(writer, self.index.iter_chunks(versions))
-        writer.commit()
-        writer.wait_merging_threads()
+        try:
+            writer.delete_all_documents()
+            self._add(writer, self.index.iter_chunks({s.id: s.content_hash for s in states}))
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()  # also lets go of the writer's lock
         since = max((s.committed for s in states), default=0.0)
         with connect(self._db_path) as db:
             db.execute("DELETE FROM articles")
@@ -135,18 +143,27 @@ class KeywordIndex:
     def _catch_up(self, engine: tantivy.Index, generation: str, since: float) -> None:
         changes = self.index.changes_since(since - _SLACK_S)
         with connect(self._db_path) as db:
-            held = dict(db.execute("SELECT id, content_hash FROM articles").fetchall())
+            held = dict(
+                db.execute(
+                    f"SELECT id, content_hash FROM articles WHERE id {_IN_JSON}",
+                    (json.dumps([c.id for c in changes]),),
+                ).fetchall()
+            )
         todo = [c for c in changes if held.get(c.id, "") != c.content_hash]
         if todo:
             log.info("keyword index: %d article(s) changed", len(todo))
+            chunks = self.index.chunks_of({c.id: c.content_hash for c in todo if c.content_hash})
             writer = engine.writer(heap_size=_WRITER_HEAP, num_threads=1)
-            for change in todo:
-                writer.delete_documents_by_term("article_id", change.id)
-            self._add(
-                writer, self.index.chunks_of({c.id: c.content_hash for c in todo if c.content_hash})
-            )
-            writer.commit()
-            writer.wait_merging_threads()
+            try:
+                for change in todo:
+                    writer.delete_documents_by_term("article_id", change.id)
+                self._add(writer, chunks)
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()  # also lets go of the writer's lock
         since = max([since, *(c.committed for c in changes)])
         with connect(self._db_path) as db:
             db.executemany("DELETE FROM articles WHERE id = ?", [(c.id,) for c in todo])
@@ -198,8 +215,8 @@ class KeywordIndex:
         args: list[object] = []
         for column, values in (("id", article_ids), ("source", sources)):
             if values:
-                clauses.append(f"{column} IN ({','.join('?' * len(values))})")
-                args.extend(values)
+                clauses.append(f"{column} {_IN_JSON}")
+                args.append(json.dumps(values))
         if date_from:
             clauses.append("date_num >= ?")
             args.append(date_from)

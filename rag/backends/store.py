@@ -12,10 +12,11 @@ Before step 3, the text of each article whose text changed is kept as a version
 Readers only trust rows whose hash equals their article's committed hash, and
 :meth:`Index.repair` removes what an interrupted write left behind.
 
-Each record carries ``committed``, the time of its last commit or removal; a removed
-article stays as a record without text or hash (a tombstone), so that a reader keeping a
-copy (the keyword index) can ask for :meth:`Index.changes_since` instead of reading
-everything.
+Each record carries ``committed``, the time of its last commit or removal, never below the
+newest one already in the store (the collection keeps it as ``stamp``), so that a writer
+whose clock is late still stamps after what readers have seen. A removed article stays as a
+record without text or hash (a tombstone). A reader keeping a copy (the keyword index) asks
+:meth:`Index.changes_since` instead of reading everything.
 """
 
 from __future__ import annotations
@@ -456,7 +457,7 @@ class Index:
         self._add_rows(self.chunks, chunk_rows)
         self._add_rows(self.quotes, quote_rows)
         # 3. Commit: the records with the new text and hash.
-        committed = time.time()
+        committed = self._next_stamp()
         for meta in metas.values():
             meta["committed"] = committed
         summaries = [f"{i.article.title}\n{i.article.text[:400]}" for i in items]
@@ -482,7 +483,7 @@ class Index:
             stale = [row_id for row_id in stale if row_id not in written]
             if stale:
                 collection.delete(ids=stale)
-        self._bump_generation()
+        self._bump_generation(committed)
 
     def _earlier_texts(
         self, items: Sequence[IndexedArticle], old: dict[str, dict]
@@ -577,15 +578,17 @@ class Index:
         if not page["ids"] or not (page["metadatas"][0] or {}).get("content_hash"):
             raise NotFoundError(f"no article with id {article_id!r} in {self.location}")
         # Hide the article first, then drop its chunks; the record stays as a tombstone.
+        stamp = self._next_stamp()
         self.articles.update(
             ids=[article_id],
-            metadatas=[{"content_hash": "", "pending_hash": "", "committed": time.time()}],
+            embeddings=np.zeros((1, self.embedder.dim), dtype=np.float32).tolist(),
+            metadatas=[{"content_hash": "", "pending_hash": "", "committed": stamp}],
             documents=[""],
         )
         self.chunks.delete(where={"article_id": article_id})
         self.quotes.delete(where={"article_id": article_id})
         self.earlier.delete(where={"article_id": article_id})
-        self._bump_generation()
+        self._bump_generation(stamp)
 
     def repair(self) -> int:
         """Remove what interrupted writes left behind; returns how many articles it fixed."""
@@ -602,19 +605,25 @@ class Index:
                 where = {"$and": [{"article_id": aid}, {"content_hash": pending}]}
                 self.chunks.delete(where=where)
                 self.quotes.delete(where=where)
-            if committed:
+            if committed or "committed" in meta:  # a committed article, or a tombstone
                 self.articles.update(ids=[aid], metadatas=[{**meta, "pending_hash": ""}])
-            else:
+            else:  # the placeholder of an article never committed
                 self.articles.delete(ids=[aid])
             fixed += 1
         if fixed:
             self._bump_generation()
         return fixed
 
-    def _bump_generation(self) -> None:
+    def _next_stamp(self) -> float:
+        """Now, or just after the newest commit stamp in the store if this clock is late."""
+        col = self.client.get_collection(self.articles.name)
+        return max(time.time(), float((col.metadata or {}).get("stamp", 0.0)) + 1e-3)
+
+    def _bump_generation(self, stamp: float = 0.0) -> None:
         col = self.client.get_collection(self.articles.name)
         meta = dict(col.metadata or {})
         meta["generation"] = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+        meta["stamp"] = max(stamp, float(meta.get("stamp", 0.0)))
         # Chroma refuses to modify the hnsw keys; pass only ours.
         col.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
 
