@@ -197,6 +197,8 @@ def test_a_copy_deleted_under_a_running_process_is_built_again(
     keyword = KeywordIndex(index)
     assert found(keyword, "safety") == ["rail"]
     shutil.rmtree(keyword.path)
+    assert keyword.articles_within(sources=["Post"]) == ["budget", "rail"]  # nothing written yet
+    shutil.rmtree(keyword.path)
     ingest_articles(index, [story("ferry", "Ferry\n“The ferry sails,” said Ola Lind.")], settings)
     assert found(keyword, "ferry safety") in (["ferry", "rail"], ["rail", "ferry"])
     assert (keyword.path / "meta.json").exists()

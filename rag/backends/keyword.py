@@ -90,10 +90,11 @@ class KeywordIndex:
         do, and one store call, when nothing changed)."""
         generation = self.index.generation()
         with self._lock:
-            if generation == self._seen and self._searcher is not None:
+            deleted = not (self.path / "meta.json").exists() or not self._db_path.exists()
+            if generation == self._seen and self._searcher is not None and not deleted:
                 return
-            if self._engine is not None and not (self.path / "meta.json").exists():
-                self._engine = self._searcher = None  # the copy was deleted: build it again
+            if deleted:  # a new copy, or one deleted under this process: build it (again)
+                self._engine = self._searcher = None
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with FileLock(str(self.path.parent / "update.lock"), timeout=600):
                 engine = self._open()

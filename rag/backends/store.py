@@ -456,14 +456,16 @@ class Index:
         ]
         self._add_rows(self.chunks, chunk_rows)
         self._add_rows(self.quotes, quote_rows)
-        # 3. Commit: the records with the new text and hash.
+        # 3. Commit: the records with the new text and hash (stamped last thing before).
+        summaries = self.embedder.embed(
+            [f"{i.article.title}\n{i.article.text[:400]}" for i in items]
+        )
         committed = self._next_stamp()
         for meta in metas.values():
             meta["committed"] = committed
-        summaries = [f"{i.article.title}\n{i.article.text[:400]}" for i in items]
         self.articles.upsert(
             ids=ids,
-            embeddings=self.embedder.embed(summaries).tolist(),
+            embeddings=summaries.tolist(),
             metadatas=[metas[i] for i in ids],
             documents=[i.article.text for i in items],
         )
@@ -620,12 +622,16 @@ class Index:
         return max(time.time(), float((col.metadata or {}).get("stamp", 0.0)) + 1e-3)
 
     def _bump_generation(self, stamp: float = 0.0) -> None:
-        col = self.client.get_collection(self.articles.name)
-        meta = dict(col.metadata or {})
-        meta["generation"] = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
-        meta["stamp"] = max(stamp, float(meta.get("stamp", 0.0)))
-        # Chroma refuses to modify the hnsw keys; pass only ours.
-        col.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
+        for _ in range(3):  # two writers of a server at once: the later modify wins, so check
+            col = self.client.get_collection(self.articles.name)
+            meta = dict(col.metadata or {})
+            meta["generation"] = f"{time.time():.6f}-{uuid.uuid4().hex[:8]}"
+            meta["stamp"] = max(stamp, float(meta.get("stamp", 0.0)))
+            # Chroma refuses to modify the hnsw keys; pass only ours.
+            col.modify(metadata={k: v for k, v in meta.items() if not k.startswith("hnsw:")})
+            now = self.client.get_collection(self.articles.name).metadata or {}
+            if float(now.get("stamp", 0.0)) >= meta["stamp"]:
+                return
 
 
 def _now() -> str:
