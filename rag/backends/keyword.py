@@ -10,12 +10,13 @@ server each keep their own, all from the same store.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -126,16 +127,9 @@ class KeywordIndex:
         """Every committed article, from scratch (a new copy, or a new format)."""
         states = self.index.changes_since(None)
         log.info("building the keyword index over %d articles", len(states))
-        writer = engine.writer(heap_size=_BUILD_HEAP, num_threads=2)
-        try:
+        with _writing(engine, _BUILD_HEAP, threads=2) as writer:
             writer.delete_all_documents()
             self._add(writer, self.index.iter_chunks({s.id: s.content_hash for s in states}))
-            writer.commit()
-        except BaseException:
-            writer.rollback()
-            raise
-        finally:
-            writer.wait_merging_threads()  # also lets go of the writer's lock
         since = max((s.committed for s in states), default=0.0)
         with connect(self._db_path) as db:
             db.execute("DELETE FROM articles")
@@ -154,17 +148,10 @@ class KeywordIndex:
         if todo:
             log.info("keyword index: %d article(s) changed", len(todo))
             chunks = self.index.chunks_of({c.id: c.content_hash for c in todo if c.content_hash})
-            writer = engine.writer(heap_size=_WRITER_HEAP, num_threads=1)
-            try:
+            with _writing(engine, _WRITER_HEAP, threads=1) as writer:
                 for change in todo:
                     writer.delete_documents_by_term("article_id", change.id)
                 self._add(writer, chunks)
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()  # also lets go of the writer's lock
         since = max([since, *(c.committed for c in changes)])
         with connect(self._db_path) as db:
             db.executemany("DELETE FROM articles WHERE id = ?", [(c.id,) for c in todo])
@@ -266,6 +253,21 @@ class KeywordIndex:
         ids = [(searcher.doc(address)["chunk_id"][0], float(score)) for score, address in hits]
         found = self.index.get_chunks([cid for cid, _ in ids])
         return [(found[cid], score) for cid, score in ids if cid in found]
+
+
+@contextlib.contextmanager
+def _writing(engine: tantivy.Index, heap: int, threads: int) -> Iterator[tantivy.IndexWriter]:
+    """tantivy's writer: committed if the block ends well, rolled back if not, and let go of
+    either way (waiting for its merges is what releases its lock)."""
+    writer = engine.writer(heap_size=heap, num_threads=threads)
+    try:
+        yield writer
+        writer.commit()
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()
 
 
 def _record(
