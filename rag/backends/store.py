@@ -30,12 +30,16 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from filelock import FileLock
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Include
 
 from rag.backends.embed import Embedder, LangChainEmbeddings, get_embedder
 from rag.errors import ConfigError, NotFoundError
@@ -53,6 +57,7 @@ from rag.types import (
 log = logging.getLogger(__name__)
 
 _PAGE = 2000
+_COMMITTED = {"content_hash": {"$ne": ""}}  # records of articles not removed nor pending
 _ADD_BATCH = 1000
 
 
@@ -189,58 +194,35 @@ class Index:
         ids, metas = self._committed_records(include=["metadatas"])
         return {i: str(m["content_hash"]) for i, m in zip(ids, metas, strict=True)}
 
-    def _committed_records(self, include: list[str]) -> tuple[list[str], list[dict]]:
+    def _committed_records(
+        self, include: Include, where: dict[str, Any] | None = None
+    ) -> tuple[list[str], list[dict]]:
+        """Ids and metadata of the article records matching ``where`` (default: committed)."""
         ids: list[str] = []
         metas: list[dict] = []
-        offset = 0
-        while True:
-            page = self.articles.get(
-                where={"content_hash": {"$ne": ""}},
-                include=include or ["metadatas"],
-                limit=_PAGE,
-                offset=offset,
-            )
+        for page in self._pages(self.articles, where or _COMMITTED, include or ["metadatas"]):
             ids.extend(page["ids"])
             metas.extend(page["metadatas"] or [{}] * len(page["ids"]))
-            if len(page["ids"]) < _PAGE:
-                return ids, metas
-            offset += _PAGE
+        return ids, metas
 
     def changes_since(self, since: float | None = None) -> list[ArticleState]:
         """Every committed article (``since`` None), or every record committed or removed at
         or after ``since``: removed ones, and new ones not yet committed, have no hash."""
-        where: dict[str, Any] = (
-            {"content_hash": {"$ne": ""}} if since is None else {"committed": {"$gte": since}}
-        )
-        out: list[ArticleState] = []
-        offset = 0
-        while True:
-            page = self.articles.get(where=where, include=["metadatas"], limit=_PAGE, offset=offset)
-            out.extend(_state(i, m) for i, m in zip(page["ids"], page["metadatas"], strict=True))
-            if len(page["ids"]) < _PAGE:
-                return out
-            offset += _PAGE
+        where = None if since is None else {"committed": {"$gte": since}}
+        ids, metas = self._committed_records(["metadatas"], where)
+        return [_state(i, m) for i, m in zip(ids, metas, strict=True)]
 
     def chunks_of(self, versions: dict[str, str]) -> list[StoredChunk]:
         """The chunks of these article versions (article id -> content hash)."""
-        out: list[StoredChunk] = []
         ids = sorted(versions)
-        for lo in range(0, len(ids), _PAGE // 10):
-            where = {"article_id": {"$in": ids[lo : lo + _PAGE // 10]}}
-            offset = 0
-            while True:
-                page = self.chunks.get(
-                    where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
-                )
-                for cid, text, meta in zip(
-                    page["ids"], page["documents"], page["metadatas"], strict=True
-                ):
-                    if versions.get(str(meta["article_id"])) == meta.get("content_hash"):
-                        out.append(_chunk_from_record(cid, text or "", meta))
-                if len(page["ids"]) < _PAGE:
-                    break
-                offset += _PAGE
-        return out
+        step = _PAGE // 10
+        return [
+            _chunk_from_record(cid, text, meta)
+            for lo in range(0, len(ids), step)
+            for cid, text, meta in self._committed_rows(
+                self.chunks, {"article_id": {"$in": ids[lo : lo + step]}}, versions
+            )
+        ]
 
     def get_articles(self, ids: Sequence[str]) -> dict[str, Article]:
         """Committed articles by id (missing ids are left out)."""
@@ -267,9 +249,7 @@ class Index:
 
     def ids_with_text(self, digest: str) -> list[str]:
         """Committed articles whose text has this :func:`text_digest`."""
-        page = self.articles.get(
-            where={"$and": [{"text_hash": digest}, {"content_hash": {"$ne": ""}}]}, include=[]
-        )
+        page = self.articles.get(where={"$and": [{"text_hash": digest}, _COMMITTED]}, include=[])
         return list(page["ids"])
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
@@ -301,16 +281,20 @@ class Index:
         """(id, document, metadata) of the rows whose article version is committed (or is
         one of ``versions``), paged."""
         committed = self.committed_hashes() if versions is None else versions
-        offset = 0
-        while True:
-            page = collection.get(
-                where=where, include=["documents", "metadatas"], limit=_PAGE, offset=offset
-            )
+        for page in self._pages(collection, where, ["documents", "metadatas"]):
             for row_id, text, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
             ):
                 if committed.get(str(meta["article_id"])) == meta.get("content_hash"):
                     yield row_id, text or "", meta
+
+    @staticmethod
+    def _pages(collection: Collection, where: dict | None, include: Include) -> Iterator[Any]:
+        """A collection's rows matching ``where``, a page at a time."""
+        offset = 0
+        while True:
+            page = collection.get(where=where, include=include, limit=_PAGE, offset=offset)
+            yield page
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
