@@ -62,6 +62,12 @@ class Settings(BaseSettings):
         description="Extract who-said-what into the quote ledger at ingest (spaCy) and "
         "answer attribution questions from it first.",
     )
+    parse_workers: int = Field(
+        1,
+        ge=0,
+        description="Processes that parse articles for the ledger at ingest while this one "
+        "embeds them (0: parse in the ingesting process, one step after the other).",
+    )
     ledger_extractor: Literal["rules", "textacy"] = Field(
         "rules",
         description="Who-said-what extractor: this project's rules, or textacy's "

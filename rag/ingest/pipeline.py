@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from rag.backends.nlp import doc_from_bytes, start_parse
 from rag.backends.store import Index, IndexedArticle, text_digest
 from rag.errors import InputError, RagError
 from rag.ingest.chunk import chunk_text
 from rag.ingest.readers import discover, load_file
 from rag.ledger.model_step import model_step_for
+from rag.ledger.rule_rows import RuleRows, rule_rows
 from rag.settings import Settings
 from rag.types import Article, Chunk, Quote
 
@@ -153,19 +158,28 @@ def ingest_articles(index: Index, articles: Iterable[Article], settings: Setting
     return report
 
 
+Queued = tuple[Article, list[Chunk], bool]  # the article, its chunks, whether it replaces one
+
+
 class _Batch:
-    """Changed articles waiting to be written together (see Index.upsert_many)."""
+    """Changed articles waiting to be written together (see Index.upsert_many).
+
+    A full batch is launched: its ledger parse starts in a worker, and it is written when
+    the next batch is launched (or at the end), so that the worker parses one batch while
+    this process embeds, extracts and writes the one before."""
 
     MAX_ARTICLES = 64
     MAX_CHUNKS = 512
 
     def __init__(self, index: Index, settings: Settings, report: IngestReport) -> None:
         self.index, self.settings, self.report = index, settings, report
-        self.items: dict[str, tuple[Article, list[Chunk], bool]] = {}
+        self.items: dict[str, Queued] = {}
+        self.launched: dict[str, Queued] = {}
+        self.parsed: Callable[[], list[RuleRows]] | None = None
         self.model_step = model_step_for(settings) if settings.ledger else None
 
     def add(self, article: Article) -> None:
-        queued = self.items.get(article.id)
+        queued = self.items.get(article.id) or self.launched.get(article.id)
         if queued is not None:
             unchanged, replaced = queued[0].content_hash == article.content_hash, queued[2]
         else:
@@ -185,64 +199,97 @@ class _Batch:
         self.items[article.id] = (article, chunks, replaced)
         queued_chunks = sum(len(c) for _, c, _ in self.items.values())
         if len(self.items) >= self.MAX_ARTICLES or queued_chunks >= self.MAX_CHUNKS:
-            self.flush()
+            self._launch()
+
+    def flush(self) -> None:
+        """Write everything queued."""
+        self._launch()
+        self._write_launched()
+
+    def _launch(self) -> None:
+        """Start the queued batch's parse, then write the batch launched before it."""
+        if not self.items:
+            return
+        queued, self.items = self.items, {}
+        articles = [a for a, _, _ in queued.values()]
+        task = partial(
+            rule_rows,
+            extractor=self.settings.ledger_extractor,
+            keep_doc=self.model_step is not None,
+        )
+        workers = self.settings.parse_workers
+        parsed = start_parse(articles, task, workers) if self.settings.ledger else None
+        self._write_launched(superseded=set(queued))
+        self.launched, self.parsed = queued, parsed
 
     def _twin(self, article: Article) -> str:
         """Another article (indexed or queued) with exactly this text, if any."""
         digest = text_digest(article.text)
-        for other, _, _ in self.items.values():
+        for other, _, _ in [*self.launched.values(), *self.items.values()]:
             if other.id != article.id and text_digest(other.text) == digest:
                 return other.id
         return next((i for i in self.index.ids_with_text(digest) if i != article.id), "")
 
-    def _quotes(self, articles: list[Article]) -> list[tuple[list[Quote], str]]:
-        """Ledger rows of each article (parsed together), with why the model step could not
-        settle it ('' when it could, or did not run); no rows when the ledger is off."""
-        if not self.settings.ledger:
-            return [([], "") for _ in articles]
-        from rag.backends.nlp import parse_many
-        from rag.ledger.extract import EXTRACTORS
-
-        extract = EXTRACTORS[self.settings.ledger_extractor]
+    def _quotes(
+        self, articles: list[Article], found: Callable[[], list[RuleRows]]
+    ) -> list[tuple[list[Quote], str]]:
+        """Ledger rows of each article (the rules', then the model step's), with why the
+        model step could not settle it ('' when it could, or did not run)."""
         rows: list[tuple[list[Quote], str]] = []
-        for article, doc in zip(articles, parse_many(articles), strict=True):
-            try:
-                found, failed = extract(article, doc=doc), ""
-                if self.model_step is not None:
-                    settled = self.model_step(article, doc, found)
-                    found, failed = settled.rows, settled.failed
-                rows.append((found, failed))
-            except RagError:
-                raise
-            except Exception as e:  # a ledger bug must never cost the user the article itself
+        for article, rules in zip(articles, found(), strict=True):
+            if rules.failed:
                 log.warning(
                     "%s: quote extraction failed (%s); indexed without ledger rows",
                     article.path or article.id,
-                    e,
+                    rules.failed,
                 )
                 rows.append(([], ""))
+            elif self.model_step is not None:
+                rows.append(self._settled(article, rules))
+            else:
+                rows.append((rules.quotes, ""))
         return rows
 
-    def flush(self) -> None:
-        if not self.items:
+    def _settled(self, article: Article, rules: RuleRows) -> tuple[list[Quote], str]:
+        """The rules' rows with the model step's answers (the rules' alone if it breaks)."""
+        assert self.model_step is not None
+        try:
+            settled = self.model_step(article, doc_from_bytes(rules.doc), rules.quotes)
+            return settled.rows, settled.failed
+        except RagError:
+            raise
+        except Exception as e:  # a bug in it must not cost the article its rows
+            log.warning("%s: the model step failed (%s)", article.path or article.id, e)
+            return rules.quotes, ""
+
+    def _write_launched(self, superseded: Container[str] = ()) -> None:
+        """Embed, extract and write the launched batch, but for the articles that a later
+        batch holds a newer version of."""
+        launched, parsed = self.launched, self.parsed
+        self.launched, self.parsed = {}, None
+        queued = list(launched.values())
+        if not queued:
             return
-        queued = list(self.items.values())
-        quotes = self._quotes([a for a, _, _ in queued])
-        self.index.upsert_many(
-            [
-                IndexedArticle(_to_retry(a) if failed else a, c, q)
-                for (a, c, _), (q, failed) in zip(queued, quotes, strict=True)
-            ]
-        )
-        for (article, _, _), (_, failed) in zip(queued, quotes, strict=True):
+        articles = [a for a, _, _ in queued]
+        vectors = self.index.embed_chunks([c for _, chunks, _ in queued for c in chunks])
+        quotes = self._quotes(articles, parsed) if parsed else [([], "") for _ in queued]
+        bounds = np.cumsum([0] + [len(c) for _, c, _ in queued])
+        written = [
+            (IndexedArticle(_to_retry(a) if failed else a, c, q, vectors[lo:hi]), failed, r)
+            for (a, c, r), (q, failed), lo, hi in zip(
+                queued, quotes, bounds[:-1], bounds[1:], strict=True
+            )
+            if a.id not in superseded
+        ]
+        self.index.upsert_many([item for item, _, _ in written])
+        for item, failed, replaced in written:
+            article = item.article
             if failed:
                 self.report.unsettled[article.id] = failed
             else:  # a later version of it in this run settled
                 self.report.unsettled.pop(article.id, None)
-        for article, chunks, replaced in self.items.values():
-            self.report.chunks += len(chunks)
+            self.report.chunks += len(item.chunks)
             (self.report.replaced if replaced else self.report.added).append(article.id)
-        self.items = {}
 
 
 RETRY = "+retry"

@@ -179,12 +179,12 @@ class Ledger:
         self, names: Sequence[str], topic: str, article_ids: Sequence[str] = (), k: int = 6
     ) -> list[LedgerRow]:
         """A speaker's rows, the ones most about ``topic`` first: rows sharing the topic's
-        words, then by the similarity of their stored vectors (all of them, by date and
+        words, then by the similarity of their passages (all of them, by date and
         position, when there is no topic)."""
         rows = [r for r in self.quotes(article_ids=article_ids) if r.quote.speaker in names]
         if not topic.strip() or len(rows) <= 1:
             return rows[:k] if topic.strip() else rows
-        similarity = self.index.quote_similarity(topic, names, article_ids, len(rows))
+        similarity = self.index.quote_similarity(topic, names, article_ids)
         words = set(tokenize(topic, query=True))
 
         def rank(row: LedgerRow) -> tuple[int, float]:
