@@ -15,6 +15,9 @@ class InputError(RagError):
         self.problem = problem
         super().__init__(f"{path}: {problem}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str]]:
+        return type(self), (self.path, self.problem)  # (it can cross from a worker process)
+
 
 class ConfigError(RagError):
     """A setting or an installation problem the user can fix."""

@@ -121,7 +121,9 @@ class Settings(BaseSettings):
         "registered with rag.backends.embed.register_embedder.",
     )
     embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
-    embed_threads: int = Field(0, ge=0, description="onnxruntime threads; 0 = all cores.")
+    embed_threads: int = Field(
+        0, ge=0, description="Embedding batches run at once; 0 = one per core this process may use."
+    )
 
     # --- retrieval ----------------------------------------------------------------------
     retrieval: Literal["hybrid", "dense", "bm25"] = Field(

@@ -14,7 +14,6 @@ from rag.backends.store import Index
 from rag.ingest import pipeline
 from rag.ingest.metadata import make_article
 from rag.ingest.pipeline import ingest_articles, ingest_paths
-from rag.ledger.read import Ledger
 from rag.settings import Settings
 from rag.types import Article
 
@@ -46,7 +45,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_a_parse_worker_writes_the_same_ledger_as_this_process(
-    settings: Settings, small_batches: None
+    settings: Settings, small_batches: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     here = settings.model_copy(update={"home": settings.home / "here", "parse_workers": 0})
     worker = settings.model_copy(update={"home": settings.home / "worker", "parse_workers": 1})
@@ -57,6 +56,7 @@ def test_a_parse_worker_writes_the_same_ledger_as_this_process(
     assert rows == _quotes(here)
     said = {(r["speaker"], r["quote"]) for r in rows}
     assert ("Jane Roe", "The harbour will reopen in 2 weeks,") in said
+    assert "parse worker" not in caplog.text  # the worker did the parsing
 
 
 def test_a_later_version_in_the_same_run_supersedes_a_launched_one(
@@ -66,9 +66,34 @@ def test_a_later_version_in_the_same_run_supersedes_a_launched_one(
     first, later = _story(0), _story(0, extra=" It did not.")
     index = Index(settings)
     report = ingest_articles(index, [first, *(_story(n) for n in range(1, 4)), later], settings)
-    assert report.added.count("story-0") == 1
+    assert report.added.count("story-0") == 1 and "story-0" not in report.replaced
+    assert index.versions("story-0") == []  # the first version was never written
     assert index.get_article("story-0").text.endswith("It did not.\n")
     assert {q.article_id for q, _ in index.iter_quotes()} >= {"story-0", "story-3"}
+
+
+def test_a_batch_whose_write_fails_is_queued_again(
+    settings: Settings, small_batches: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index = Index(settings)
+    batch = pipeline._Batch(index, settings, pipeline.IngestReport())
+    write, calls = index.upsert_many, []
+
+    def fails_once(items: list) -> None:
+        calls.append(len(items))
+        if len(calls) == 1:
+            raise OSError("disk full")
+        write(items)
+
+    monkeypatch.setattr(index, "upsert_many", fails_once)
+    for n in range(4):
+        batch.add(_story(n))  # the fourth launches the first batch
+    with pytest.raises(OSError):
+        for n in range(4, 8):
+            batch.add(_story(n))  # the eighth launches the second and writes the first
+    batch.flush()
+    assert sorted(batch.report.added) == sorted(f"story-{n}" for n in range(8))
+    assert {a.id for a in index.list_articles()} == {f"story-{n}" for n in range(8)}
 
 
 def _dies_in_a_worker(article: Article, doc: object) -> str:
@@ -115,5 +140,3 @@ def test_said_about_compares_a_row_by_its_passage_and_an_older_row_by_its_own_ve
     assert "chunk_id" not in index.quotes.get(ids=[row_id])["metadatas"][0]
     expected = float(np.dot(own[0], index.embedder.embed([topic])[0]))
     assert index.quote_similarity(topic, ["Jane Roe"], [])[key] == pytest.approx(expected, abs=1e-5)
-    rows = Ledger(index).said_about(["Jane Roe"], topic, k=1)
-    assert [r.quote.quote for r in rows] == [text]

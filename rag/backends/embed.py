@@ -11,7 +11,6 @@ import importlib.util
 import json
 import logging
 import os
-import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +65,12 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
         return _INSTANCES[key]
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity where the OS tells it, as on Linux)."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else (os.cpu_count() or 1)
+
+
 def sha256_file(path: Path, block: int = 1 << 20) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as f:
@@ -105,19 +110,17 @@ class MiniLMEmbedder:
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(max_length=MINILM_MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        # One single-threaded session per core, each running whole batches: unlike one
-        # session's threads, which wait for each other at every step, they keep running
-        # at full speed when another process (the ingest's parse) takes a core.
+        # One single-threaded session run by a thread per core, each on whole batches:
+        # unlike one run's threads, which wait for each other at every step, they keep
+        # full speed when another process (the ingest's parse worker) takes a core.
         options = ort.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self.sessions: queue.SimpleQueue[ort.InferenceSession] = queue.SimpleQueue()
-        self.parallel = threads or (os.cpu_count() or 1)
-        for _ in range(self.parallel):
-            self.sessions.put(
-                ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-            )
+        self.session = ort.InferenceSession(
+            str(onnx_path), options, providers=["CPUExecutionProvider"]
+        )
+        self.parallel = threads or usable_cores()
         self.pool = ThreadPoolExecutor(self.parallel, thread_name_prefix="minilm")
         self.batch_size = batch_size
 
@@ -165,15 +168,11 @@ class MiniLMEmbedder:
         return out
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        """One batch's vectors, on whichever session is free."""
+        """One batch's vectors (the session may run several at once)."""
         encodings = self.tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        session = self.sessions.get()
-        try:
-            (vectors,) = session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
-        finally:
-            self.sessions.put(session)
+        (vectors,) = self.session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
         return vectors
 
 

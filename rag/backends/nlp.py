@@ -16,7 +16,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from rag.errors import ConfigError
+from rag.errors import ConfigError, RagError
 from rag.types import Article
 
 if TYPE_CHECKING:
@@ -111,15 +111,17 @@ def start_parse(
         futures: list[Future[list[T]]] = [pool.submit(_apply, task, p) for p in parts]
     except (BrokenProcessPool, RuntimeError, OSError) as e:
         log.warning("could not start the parse workers (%s); parsing in this process", e)
-        _drop_pool()
+        _drop_pool(None)
         return here
 
     def results() -> list[T]:
         try:
             return [result for future in futures for result in future.result()]
-        except (BrokenProcessPool, OSError) as e:
+        except RagError:
+            raise
+        except Exception as e:  # a dead worker, or what it raised: do the work here
             log.warning("a parse worker failed (%s); parsing in this process", e)
-            _drop_pool()
+            _drop_pool(pool)
             return here()
 
     return results
@@ -138,13 +140,14 @@ def doc_from_bytes(blob: bytes) -> Doc:
 
 _POOL: ProcessPoolExecutor | None = None
 _POOL_SIZE = 0
+_POOL_LOCK = threading.Lock()
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """The parse workers, started once per process (spawned: a fork would copy the
     embedder's and Chroma's threads)."""
     global _POOL, _POOL_SIZE
-    with _NLP_LOCK:
+    with _POOL_LOCK:
         if _POOL is None or workers != _POOL_SIZE:
             if _POOL is not None:
                 _POOL.shutdown(wait=False, cancel_futures=True)
@@ -154,12 +157,13 @@ def _pool(workers: int) -> ProcessPoolExecutor:
         return _POOL
 
 
-def _drop_pool() -> None:
+def _drop_pool(broken: ProcessPoolExecutor | None) -> None:
+    """Forget the pool that failed (``None``: whichever there is), not a newer one."""
     global _POOL
-    with _NLP_LOCK:
-        if _POOL is not None:
+    with _POOL_LOCK:
+        if _POOL is not None and (broken is None or _POOL is broken):
             _POOL.shutdown(wait=False, cancel_futures=True)
-        _POOL = None
+            _POOL = None
 
 
 def _apply(task: Callable[[Article, Doc], T], articles: list[Article]) -> list[T]:

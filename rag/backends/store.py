@@ -21,6 +21,7 @@ record without text or hash (a tombstone). A reader keeping a copy (the keyword 
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import hashlib
 import itertools
@@ -80,18 +81,22 @@ class StoredChunk:
     url: str
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (cosine by dot product, whatever the embedder returns)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 def _article_vectors(chunk_vectors: np.ndarray, counts: Sequence[int]) -> np.ndarray:
     """Each article's record vector: the normalised mean of its chunks' vectors."""
     bounds = np.cumsum([0, *counts])
     sums = [chunk_vectors[lo:hi].sum(axis=0) for lo, hi in itertools.pairwise(bounds)]
-    means = np.stack(sums) if sums else chunk_vectors[:0]
-    return means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-12)
+    return _unit(np.stack(sums) if sums else chunk_vectors[:0])
 
 
-def _chunk_id_at(article: Article, chunks: Sequence[Chunk], offset: int) -> str:
-    """The id of the chunk holding ``offset`` of the article (the last one starting at or
-    before it)."""
-    index = max((c.index for c in chunks if c.start <= offset), default=0)
+def _chunk_id_at(article: Article, starts: Sequence[int], offset: int) -> str:
+    """The id of the chunk holding ``offset`` of the article: the last one starting at or
+    before it (``starts``: the chunks' starts, in order)."""
+    index = max(bisect.bisect_right(starts, offset) - 1, 0)
     return f"{article.id}::{article.content_hash}::{index}"
 
 
@@ -343,31 +348,50 @@ class Index:
         self, text: str, speakers: Sequence[str], article_ids: Sequence[str]
     ) -> dict[tuple[str, int], float]:
         """Cosine similarity of ``text`` to the passage holding each of the speakers'
-        ledger rows, by (article id, quote start). A row written before rows named their
-        passage is compared by its own stored vector."""
+        committed ledger rows, by (article id, quote start); quotes in one passage score
+        alike. A row written before rows named their passage is compared by its own
+        stored vector."""
         where: dict[str, Any] = {"speaker": {"$in": list(speakers)}}
         if article_ids:
             where = {"$and": [where, {"article_id": {"$in": list(article_ids)}}]}
+        rows = [
+            (row_id, meta)
+            for page in self._pages(self.quotes, where, ["metadatas"])
+            for row_id, meta in zip(page["ids"], page["metadatas"], strict=True)
+        ]
+        committed = self._hashes_of({str(meta["article_id"]) for _, meta in rows})
         by_chunk: dict[str, list[tuple[str, int]]] = {}
         by_row: dict[str, list[tuple[str, int]]] = {}
-        for row_id, _, meta in self._committed_rows(self.quotes, where):
+        for row_id, meta in rows:
+            if committed.get(str(meta["article_id"])) != meta.get("content_hash"):
+                continue
             key = (str(meta["article_id"]), int(meta["start"]))
             chunk_id = str(meta.get("chunk_id", ""))
             if chunk_id:
                 by_chunk.setdefault(chunk_id, []).append(key)
             else:
                 by_row.setdefault(row_id, []).append(key)
-        query = self.embedder.embed([text])[0]
+        query = _unit(self.embedder.embed([text]))[0]
         found: dict[tuple[str, int], float] = {}
         for collection, wanted in ((self.chunks, by_chunk), (self.quotes, by_row)):
-            for lo in range(0, len(wanted), _PAGE):
-                ids = list(wanted)[lo : lo + _PAGE]
-                page = collection.get(ids=ids, include=["embeddings"])
-                for vid, vector in zip(page["ids"], page["embeddings"], strict=True):
-                    score = float(np.dot(np.asarray(vector, dtype=np.float32), query))
+            ids = list(wanted)
+            for lo in range(0, len(ids), _PAGE):
+                page = collection.get(ids=ids[lo : lo + _PAGE], include=["embeddings"])
+                vectors = _unit(np.asarray(page["embeddings"], dtype=np.float32))
+                for vid, vector in zip(page["ids"], vectors, strict=True):
                     for key in wanted[vid]:
-                        found[key] = score
+                        found[key] = float(vector @ query)
         return found
+
+    def _hashes_of(self, article_ids: set[str]) -> dict[str, str]:
+        """The committed content hash of each of these articles that has one."""
+        ids, hashes = sorted(article_ids), {}
+        for lo in range(0, len(ids), _PAGE):
+            page = self.articles.get(ids=ids[lo : lo + _PAGE], include=["metadatas"])
+            for aid, meta in zip(page["ids"], page["metadatas"], strict=True):
+                if meta.get("content_hash"):
+                    hashes[aid] = str(meta["content_hash"])
+        return hashes
 
     def vectorstore(self) -> Any:
         """The chunks as a LangChain ``Chroma`` vector store (same collection, same embedder)."""
@@ -457,12 +481,13 @@ class Index:
             for i in items
             for c in i.chunks
         ]
+        starts = {i.article.id: [c.start for c in i.chunks] for i in items}
         quote_rows = [
             (
                 f"{i.article.id}::{i.article.content_hash}::q{n}",
                 q.quote,
                 _quote_meta(metas[i.article.id], q)
-                | {"chunk_id": _chunk_id_at(i.article, i.chunks, q.start)},
+                | {"chunk_id": _chunk_id_at(i.article, starts[i.article.id], q.start)},
             )
             for i in items
             for n, q in enumerate(i.quotes)

@@ -204,23 +204,29 @@ class _Batch:
     def flush(self) -> None:
         """Write everything queued."""
         self._launch()
-        self._write_launched()
+        self._launch()  # writes the batch just launched
 
     def _launch(self) -> None:
-        """Start the queued batch's parse, then write the batch launched before it."""
-        if not self.items:
-            return
+        """Start the queued batch's parse, then write the batch launched before it. If
+        that write fails, its articles are queued again (the error goes on up)."""
         queued, self.items = self.items, {}
-        articles = [a for a, _, _ in queued.values()]
-        task = partial(
-            rule_rows,
-            extractor=self.settings.ledger_extractor,
-            keep_doc=self.model_step is not None,
-        )
-        workers = self.settings.parse_workers
-        parsed = start_parse(articles, task, workers) if self.settings.ledger else None
-        self._write_launched(superseded=set(queued))
+        parsed = None
+        if queued and self.settings.ledger:
+            task = partial(
+                rule_rows,
+                extractor=self.settings.ledger_extractor,
+                keep_doc=self.model_step is not None,
+            )
+            articles = [a for a, _, _ in queued.values()]
+            parsed = start_parse(articles, task, self.settings.parse_workers)
+        previous, previous_parsed = self.launched, self.parsed
         self.launched, self.parsed = queued, parsed
+        try:
+            self._write(previous, previous_parsed, superseded=queued)
+        except BaseException:
+            kept = {aid: item for aid, item in previous.items() if aid not in queued}
+            self.items, self.launched, self.parsed = {**kept, **queued}, {}, None
+            raise
 
     def _twin(self, article: Article) -> str:
         """Another article (indexed or queued) with exactly this text, if any."""
@@ -230,25 +236,19 @@ class _Batch:
                 return other.id
         return next((i for i in self.index.ids_with_text(digest) if i != article.id), "")
 
-    def _quotes(
-        self, articles: list[Article], found: Callable[[], list[RuleRows]]
-    ) -> list[tuple[list[Quote], str]]:
-        """Ledger rows of each article (the rules', then the model step's), with why the
+    def _quotes(self, article: Article, rules: RuleRows) -> tuple[list[Quote], str]:
+        """The article's ledger rows (the rules', then the model step's), with why the
         model step could not settle it ('' when it could, or did not run)."""
-        rows: list[tuple[list[Quote], str]] = []
-        for article, rules in zip(articles, found(), strict=True):
-            if rules.failed:
-                log.warning(
-                    "%s: quote extraction failed (%s); indexed without ledger rows",
-                    article.path or article.id,
-                    rules.failed,
-                )
-                rows.append(([], ""))
-            elif self.model_step is not None:
-                rows.append(self._settled(article, rules))
-            else:
-                rows.append((rules.quotes, ""))
-        return rows
+        if rules.failed:
+            log.warning(
+                "%s: quote extraction failed (%s); indexed without ledger rows",
+                article.path or article.id,
+                rules.failed,
+            )
+            return [], ""
+        if self.model_step is not None:
+            return self._settled(article, rules)
+        return rules.quotes, ""
 
     def _settled(self, article: Article, rules: RuleRows) -> tuple[list[Quote], str]:
         """The rules' rows with the model step's answers (the rules' alone if it breaks)."""
@@ -262,33 +262,39 @@ class _Batch:
             log.warning("%s: the model step failed (%s)", article.path or article.id, e)
             return rules.quotes, ""
 
-    def _write_launched(self, superseded: Container[str] = ()) -> None:
-        """Embed, extract and write the launched batch, but for the articles that a later
+    def _write(
+        self,
+        batch: dict[str, Queued],
+        parsed: Callable[[], list[RuleRows]] | None,
+        superseded: Container[str],
+    ) -> None:
+        """Embed, extract and write a launched batch, but for the articles that a later
         batch holds a newer version of."""
-        launched, parsed = self.launched, self.parsed
-        self.launched, self.parsed = {}, None
-        queued = list(launched.values())
-        if not queued:
-            return
-        articles = [a for a, _, _ in queued]
-        vectors = self.index.embed_chunks([c for _, chunks, _ in queued for c in chunks])
-        quotes = self._quotes(articles, parsed) if parsed else [([], "") for _ in queued]
-        bounds = np.cumsum([0] + [len(c) for _, c, _ in queued])
-        written = [
-            (IndexedArticle(_to_retry(a) if failed else a, c, q, vectors[lo:hi]), failed, r)
-            for (a, c, r), (q, failed), lo, hi in zip(
-                queued, quotes, bounds[:-1], bounds[1:], strict=True
-            )
-            if a.id not in superseded
+        found = parsed() if parsed else [RuleRows() for _ in batch]
+        kept = [
+            (item, rules)
+            for item, rules in zip(batch.values(), found, strict=True)
+            if item[0].id not in superseded
         ]
-        self.index.upsert_many([item for item, _, _ in written])
-        for item, failed, replaced in written:
-            article = item.article
+        if not kept:
+            return
+        vectors = self.index.embed_chunks([c for (_, chunks, _), _ in kept for c in chunks])
+        quotes = [self._quotes(article, rules) for (article, _, _), rules in kept]
+        bounds = np.cumsum([0] + [len(c) for (_, c, _), _ in kept])
+        self.index.upsert_many(
+            [
+                IndexedArticle(_to_retry(a) if failed else a, c, q, vectors[lo:hi])
+                for ((a, c, _), _), (q, failed), lo, hi in zip(
+                    kept, quotes, bounds[:-1], bounds[1:], strict=True
+                )
+            ]
+        )
+        for ((article, chunks, replaced), _), (_, failed) in zip(kept, quotes, strict=True):
             if failed:
                 self.report.unsettled[article.id] = failed
             else:  # a later version of it in this run settled
                 self.report.unsettled.pop(article.id, None)
-            self.report.chunks += len(item.chunks)
+            self.report.chunks += len(chunks)
             (self.report.replaced if replaced else self.report.added).append(article.id)
 
 
