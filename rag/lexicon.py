@@ -55,6 +55,10 @@ HELPER_VERBS = frozenset(
     wouldn't can't couldn't cannot didn't doesn't don't hasn't haven't hadn't""".split()
 )
 NEGATIONS = frozenset("not n't never cannot".split())
+# Words that turn a statement around when a quotation drops or adds them (quote checking):
+# negations, and the words that make it conditional or exclusive.
+SENSE_NEGATIONS = frozenset("not never no nobody nothing none neither nor cannot".split())
+SENSE_CONDITIONS = frozenset("if unless only except without until".split())
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question

@@ -1,0 +1,92 @@
+"""How a quotation as someone gives it differs from the words an article prints: a
+word-level diff over normalised words, a similarity, and whether a change turns the sense
+around (a negation or a condition added or dropped)."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+from rag.lexicon import SENSE_CONDITIONS, SENSE_NEGATIONS
+from rag.text.normalise import normalise
+
+_WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class WordChange:
+    """One difference: words the claim adds, drops, or has in place of the original's."""
+
+    kind: Literal["added", "dropped", "changed"]
+    claimed: str  # '' for a dropped word
+    original: str  # '' for an added word
+
+
+@dataclass(frozen=True)
+class WordingDiff:
+    """The claim against the original, word by word (case, punctuation and the shape of
+    quotation marks and apostrophes do not count)."""
+
+    changes: tuple[WordChange, ...]
+    similarity: float  # the share of words in common, 0–1
+    sense_words: tuple[str, ...]  # negations or conditions one side has and the other lacks
+
+    @property
+    def verbatim(self) -> bool:
+        return not self.changes
+
+    @property
+    def cut(self) -> bool:
+        """The claim is the original with words left out, and nothing else."""
+        return bool(self.changes) and all(c.kind == "dropped" for c in self.changes)
+
+    @property
+    def sense_changed(self) -> bool:
+        return bool(self.sense_words)
+
+
+def wording_words(text: str) -> list[str]:
+    """The words of a quotation as compared: lower case, apostrophes straightened."""
+    return [w.lower() for w in _WORD.findall(normalise(text)[0])]
+
+
+def compare_wording(claimed: str, original: str) -> WordingDiff:
+    """How ``claimed`` differs from ``original``."""
+    said, printed = wording_words(claimed), wording_words(original)
+    matcher = difflib.SequenceMatcher(a=said, b=printed, autojunk=False)
+    changes: list[WordChange] = []
+    sense: list[str] = []
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        ours, theirs = said[a0:a1], printed[b0:b1]
+        kind: Literal["added", "dropped", "changed"] = (
+            "added" if not theirs else "dropped" if not ours else "changed"
+        )
+        changes.append(WordChange(kind, " ".join(ours), " ".join(theirs)))
+        sense.extend(_sense_difference(ours, theirs))
+    total = len(said) + len(printed)
+    similarity = 2 * sum(b.size for b in matcher.get_matching_blocks()) / total if total else 1.0
+    return WordingDiff(tuple(changes), round(similarity, 3), tuple(sense))
+
+
+def _sense_difference(ours: list[str], theirs: list[str]) -> list[str]:
+    """The negation or condition words of one side of a change that the other side has no
+    word of the same kind for ('can never' for 'cannot' keeps the sense; 'is' for 'is not'
+    does not)."""
+    found = []
+    for kind in (_negations, _conditions):
+        mine, other = kind(ours), kind(theirs)
+        if bool(mine) != bool(other):
+            found.extend(mine or other)
+    return found
+
+
+def _negations(words: list[str]) -> list[str]:
+    return [w for w in words if w in SENSE_NEGATIONS or w.endswith("n't")]
+
+
+def _conditions(words: list[str]) -> list[str]:
+    return [w for w in words if w in SENSE_CONDITIONS]
