@@ -59,6 +59,10 @@ NEGATIONS = frozenset("not n't never cannot".split())
 # negations, and the words that make it conditional or exclusive.
 SENSE_NEGATIONS = frozenset("not never no nobody nothing none neither nor cannot".split())
 SENSE_CONDITIONS = frozenset("if unless only except without until".split())
+# A claimed quotation is checked against ledger rows holding this share of its words, and
+# a row is its closest original when their words are this similar (0–1, rag.text.wording).
+CHECK_MIN_OVERLAP = 0.5
+CHECK_MIN_SIMILARITY = 0.6
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question
