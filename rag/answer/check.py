@@ -47,10 +47,11 @@ def check_quote(
 ) -> QuoteCheck:
     """The verdict on ``claim`` (given to ``speaker``, if named) from the ledger's rows."""
     rows = ledger.quotes(article_ids=article_ids)
+    wanted, said = set(tokenize(claim, query=True)), " ".join(wording_words(claim))
     scored = sorted(
         (
             (c.diff.similarity, c)
-            for c in (_candidate(claim, row) for row in rows)
+            for c in (_candidate(claim, wanted, said, row) for row in rows)
             if c is not None and c.diff.similarity >= min_similarity
         ),
         key=lambda pair: (-pair[0], pair[1].quote.date, pair[1].quote.article_id),
@@ -73,13 +74,12 @@ def check_quote(
     return result(_verdict(claim, closest[0]), closest)
 
 
-def _candidate(claim: str, row: LedgerRow) -> CheckEvidence | None:
-    """The row as evidence for the claim: the claim against the part of the row's words it
-    lines up with (a claim may quote a fragment), or None when they share too few words."""
-    wanted = set(tokenize(claim, query=True))
+def _candidate(claim: str, wanted: set[str], said: str, row: LedgerRow) -> CheckEvidence | None:
+    """The row as evidence for the claim (``wanted``: its search tokens, ``said``: its
+    compared words): the claim against the part of the row's words it lines up with (a claim
+    may quote a fragment), or None when they share too few words."""
     if not wanted or len(wanted & row.tokens) / len(wanted) < CHECK_MIN_OVERLAP:
         return None
-    said = " ".join(wording_words(claim))
     printed = " ".join(wording_words(row.quote.quote))
     aligned = fuzz.partial_ratio_alignment(said, printed)
     window = printed

@@ -93,6 +93,11 @@ def _article_vectors(chunk_vectors: np.ndarray, counts: Sequence[int]) -> np.nda
     return _unit(np.stack(sums) if sums else chunk_vectors[:0])
 
 
+def _of_version(meta: dict[str, Any], versions: dict[str, str]) -> bool:
+    """Whether a chunk or ledger row belongs to its article's version in ``versions``."""
+    return versions.get(str(meta["article_id"])) == meta.get("content_hash")
+
+
 def _chunk_id_at(article: Article, starts: Sequence[int], offset: int) -> str:
     """The id of the chunk holding ``offset`` of the article: the last one starting at or
     before it (``starts``: the chunks' starts, in order)."""
@@ -307,7 +312,7 @@ class Index:
             for row_id, text, meta in zip(
                 page["ids"], page["documents"], page["metadatas"], strict=True
             ):
-                if committed.get(str(meta["article_id"])) == meta.get("content_hash"):
+                if _of_version(meta, committed):
                     yield row_id, text or "", meta
 
     @staticmethod
@@ -363,7 +368,7 @@ class Index:
         by_chunk: dict[str, list[tuple[str, int]]] = {}
         by_row: dict[str, list[tuple[str, int]]] = {}
         for row_id, meta in rows:
-            if committed.get(str(meta["article_id"])) != meta.get("content_hash"):
+            if not _of_version(meta, committed):
                 continue
             key = (str(meta["article_id"]), int(meta["start"]))
             chunk_id = str(meta.get("chunk_id", ""))

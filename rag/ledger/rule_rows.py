@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -13,8 +12,6 @@ from rag.types import Article, Quote
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

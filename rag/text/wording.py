@@ -48,7 +48,9 @@ class WordingDiff:
 
 
 def wording_words(text: str) -> list[str]:
-    """The words of a quotation as compared: lower case, apostrophes straightened."""
+    """The words of a quotation as compared: lower case, apostrophes straightened. Unlike
+    :func:`rag.text.normalise.words`, a contraction stays one word ("won't", not "won t"),
+    so that a negation is seen as one."""
     return [w.lower() for w in _WORD.findall(normalise(text)[0])]
 
 
