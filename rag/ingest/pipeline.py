@@ -269,16 +269,17 @@ class _Batch:
         superseded: Container[str],
     ) -> None:
         """Embed, extract and write a launched batch, but for the articles that a later
-        batch holds a newer version of."""
+        batch holds a newer version of. The chunks are embedded before waiting for the
+        worker's parse, so that the first batch's parse overlaps its embedding too."""
+        wanted = [item[0].id not in superseded for item in batch.values()]
+        if not any(wanted):
+            return
+        items = [item for item, w in zip(batch.values(), wanted, strict=True) if w]
+        vectors = self.index.embed_chunks([c for _, chunks, _ in items for c in chunks])
         found = parsed() if parsed else [RuleRows() for _ in batch]
         kept = [
-            (item, rules)
-            for item, rules in zip(batch.values(), found, strict=True)
-            if item[0].id not in superseded
+            (item, rules) for item, rules, w in zip(batch.values(), found, wanted, strict=True) if w
         ]
-        if not kept:
-            return
-        vectors = self.index.embed_chunks([c for (_, chunks, _), _ in kept for c in chunks])
         quotes = [self._quotes(article, rules) for (article, _, _), rules in kept]
         bounds = np.cumsum([0] + [len(c) for (_, c, _), _ in kept])
         self.index.upsert_many(
