@@ -17,7 +17,8 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 if TYPE_CHECKING:
-    from rag.api import Engine, ask, get_chain, list_quotes, list_speakers
+    from rag.answer.check import QuoteVerdict
+    from rag.api import Engine, ask, check, get_chain, list_quotes, list_speakers
     from rag.types import Answer, Article, Citation, Passage, Quote, QuoteCheck, SearchFilter
 
 __all__ = [
@@ -28,8 +29,10 @@ __all__ = [
     "Passage",
     "Quote",
     "QuoteCheck",
+    "QuoteVerdict",
     "SearchFilter",
     "ask",
+    "check",
     "get_chain",
     "list_quotes",
     "list_speakers",
@@ -37,6 +40,8 @@ __all__ = [
 
 _LAZY = {
     "ask": "rag.api",
+    "check": "rag.api",
+    "QuoteVerdict": "rag.answer.check",
     "list_quotes": "rag.api",
     "list_speakers": "rag.api",
     "Quote": "rag.types",

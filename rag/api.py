@@ -14,6 +14,7 @@ from langchain_core.runnables import Runnable
 if TYPE_CHECKING:
     from rag.ingest.feeds import Politeness, PollResult
 
+from rag.answer.check import CheckThresholds, QuoteVerdict, check_quote
 from rag.answer.conversation import Turn
 from rag.answer.retrieve import Retriever
 from rag.backends.feed_state import FeedState
@@ -95,6 +96,7 @@ class Engine:
                     self.llm,
                     self.ledger if self.settings.ledger else None,
                     self.settings.ledger_summary,
+                    CheckThresholds.of(self.settings),
                 )
             return self._chain
 
@@ -260,6 +262,20 @@ class Engine:
         self.ensure_corpus()
         return self.ledger.speakers([article_id] if article_id else [])
 
+    def check(
+        self, claim: str, speaker: str = "", filters: SearchFilter | None = None
+    ) -> QuoteVerdict:
+        """Was ``claim`` said (by ``speaker``, if named), in those words? One verdict, with
+        the ledger's quotations that show it."""
+        claim = self.check_question(claim)
+        self.ensure_corpus()
+        ids = self.retriever.articles_matching(filters) if filters else None
+        if ids == []:  # the filters allow no article
+            return QuoteVerdict("not_found", claim, speaker.strip(), (), 0, 0)
+        return check_quote(
+            self.ledger, claim, speaker.strip(), CheckThresholds.of(self.settings), ids or ()
+        )
+
     # --- questions -----------------------------------------------------------------------
 
     def stream(self, question: str, filters: SearchFilter | None = None) -> Iterator[AnswerChunk]:
@@ -350,6 +366,18 @@ def ask(
     the configured or embedded LLM.
     """
     return (engine or default_engine()).ask(question, filters)
+
+
+def check(
+    claim: str,
+    speaker: str = "",
+    filters: SearchFilter | None = None,
+    *,
+    engine: Engine | None = None,
+) -> QuoteVerdict:
+    """Was ``claim`` said (by ``speaker``, if named), in those words? The verdict
+    (verbatim, reworded, cut, misattributed or not_found) with the quotations that show it."""
+    return (engine or default_engine()).check(claim, speaker, filters)
 
 
 def list_quotes(

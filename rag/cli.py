@@ -16,6 +16,8 @@ import click
 from rag.errors import RagError
 
 if TYPE_CHECKING:
+    from rag.api import Engine
+    from rag.evaluation.eval import Case
     from rag.ingest.pipeline import IngestReport
     from rag.types import Feed
 
@@ -189,6 +191,46 @@ def _print_citations(answer: Any) -> None:
         click.echo("    " + " ".join(c.quote.split()))
 
 
+@cli.command()
+@click.argument("claim")
+@click.option("--speaker", default="", help="Whom the quotation is given to.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option("--article", "articles", multiple=True, help="Only this article id (repeatable).")
+@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
+@click.option("--since", default="", help="Only articles dated on or after (YYYY-MM-DD).")
+@click.option("--until", default="", help="Only articles dated on or before (YYYY-MM-DD).")
+def check(
+    claim: str,
+    speaker: str,
+    as_json: bool,
+    articles: tuple[str, ...],
+    sources: tuple[str, ...],
+    since: str,
+    until: str,
+) -> None:
+    """Was CLAIM said (by --speaker), in those words? One verdict: verbatim, reworded, cut,
+    misattributed or not_found, with the quotations that show it."""
+    from rag.answer.check_answer import compose_check
+
+    if not claim.strip():
+        raise click.BadParameter("the quotation is empty", param_hint="CLAIM")
+    engine = _engine()
+    verdict = engine.check(claim, speaker, _filters(articles, sources, since, until))
+    if as_json:
+        click.echo(json.dumps(verdict.to_public_dict(), ensure_ascii=False, indent=2))
+        return
+    ids = sorted({e.quote.article_id for e in verdict.evidence})
+    composed = compose_check(verdict, engine.get_articles(ids))
+    click.secho(f"{verdict.verdict.replace('_', ' ')}", bold=True)
+    click.echo(composed.text)
+    for c in composed.citations:
+        click.echo()
+        where = ", ".join(x for x in (c.source, c.date) if x)
+        click.secho(f"[{c.n}] {c.title}" + (f" — {where}" if where else ""), bold=True)
+        click.secho(f"    {c.article_id} chars {c.start}–{c.end}", dim=True)
+        click.echo("    " + " ".join(c.quote.split()))
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_articles(as_json: bool) -> None:
@@ -304,6 +346,18 @@ def speakers(article_id: str, as_json: bool) -> None:
     default=None,
     help="Override RAG_RETRIEVAL for this run.",
 )
+@click.option(
+    "--check",
+    "check_quotes",
+    is_flag=True,
+    help="Score 'rag check' instead, on the checking gold set built from CASES by rule "
+    "(docs/evaluation.md).",
+)
+@click.option(
+    "--invented-from",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="With --check: another set's cases, whose quotations are the invented claims.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.option(
     "--out",
@@ -319,6 +373,8 @@ def eval_command(
     limit: int | None,
     sample: int | None,
     retrieval: str | None,
+    check_quotes: bool,
+    invented_from: Path | None,
     as_json: bool,
     out: Path | None,
 ) -> None:
@@ -334,8 +390,13 @@ def eval_command(
     settings = get_settings()
     if retrieval:
         settings = settings.model_copy(update={"retrieval": retrieval})
+    if invented_from and not check_quotes:
+        raise click.BadParameter("only with --check", param_hint="--invented-from")
     gold = ev.load_cases(cases, [t for t in types.split(",") if t], limit, sample, half)
     engine = ev.eval_engine(articles, settings, metadata, _status)
+    if check_quotes:
+        _eval_checks(engine, gold, invented_from, as_json, out)
+        return
     bar = tqdm(total=len(gold), unit="case", desc="Evaluating", file=sys.stderr)
 
     def progress(done: int, total: int, result: ev.CaseResult) -> None:
@@ -355,6 +416,38 @@ def eval_command(
     click.echo(
         f"{len(data['failures'])} case(s) not fully right"
         + (f"; per-case rows in {out}" if out else "; --out FILE keeps per-case rows")
+    )
+
+
+def _eval_checks(
+    engine: Engine, gold: list[Case], invented_from: Path | None, as_json: bool, out: Path | None
+) -> None:
+    """``rag eval --check``: verdicts on the checking gold set built from ``gold``."""
+    from tqdm import tqdm
+
+    from rag.evaluation import check_eval, check_gold
+    from rag.evaluation import eval as ev
+
+    texts = {
+        a.id: a.text for a in engine.get_articles(sorted({c.article_id for c in gold})).values()
+    }
+    elsewhere = ev.load_cases(invented_from, [], None, None, None) if invented_from else []
+    claims = check_gold.build_check_cases(gold, texts, elsewhere)
+    if not elsewhere:
+        _status("no --invented-from: the invented kind is left out")
+    bar = tqdm(total=len(claims), unit="claim", desc="Checking", file=sys.stderr)
+    scores = check_eval.run_checks(claims, engine.check, lambda done, total: bar.update(1))
+    bar.close()
+    if out:
+        check_eval.write_check_rows(out, scores)
+    report = check_eval.check_report(scores)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(report.table())
+    click.echo(
+        f"{len(report.failures)} claim(s) not fully right"
+        + (f"; per-claim rows in {out}" if out else "; --out FILE keeps per-claim rows")
     )
 
 

@@ -59,10 +59,11 @@ NEGATIONS = frozenset("not n't never cannot".split())
 # negations, and the words that make it conditional or exclusive.
 SENSE_NEGATIONS = frozenset("not never no nobody nothing none neither nor cannot".split())
 SENSE_CONDITIONS = frozenset("if unless only except without until".split())
-# A claimed quotation is checked against ledger rows holding this share of its words, and
-# a row is its closest original when their words are this similar (0–1, rag.text.wording).
-CHECK_MIN_OVERLAP = 0.5
-CHECK_MIN_SIMILARITY = 0.6
+# A negation or condition this many words before or after a claimed fragment governs it
+# ("exist as a state" cut from "would not exist as a state" drops the "not"); one word of
+# a claim matched further than CHECK_LONE_GAP words from the rest is not part of it.
+CHECK_SENSE_BEFORE, CHECK_SENSE_AFTER = 2, 3
+CHECK_LONE_GAP = 3
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question

@@ -141,6 +141,22 @@ class Settings(BaseSettings):
         "keyword search also finds them.",
     )
 
+    # --- quote checking ('rag check') --------------------------------------------------
+    check_min_overlap: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A claimed quotation is compared with the ledger's quotations that hold "
+        "at least this share of its words.",
+    )
+    check_min_similarity: float = Field(
+        0.6,
+        ge=0,
+        le=1,
+        description="Word similarity (0–1) from which a quotation counts as the claim's "
+        "original, said in other words; below it, the claim is not found.",
+    )
+
     # --- LLM ----------------------------------------------------------------------------
     llm: str = Field(
         "auto",

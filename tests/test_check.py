@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from rag.answer.check import check_quote
+import rag
+from rag.answer.check_answer import differences
 from rag.api import Engine
 from rag.settings import Settings
+from rag.text.wording import compare_wording
+from rag.types import SearchFilter
+from tests.fakes import QueuedChatModel
 
 
 @pytest.fixture
@@ -19,7 +23,7 @@ def engine(settings: Settings) -> Engine:
 def test_real_words_given_to_someone_else_are_misattributed_with_the_real_speaker(
     engine: Engine,
 ) -> None:
-    check = check_quote(engine.ledger, "Peace cannot mean capitulation", speaker="Kallas")
+    check = engine.check("Peace cannot mean capitulation", speaker="Kallas")
     assert check.verdict == "misattributed"
     (evidence,) = check.evidence
     assert evidence.quote.speaker == "Jean-Noël Barrot" and evidence.diff.verbatim
@@ -28,22 +32,73 @@ def test_real_words_given_to_someone_else_are_misattributed_with_the_real_speake
 
 
 def test_the_right_speaker_and_a_fragment_of_their_words_is_verbatim(engine: Engine) -> None:
-    assert check_quote(engine.ledger, "Peace cannot mean capitulation", "Barrot").verdict == (
-        "verbatim"
-    )
-    fragment = check_quote(engine.ledger, "So Ukraine just remains hostage", "Gen Barrons")
+    assert engine.check("Peace cannot mean capitulation", "Barrot").verdict == ("verbatim")
+    fragment = engine.check("So Ukraine just remains hostage", "Gen Barrons")
     assert fragment.verdict == "verbatim"
     assert fragment.evidence[0].quote.speaker == "Richard Barrons"
 
 
 def test_a_dropped_not_is_a_cut_that_changes_the_sense(engine: Engine) -> None:
     claim = "It would exist as a functioning, independent, sovereign state"
-    check = check_quote(engine.ledger, claim, "Barrons")
+    check = engine.check(claim, "Barrons")
     assert check.verdict == "cut"
     assert check.evidence[0].diff.sense_words == ("not",)
 
 
 def test_words_nobody_said_are_not_found_and_say_what_was_searched(engine: Engine) -> None:
-    check = check_quote(engine.ledger, "Europe must build its own nuclear deterrent", "Barrons")
+    check = engine.check("Europe must build its own nuclear deterrent", "Barrons")
     assert check.verdict == "not_found" and check.evidence == ()
     assert check.searched_articles == 1 and check.searched_rows > 10
+
+
+def test_check_in_the_api_and_its_json_shape(engine: Engine) -> None:
+    result = rag.check("Peace cannot mean capitulation", engine=engine)
+    data = result.to_public_dict()
+    assert data["verdict"] == "verbatim" and data["speaker"] == ""
+    (e,) = data["evidence"]
+    assert set(e) >= {"article_id", "start", "end", "quote", "speaker", "diff"}
+    text = engine.index.get_article(e["article_id"]).text
+    assert text[e["start"] : e["end"]] == e["quote"] and e["speaker"] == "Jean-Noël Barrot"
+    assert data["searched"] == {"quotations": result.searched_rows, "articles": 1}
+
+
+def test_filters_that_allow_no_article_search_nothing(engine: Engine) -> None:
+    result = engine.check("Peace cannot mean capitulation", "", SearchFilter(sources=["Nobody"]))
+    assert result.verdict == "not_found" and result.searched_articles == 0
+
+
+def test_did_x_say_in_chat_answers_with_the_verdict_and_the_real_speaker(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    answer = engine.ask('Did Kallas say "Peace cannot mean capitulation"?')
+    assert answer.source == "ledger" and not fake_llm.calls
+    assert answer.text.startswith("Not by Kallas")
+    (c,) = answer.citations
+    assert c.speaker == "Jean-Noël Barrot" and f"[{c.n}]" in answer.text
+    assert all(q.status == "verified" for q in answer.quotes)
+
+
+def test_is_it_true_reports_a_dropped_not_as_changing_the_sense(engine: Engine) -> None:
+    answer = engine.ask(
+        'Is it true that Barrons said "It would exist as a functioning, independent, '
+        'sovereign state"?'
+    )
+    assert answer.text.startswith("Only in part, and the cut changes the sense")
+    assert "“not” left out" in answer.text and answer.citations[0].speaker == "Richard Barrons"
+
+
+def test_who_first_said_gives_the_appearance_and_nothing_found_abstains(engine: Engine) -> None:
+    first = engine.ask('Who first said "Peace cannot mean capitulation"?')
+    assert first.text.startswith("Yes, printed in these words.")
+    assert first.citations[0].speaker == "Jean-Noël Barrot"
+    nothing = engine.ask('Did Barrons say "Europe must build its own nuclear deterrent"?')
+    assert nothing.abstained and not nothing.citations
+    assert nothing.text.startswith("Nothing close to these words is quoted in the 1 article(s)")
+
+
+def test_the_wording_differences_are_said_in_words(engine: Engine) -> None:
+    text = differences(
+        compare_wording("Peace can never mean surrender", "Peace cannot mean capitulation")
+    )
+    assert text.startswith("What differs: ") and "“surrender” for “capitulation”" in text
+    assert "changes the sense" not in text  # "can never" keeps the negation of "cannot"

@@ -207,3 +207,16 @@ def test_ingest_says_which_articles_the_model_step_could_not_settle(
         "timed out)" in result.output
     )
     assert "the next ingest asks the model again" in result.output
+
+
+def test_check_prints_the_verdict_and_its_evidence(runner: CliRunner) -> None:
+    claim = "Peace cannot mean capitulation"
+    shown = runner.invoke(cli, ["check", claim, "--speaker", "Kallas"])
+    assert shown.exit_code == 0, shown.output
+    assert "misattributed" in shown.output and "Not by Kallas" in shown.output
+    assert "000_054a51117a7b1a50 chars" in shown.output
+    out = runner.invoke(cli, ["check", "--json", claim]).output
+    data = json.loads(out[out.index("{") :])
+    assert data["verdict"] == "verbatim" and data["evidence"][0]["speaker"] == "Jean-Noël Barrot"
+    empty = runner.invoke(cli, ["check", "  "])
+    assert empty.exit_code != 0 and "the quotation is empty" in empty.output

@@ -27,6 +27,8 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import attribution
 from rag.answer.attribution import LedgerMatch
+from rag.answer.check import CheckThresholds, QuoteVerdict, check_quote
+from rag.answer.check_answer import compose_check
 from rag.answer.cite import MARKER, build_answer
 from rag.answer.claims import Evidence, check_claims
 from rag.answer.compose import compose
@@ -37,6 +39,7 @@ from rag.answer.misattribution import flag_misattributions
 from rag.answer.retrieve import Retriever
 from rag.backends.prompts import load_prompt
 from rag.errors import LLMError
+from rag.ledger.intent import parse_intent
 from rag.ledger.read import Ledger
 from rag.text.sentences import answer_sentences
 from rag.types import (
@@ -73,6 +76,8 @@ class Route:
     passages: list[Passage]
     found: LedgerMatch | None = None
     articles: Mapping[str, Article] = field(default_factory=dict)
+    checked: QuoteVerdict | None = None  # "did X say …": the quote check's verdict
+    earliest_first: bool = False  # "who first said …"
 
     @property
     def from_ledger(self) -> bool:
@@ -103,12 +108,15 @@ def build_chain(
     llm: ChatModelSource,
     ledger: Ledger | None = None,
     summaries: bool = True,
+    check: CheckThresholds | None = None,
 ) -> Runnable[Any, AnswerChunk]:
     """The runnable behind ``ask()``; compose it like any LangChain runnable.
 
     Attribution questions go to the quote ledger first; everything else (and attribution
     questions the ledger cannot answer) to hybrid passage retrieval. ``summaries``: add a
-    checked model sentence to "what has X said about Z" answers."""
+    checked model sentence to "what has X said about Z" answers. ``check``: answer "did X
+    say “…”", "is it true that X said “…”" and "who first said “…”" with the quote check's
+    verdict (rag.answer.check), with these thresholds."""
     model = _ModelHandle(llm)
 
     def route(request: Request) -> Route:
@@ -117,6 +125,10 @@ def build_chain(
         if ledger is not None:
             _, scoped = retriever.scope_by_title(question, filters)
             allowed = retriever.articles_matching(scoped)
+            if allowed != [] and check is not None:
+                checked = _check_route(request, ledger, allowed or [], check)
+                if checked is not None:
+                    return checked
             if allowed != []:  # [] = the filters allow no article at all
                 found = attribution.match(ledger, question, allowed or [])
             if found is not None and found.rows:
@@ -132,7 +144,9 @@ def build_chain(
             r = item
         if r is None:
             return
-        if r.from_ledger:
+        if r.checked is not None:
+            yield from check_answer(r)
+        elif r.from_ledger:
             yield from ledger_answer(r, model if summaries else None)
         else:
             yield from passage_answer(r, model, ledger)
@@ -174,6 +188,49 @@ class _ModelHandle:
             raise LLMError(f"{type(e).__name__}: {e}") from e
         if not produced:
             raise LLMError("the model returned no text")
+
+
+# --- quote checks ---------------------------------------------------------------------------
+
+
+def _check_route(
+    request: Request, ledger: Ledger, scope: Sequence[str], thresholds: CheckThresholds
+) -> Route | None:
+    """The quote check's route for a did- or who-first question over quoted words (or a
+    did-question over reported words, when the check finds them); None for other questions."""
+    intent = parse_intent(request.question)
+    claim = max(intent.fragments, key=len) if intent.fragments else ""
+    if intent.kind == "did_say" and (claim or intent.content):
+        verdict = check_quote(ledger, claim or intent.content, intent.speaker, thresholds, scope)
+        if not claim and verdict.verdict == "not_found":
+            return None  # reported words: the passages may still hold them
+        first = False
+    elif intent.kind == "who_said" and intent.first and claim:
+        verdict, first = check_quote(ledger, claim, "", thresholds, scope), True
+    else:
+        return None
+    rows = [e.row for e in verdict.evidence]
+    articles = ledger.index.get_articles(sorted({r.quote.article_id for r in rows}))
+    passages = attribution.row_passages(articles, rows)
+    return Route(request, passages, articles=articles, checked=verdict, earliest_first=first)
+
+
+def check_answer(route: Route) -> Iterator[AnswerChunk]:
+    """The verdict stated, with the quotations it rests on, streamed at once."""
+    verdict = route.checked
+    assert verdict is not None
+    composed = compose_check(verdict, route.articles, route.earliest_first)
+    for n, sentence in enumerate(composed.sentences):
+        yield AnswerDelta(text=sentence if n == 0 else " " + sentence)
+    yield Answer(
+        question=route.request.question,
+        text=composed.text,
+        citations=composed.citations,
+        quotes=composed.quotes,
+        passages=route.passages,
+        source="ledger",
+        abstained=not composed.citations,
+    )
 
 
 # --- answers from the ledger ---------------------------------------------------------------

@@ -3,31 +3,47 @@ in those words. One verdict from a closed set, with the rows that show it."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rapidfuzz import fuzz
-
 from rag.ledger.read import Ledger, LedgerRow
-from rag.lexicon import CHECK_MIN_OVERLAP, CHECK_MIN_SIMILARITY
-from rag.text.normalise import tokenize
-from rag.text.wording import WordingDiff, compare_wording, wording_words
+from rag.lexicon import CHECK_LONE_GAP, CHECK_SENSE_AFTER, CHECK_SENSE_BEFORE
+from rag.settings import Settings
+from rag.text.normalise import tokenize, words
+from rag.text.wording import WordingDiff, compare_wording, sense_words, wording_words
 from rag.types import Quote
 
 Verdict = Literal["verbatim", "reworded", "cut", "misattributed", "not_found"]
 
 
 @dataclass(frozen=True)
-class CheckEvidence:
-    """A ledger row the verdict rests on, and how the claim differs from its words."""
+class CheckThresholds:
+    """How close a ledger quotation must be to count (Settings.check_*)."""
 
-    quote: Quote  # article text[start:end] is the row's quotation
-    diff: WordingDiff  # the claim against the words of the row it lines up with
+    min_overlap: float  # share of the claim's words a quotation must hold to be compared
+    min_similarity: float  # word similarity from which it is the claim's original
+
+    @classmethod
+    def of(cls, settings: Settings) -> CheckThresholds:
+        return cls(settings.check_min_overlap, settings.check_min_similarity)
 
 
 @dataclass(frozen=True)
-class QuoteCheck:
+class CheckEvidence:
+    """A ledger row the verdict rests on, and how the claim differs from its words."""
+
+    row: LedgerRow  # article text[row.quote.start:row.quote.end] is its quotation
+    diff: WordingDiff  # the claim against the words of the row it lines up with
+
+    @property
+    def quote(self) -> Quote:
+        return self.row.quote
+
+
+@dataclass(frozen=True)
+class QuoteVerdict:
     """The verdict on one claimed quotation."""
 
     verdict: Verdict
@@ -37,71 +53,142 @@ class QuoteCheck:
     searched_rows: int
     searched_articles: int
 
+    def to_public_dict(self) -> dict[str, object]:
+        """The stable JSON shape printed by ``rag check --json``."""
+        return {
+            "verdict": self.verdict,
+            "claim": self.claim,
+            "speaker": self.speaker,
+            "evidence": [
+                {
+                    "article_id": e.quote.article_id,
+                    "start": e.quote.start,
+                    "end": e.quote.end,
+                    "quote": e.quote.quote,
+                    "speaker": e.quote.speaker,
+                    "date": e.quote.date,
+                    "source": e.quote.source,
+                    "diff": {
+                        "similarity": round(e.diff.similarity, 3),
+                        "changes": [
+                            {"kind": c.kind, "claimed": c.claimed, "original": c.original}
+                            for c in e.diff.changes
+                        ],
+                        "sense_changed": list(e.diff.sense_words),
+                    },
+                }
+                for e in self.evidence
+            ],
+            "searched": {"quotations": self.searched_rows, "articles": self.searched_articles},
+        }
+
 
 def check_quote(
     ledger: Ledger,
     claim: str,
-    speaker: str = "",
+    speaker: str,
+    thresholds: CheckThresholds,
     article_ids: Sequence[str] = (),
-    min_similarity: float = CHECK_MIN_SIMILARITY,
-) -> QuoteCheck:
-    """The verdict on ``claim`` (given to ``speaker``, if named) from the ledger's rows."""
+) -> QuoteVerdict:
+    """The verdict on ``claim`` (given to ``speaker``, if named: '' for nobody) from the
+    ledger's rows."""
     rows = ledger.quotes(article_ids=article_ids)
-    wanted, said = set(tokenize(claim, query=True)), " ".join(wording_words(claim))
+    wanted, said = set(tokenize(claim, query=True)), wording_words(claim)
     scored = sorted(
         (
-            (c.diff.similarity, c)
-            for c in (_candidate(claim, wanted, said, row) for row in rows)
-            if c is not None and c.diff.similarity >= min_similarity
+            c
+            for c in (_candidate(claim, wanted, said, row, thresholds) for row in rows)
+            if c is not None and c.diff.similarity >= thresholds.min_similarity
         ),
-        key=lambda pair: (-pair[0], pair[1].quote.date, pair[1].quote.article_id),
+        key=lambda c: (-c.diff.similarity, c.quote.date, c.quote.article_id),
     )
 
-    def result(verdict: Verdict, evidence: Sequence[CheckEvidence]) -> QuoteCheck:
+    def result(verdict: Verdict, evidence: Sequence[CheckEvidence]) -> QuoteVerdict:
         articles = len({r.quote.article_id for r in rows})
-        return QuoteCheck(verdict, claim, speaker, tuple(evidence), len(rows), articles)
+        return QuoteVerdict(verdict, claim, speaker, tuple(evidence), len(rows), articles)
 
     if not scored:
         return result("not_found", [])
-    best = scored[0][0]
-    closest = [c for score, c in scored if score == best]
     if speaker:
         names = set(ledger.find_speaker(speaker, article_ids))
-        theirs = [c for _, c in scored if c.quote.speaker in names]
+        theirs = [c for c in scored if _same_speaker(speaker, names, c.quote.speaker)]
+        # A quotation the article gives nobody cannot show that someone else said it.
+        unnamed = [c for c in scored if not c.quote.speaker]
+        if not theirs and unnamed and unnamed[0].diff.similarity >= scored[0].diff.similarity:
+            theirs = unnamed
         if not theirs:
-            return result("misattributed", closest)
-        closest = [c for c in theirs if c.diff.similarity == theirs[0].diff.similarity]
-    return result(_verdict(claim, closest[0]), closest)
+            return result("misattributed", _closest(scored))
+        scored = theirs
+    closest = _closest(scored)
+    return result(_verdict(closest[0].diff), closest)
 
 
-def _candidate(claim: str, wanted: set[str], said: str, row: LedgerRow) -> CheckEvidence | None:
+def _same_speaker(claimed: str, names: set[str], speaker: str) -> bool:
+    """The row's speaker is the one the claim names: a name variant the ledger knows, or a
+    description that writes every word of the claimed name ("Priorities USA chief
+    strategist Guy Cecil" for "Priorities USA")."""
+    if speaker in names:
+        return True
+    wanted = set(words(claimed).split())
+    return bool(wanted) and wanted <= set(words(speaker).split())
+
+
+def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:
+    """The rows as similar to the claim as the first (``scored`` is best first)."""
+    return [c for c in scored if c.diff.similarity == scored[0].diff.similarity]
+
+
+def _candidate(
+    claim: str,
+    wanted: set[str],
+    said: Sequence[str],
+    row: LedgerRow,
+    thresholds: CheckThresholds,
+) -> CheckEvidence | None:
     """The row as evidence for the claim (``wanted``: its search tokens, ``said``: its
-    compared words): the claim against the part of the row's words it lines up with (a claim
-    may quote a fragment), or None when they share too few words."""
-    if not wanted or len(wanted & row.tokens) / len(wanted) < CHECK_MIN_OVERLAP:
+    compared words): the claim against the words of the row it lines up with (a claim may
+    quote a fragment), or None when they share too few words. A negation or condition just
+    outside those words belongs to them: "exist as a state" cut from "would not exist as a
+    state" drops the "not"."""
+    if not wanted or len(wanted & row.tokens) / len(wanted) < thresholds.min_overlap:
         return None
-    printed = " ".join(wording_words(row.quote.quote))
-    aligned = fuzz.partial_ratio_alignment(said, printed)
-    window = printed
-    if aligned is not None and len(printed) > len(said):
-        window = _whole_words(printed, aligned.dest_start, aligned.dest_end)
-    return CheckEvidence(row.quote, compare_wording(claim, window))
+    printed = wording_words(row.quote.quote)
+    lo, hi = _aligned(said, printed)
+    before = [i for i in range(max(lo - CHECK_SENSE_BEFORE, 0), lo) if sense_words([printed[i]])]
+    after = [
+        i for i in range(hi, min(hi + CHECK_SENSE_AFTER, len(printed))) if sense_words([printed[i]])
+    ]
+    lo, hi = (before[0] if before else lo), (after[-1] + 1 if after else hi)
+    return CheckEvidence(row, compare_wording(claim, " ".join(printed[lo:hi])))
 
 
-def _whole_words(text: str, start: int, end: int) -> str:
-    """text[start:end] widened to whole words."""
-    while start > 0 and text[start - 1] != " ":
-        start -= 1
-    while end < len(text) and text[end] != " ":
-        end += 1
-    return text[start:end]
+def _aligned(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int]:
+    """The range of ``printed`` words that the claim's words line up with: from the first
+    to the last matching run, leaving out lone words matched far from the rest."""
+    blocks = [
+        b
+        for b in difflib.SequenceMatcher(a=said, b=printed, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
+    if not blocks:
+        return 0, len(printed)
+    while len(blocks) > 1 and blocks[0].size == 1 and blocks[1].b - blocks[0].b > CHECK_LONE_GAP:
+        blocks.pop(0)
+    while (
+        len(blocks) > 1
+        and blocks[-1].size == 1
+        and blocks[-1].b - _end(blocks[-2]) > CHECK_LONE_GAP
+    ):
+        blocks.pop()
+    return blocks[0].b, _end(blocks[-1])
 
 
-def _verdict(claim: str, evidence: CheckEvidence) -> Verdict:
+def _end(block: difflib.Match) -> int:
+    return block.b + block.size
+
+
+def _verdict(diff: WordingDiff) -> Verdict:
     """Verbatim, cut (only words left out, and the sense turned) or reworded."""
-    if evidence.diff.cut and evidence.diff.sense_changed:
-        return "cut"
-    if not evidence.diff.verbatim:
-        return "reworded"
-    whole = compare_wording(claim, evidence.quote.quote)
-    return "cut" if whole.cut and whole.sense_changed else "verbatim"
+    if diff.verbatim:
+        return "verbatim"
+    return "cut" if diff.cut and diff.sense_changed else "reworded"

@@ -36,6 +36,7 @@ class Case(BaseModel):
     answer: str = ""
     answer_aliases: list[str] = []
     answers: list[str] = []
+    answer_is_named_entity: bool | None = None
     evidence_spans: list[tuple[int, int]] = []
     gold: dict[str, Any] = Field(
         default_factory=dict, description="Annotation (source, cue, content), if the set has it."

@@ -87,6 +87,14 @@ _DID = re.compile(
     rf"(?-i:{alternation(DID_QUESTION_VERBS)})\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+# "Is it true that X said …?", "Is it true X really said …?": a did-question.
+_IS_TRUE = re.compile(
+    r"^\s*is\s+it\s+(?:true|correct|right)\s+(?:that\s+)?(?P<speaker>.+?)\s+"
+    r"(?:really\s+|actually\s+|once\s+|ever\s+)?"
+    rf"(?-i:{_CUE_WORDS})\b(?P<rest>.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_FIRST = re.compile(r"\bwho\s+(?:\w+\s+)?first\b", re.IGNORECASE)
 _TOPIC = re.compile(
     r"^\s*(?:about|on|regarding|concerning|of|over)\s+(?P<topic>.+)$", re.IGNORECASE | re.DOTALL
 )
@@ -105,8 +113,8 @@ class Intent:
     """An attribution question, reduced to what the quote ledger can answer.
 
     kind: 'who_said' (quoted words or reported content → speaker), 'what_said' (speaker,
-    optional topic → their quotes), 'did_say' (speaker + words → yes/no with the source),
-    or 'none'.
+    optional topic → their quotes), 'did_say' (speaker + words → yes/no with the source;
+    also "is it true that X said …"), or 'none'.
     """
 
     kind: IntentKind = "none"
@@ -114,12 +122,13 @@ class Intent:
     content: str = ""
     speaker: str = ""
     topic: str = ""
+    first: bool = False  # "who first said …": where the words appeared earliest
 
 
 def parse_intent(text: str) -> Intent:
     q = parse_question(text)
     text = _without_titles(text)  # 'in the article "… General Who Called For …"'
-    m = _DID.search(text)
+    m = _DID.search(text) or _IS_TRUE.search(text)
     if m:
         rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
         return Intent(
@@ -128,7 +137,8 @@ def parse_intent(text: str) -> Intent:
     m = _WHO.search(text)
     if m:
         rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
-        return Intent("who_said", q.quotes, "" if q.quotes else _strip_that(rest))
+        first = bool(_FIRST.search(text[: m.start("rest")]))
+        return Intent("who_said", q.quotes, "" if q.quotes else _strip_that(rest), first=first)
     m = _WHAT.search(text)
     if m:
         speaker = _clean(m.group("speaker"))

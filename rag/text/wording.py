@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -86,9 +87,14 @@ def _sense_difference(ours: list[str], theirs: list[str]) -> list[str]:
     return found
 
 
-def _negations(words: list[str]) -> list[str]:
+def sense_words(words: Sequence[str]) -> list[str]:
+    """The negations and conditions among ``words`` (as :func:`wording_words` gives them)."""
+    return [*_negations(words), *_conditions(words)]
+
+
+def _negations(words: Sequence[str]) -> list[str]:
     return [w for w in words if w in SENSE_NEGATIONS or w.endswith("n't")]
 
 
-def _conditions(words: list[str]) -> list[str]:
+def _conditions(words: Sequence[str]) -> list[str]:
     return [w for w in words if w in SENSE_CONDITIONS]

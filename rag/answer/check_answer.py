@@ -1,0 +1,99 @@
+"""A quote check's verdict as an answer: one sentence saying what the check found, then
+each quotation it rests on stated as the ledger states it, with its [n], then what differs.
+Nothing in it comes from anywhere but the verdict and the cited records."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from rag.answer.check import CheckEvidence, QuoteVerdict
+from rag.answer.compose import Composed, citation, shown, statement
+from rag.text.wording import WordingDiff
+from rag.types import Article, QuoteCheck
+
+MAX_SHOWN = 3  # quotations stated in one answer (the rest are in `rag check --json`)
+
+
+def compose_check(
+    verdict: QuoteVerdict, articles: Mapping[str, Article], earliest_first: bool = False
+) -> Composed:
+    """The verdict, its evidence and the wording differences, as answer sentences.
+    ``earliest_first``: for "who first said …", the appearances in date order."""
+    evidence = [
+        e
+        for e in verdict.evidence
+        if e.quote.article_id in articles
+        and articles[e.quote.article_id].text[e.quote.start : e.quote.end] == e.quote.quote
+    ]
+    if earliest_first:
+        evidence.sort(key=lambda e: (e.quote.date or "9999", e.quote.article_id, e.quote.start))
+    out = Composed()
+    if verdict.verdict == "not_found" or not evidence:
+        out.sentences.append(_not_found(verdict))
+        return out
+    out.sentences.append(_lead(verdict, evidence[0]))
+    named: set[str] = set()
+    for n, e in enumerate(evidence[:MAX_SHOWN], 1):
+        article = articles[e.quote.article_id]
+        sentence, quoted = statement(e.row, n, article, e.quote.speaker not in named)
+        named.add(e.quote.speaker)
+        if earliest_first and n == 1 and e.quote.date:
+            sentence = f"Earliest, on {e.quote.date}: {sentence}"
+        out.sentences.append(sentence)
+        out.citations.append(citation(n, e.row, article))
+        if quoted:
+            words = shown(e.quote)
+            out.quotes.append(
+                QuoteCheck(
+                    text=words,
+                    original=words,
+                    status="verified",
+                    citation=n,
+                    article_id=e.quote.article_id,
+                    start=e.quote.start,
+                    end=e.quote.start + len(words),
+                )
+            )
+    if verdict.verdict in ("reworded", "cut"):
+        out.sentences.append(differences(evidence[0].diff))
+    return out
+
+
+def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
+    given = f" by {verdict.speaker}" if verdict.speaker else ""
+    if verdict.verdict == "misattributed":
+        return f"Not{given}: the articles give these words to someone else."
+    if not first.quote.speaker:  # the statement after it says the article names nobody
+        return {
+            "verbatim": "The article prints these words.",
+            "reworded": "The article prints words close to these.",
+        }.get(verdict.verdict, "The article prints these words in a longer form:")
+    if verdict.verdict == "verbatim":
+        return f"Yes, said{given} in these words." if given else "Yes, printed in these words."
+    if verdict.verdict == "reworded":
+        return "Not in those words. The closest original:"
+    return "Only in part, and the cut changes the sense:"
+
+
+def _not_found(verdict: QuoteVerdict) -> str:
+    return (
+        f"Nothing close to these words is quoted in the {verdict.searched_articles} "
+        f"article(s) searched ({verdict.searched_rows} quotations)."
+    )
+
+
+def differences(diff: WordingDiff) -> str:
+    """What the claim changes in the original, in words: 'What differs: “surrender” for
+    “capitulation”; “never” added.' and, when it turns the sense, which words do."""
+    parts = []
+    for c in diff.changes:
+        if c.kind == "changed":
+            parts.append(f"“{c.claimed}” for “{c.original}”")
+        elif c.kind == "added":
+            parts.append(f"“{c.claimed}” added")
+        else:
+            parts.append(f"“{c.original}” left out")
+    text = f"What differs: {'; '.join(parts)} (word similarity {diff.similarity:.2f})."
+    if diff.sense_changed:
+        text += f" That changes the sense: “{'”, “'.join(diff.sense_words)}”."
+    return text
