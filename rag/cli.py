@@ -223,6 +223,8 @@ def check(
     composed = compose_check(verdict, engine.get_articles(ids))
     click.secho(f"{verdict.verdict.replace('_', ' ')}", bold=True)
     click.echo(composed.text)
+    if verdict.verdict in ("reworded", "cut") and verdict.evidence:
+        click.secho(f"word similarity {verdict.evidence[0].diff.similarity:.2f}", dim=True)
     for c in composed.citations:
         click.echo()
         where = ", ".join(x for x in (c.source, c.date) if x)
@@ -425,6 +427,8 @@ def _eval_checks(
     """``rag eval --check``: verdicts on the checking gold set built from ``gold``."""
     from tqdm import tqdm
 
+    from rag.answer.check import QuoteVerdict
+    from rag.errors import QuestionError
     from rag.evaluation import check_eval, check_gold
     from rag.evaluation import eval as ev
 
@@ -436,7 +440,15 @@ def _eval_checks(
     if not elsewhere:
         _status("no --invented-from: the invented kind is left out")
     bar = tqdm(total=len(claims), unit="claim", desc="Checking", file=sys.stderr)
-    scores = check_eval.run_checks(claims, engine.check, lambda done, total: bar.update(1))
+
+    def checker(claim: str, speaker: str) -> QuoteVerdict:
+        try:
+            return engine.check(claim, speaker)
+        except QuestionError as e:  # e.g. a quotation over the question limit: one miss
+            _status(f"{claim[:60]}…: {e}")
+            return QuoteVerdict("not_found", claim, speaker, (), 0, 0)
+
+    scores = check_eval.run_checks(claims, checker, lambda done, total: bar.update(1))
     bar.close()
     if out:
         check_eval.write_check_rows(out, scores)

@@ -59,11 +59,15 @@ NEGATIONS = frozenset("not n't never cannot".split())
 # negations, and the words that make it conditional or exclusive.
 SENSE_NEGATIONS = frozenset("not never no nobody nothing none neither nor cannot".split())
 SENSE_CONDITIONS = frozenset("if unless only except without until".split())
-# A negation or condition this many words before or after a claimed fragment governs it
-# ("exist as a state" cut from "would not exist as a state" drops the "not"); one word of
+# A negation or condition this many words before a claimed fragment (in its clause), or a
+# condition this many words after it (in its sentence), governs it ("exist as a state"
+# cut from "would not exist as a state" drops the "not"); one word of
 # a claim matched further than CHECK_LONE_GAP words from the rest is not part of it.
 CHECK_SENSE_BEFORE, CHECK_SENSE_AFTER = 2, 3
 CHECK_LONE_GAP = 3
+# Chat questions route to the quote check from this many words of claim ("unacceptable"
+# alone is a word, not a quotation to check).
+CHECK_MIN_CLAIM_WORDS = 3
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question
@@ -80,6 +84,9 @@ WHAT_QUESTION_VERBS = frozenset(  # "what did X say/think/mean …?"
 )
 DID_QUESTION_VERBS = frozenset(  # "did X really say/claim …?"
     "say said claim tell call describe write state argue warn".split()
+)
+IS_TRUE_VERBS = frozenset(  # "is it true that X said …?": speech verbs only, past tense
+    "said told stated claimed wrote warned argued declared tweeted insisted".split()
 )
 # A passage where a pronoun speaks ("…,” she added.") is shown with the sentence before it.
 CONTEXT_VERBS = frozenset(

@@ -41,6 +41,7 @@ from rag.backends.prompts import load_prompt
 from rag.errors import LLMError
 from rag.ledger.intent import parse_intent
 from rag.ledger.read import Ledger
+from rag.lexicon import CHECK_MIN_CLAIM_WORDS
 from rag.text.sentences import answer_sentences
 from rag.types import (
     Answer,
@@ -196,19 +197,25 @@ class _ModelHandle:
 def _check_route(
     request: Request, ledger: Ledger, scope: Sequence[str], thresholds: CheckThresholds
 ) -> Route | None:
-    """The quote check's route for a did- or who-first question over quoted words (or a
-    did-question over reported words, when the check finds them); None for other questions."""
+    """The quote check's route for a did- or who-first question over one quotation of a few
+    words (or a did-question over reported words), when the check finds the words and, for
+    a did-question, the ledger knows the speaker; None sends the question the earlier way
+    (records or passages)."""
     intent = parse_intent(request.question)
-    claim = max(intent.fragments, key=len) if intent.fragments else ""
-    if intent.kind == "did_say" and (claim or intent.content):
-        verdict = check_quote(ledger, claim or intent.content, intent.speaker, thresholds, scope)
-        if not claim and verdict.verdict == "not_found":
-            return None  # reported words: the passages may still hold them
+    if len(intent.fragments) > 1:
+        return None  # several quotations: the records answer each
+    claim = intent.fragments[0] if intent.fragments else intent.content
+    if len(claim.split()) < CHECK_MIN_CLAIM_WORDS:
+        return None
+    if intent.kind == "did_say" and ledger.find_speaker(intent.speaker, scope):
+        verdict = check_quote(ledger, claim, intent.speaker, thresholds, scope)
         first = False
-    elif intent.kind == "who_said" and intent.first and claim:
+    elif intent.kind == "who_said" and intent.first and intent.fragments:
         verdict, first = check_quote(ledger, claim, "", thresholds, scope), True
     else:
         return None
+    if verdict.verdict == "not_found":
+        return None  # the passages may still hold words the ledger has no row for
     rows = [e.row for e in verdict.evidence]
     articles = ledger.index.get_articles(sorted({r.quote.article_id for r in rows}))
     passages = attribution.row_passages(articles, rows)

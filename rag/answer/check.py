@@ -9,10 +9,21 @@ from dataclasses import dataclass
 from typing import Literal
 
 from rag.ledger.read import Ledger, LedgerRow
-from rag.lexicon import CHECK_LONE_GAP, CHECK_SENSE_AFTER, CHECK_SENSE_BEFORE
+from rag.lexicon import (
+    CHECK_LONE_GAP,
+    CHECK_SENSE_AFTER,
+    CHECK_SENSE_BEFORE,
+    SENSE_CONDITIONS,
+)
 from rag.settings import Settings
-from rag.text.normalise import tokenize, words
-from rag.text.wording import WordingDiff, compare_wording, sense_words, wording_words
+from rag.text.normalise import tokenize
+from rag.text.wording import (
+    WordingDiff,
+    compare_wording,
+    sense_words,
+    wording_breaks,
+    wording_words,
+)
 from rag.types import Quote
 
 Verdict = Literal["verbatim", "reworded", "cut", "misattributed", "not_found"]
@@ -111,26 +122,18 @@ def check_quote(
         return result("not_found", [])
     if speaker:
         names = set(ledger.find_speaker(speaker, article_ids))
-        theirs = [c for c in scored if _same_speaker(speaker, names, c.quote.speaker)]
-        # A quotation the article gives nobody cannot show that someone else said it.
+        theirs = [c for c in scored if c.quote.speaker in names]
+        # A quotation the article gives nobody cannot show that someone else said it,
+        # unless another row names someone for words as close.
         unnamed = [c for c in scored if not c.quote.speaker]
-        if not theirs and unnamed and unnamed[0].diff.similarity >= scored[0].diff.similarity:
+        named = [c.diff.similarity for c in scored if c.quote.speaker]
+        if not theirs and unnamed and unnamed[0].diff.similarity > max(named, default=0.0):
             theirs = unnamed
         if not theirs:
             return result("misattributed", _closest(scored))
         scored = theirs
     closest = _closest(scored)
     return result(_verdict(closest[0].diff), closest)
-
-
-def _same_speaker(claimed: str, names: set[str], speaker: str) -> bool:
-    """The row's speaker is the one the claim names: a name variant the ledger knows, or a
-    description that writes every word of the claimed name ("Priorities USA chief
-    strategist Guy Cecil" for "Priorities USA")."""
-    if speaker in names:
-        return True
-    wanted = set(words(claimed).split())
-    return bool(wanted) and wanted <= set(words(speaker).split())
 
 
 def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:
@@ -148,17 +151,21 @@ def _candidate(
     """The row as evidence for the claim (``wanted``: its search tokens, ``said``: its
     compared words): the claim against the words of the row it lines up with (a claim may
     quote a fragment), or None when they share too few words. A negation or condition just
-    outside those words belongs to them: "exist as a state" cut from "would not exist as a
-    state" drops the "not"."""
+    before those words in their clause, or a condition just after them in their sentence,
+    belongs to them: "exist as a state" cut from "would not exist as a state" drops the
+    "not"; "we will win" from "No. We will win, and nobody doubts it" drops nothing."""
     if not wanted or len(wanted & row.tokens) / len(wanted) < thresholds.min_overlap:
         return None
     printed = wording_words(row.quote.quote)
+    breaks = wording_breaks(row.quote.quote)  # punctuation before each word
+    ends = wording_breaks(row.quote.quote, sentences_only=True)
     lo, hi = _aligned(said, printed)
-    before = [i for i in range(max(lo - CHECK_SENSE_BEFORE, 0), lo) if sense_words([printed[i]])]
-    after = [
-        i for i in range(hi, min(hi + CHECK_SENSE_AFTER, len(printed))) if sense_words([printed[i]])
-    ]
-    lo, hi = (before[0] if before else lo), (after[-1] + 1 if after else hi)
+    before = range(max(lo - CHECK_SENSE_BEFORE, 0), lo)
+    near = [i for i in before if sense_words([printed[i]]) and not any(breaks[i + 1 : lo + 1])]
+    lo = near[0] if near else lo
+    after = range(hi, min(hi + CHECK_SENSE_AFTER, len(printed)))
+    near = [i for i in after if printed[i] in SENSE_CONDITIONS and not any(ends[hi : i + 1])]
+    hi = near[-1] + 1 if near else hi
     return CheckEvidence(row, compare_wording(claim, " ".join(printed[lo:hi])))
 
 
@@ -172,7 +179,9 @@ def _aligned(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int]:
     ]
     if not blocks:
         return 0, len(printed)
-    while len(blocks) > 1 and blocks[0].size == 1 and blocks[1].b - blocks[0].b > CHECK_LONE_GAP:
+    while (
+        len(blocks) > 1 and blocks[0].size == 1 and blocks[1].b - _end(blocks[0]) > CHECK_LONE_GAP
+    ):
         blocks.pop(0)
     while (
         len(blocks) > 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from rag.answer.check import CheckEvidence, QuoteVerdict
-from rag.answer.compose import Composed, citation, shown, statement
+from rag.answer.compose import HEDGED, Composed, citation, shown, statement
 from rag.text.wording import WordingDiff
 from rag.types import Article, QuoteCheck
 
@@ -60,16 +60,18 @@ def compose_check(
 
 
 def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
-    given = f" by {verdict.speaker}" if verdict.speaker else ""
+    """What the check found, in words that name nobody: the claimed speaker may be in no
+    cited passage (the records after it say who said the words)."""
     if verdict.verdict == "misattributed":
-        return f"Not{given}: the articles give these words to someone else."
-    if not first.quote.speaker:  # the statement after it says the article names nobody
+        return "No: the articles give these words to someone else."
+    if not first.quote.speaker or first.quote.method in HEDGED:
+        # the statement after it says the article names nobody, or how it points to someone
         return {
             "verbatim": "The article prints these words.",
             "reworded": "The article prints words close to these.",
         }.get(verdict.verdict, "The article prints these words in a longer form:")
     if verdict.verdict == "verbatim":
-        return f"Yes, said{given} in these words." if given else "Yes, printed in these words."
+        return "Yes, in these words." if verdict.speaker else "Yes, printed in these words."
     if verdict.verdict == "reworded":
         return "Not in those words. The closest original:"
     return "Only in part, and the cut changes the sense:"
@@ -84,7 +86,9 @@ def _not_found(verdict: QuoteVerdict) -> str:
 
 def differences(diff: WordingDiff) -> str:
     """What the claim changes in the original, in words: 'What differs: “surrender” for
-    “capitulation”; “never” added.' and, when it turns the sense, which words do."""
+    “capitulation”; “never” added.' and, when it turns the sense, which words do. (The
+    similarity is in the verdict's JSON: a number no cited passage holds stays out of
+    the answer.)"""
     parts = []
     for c in diff.changes:
         if c.kind == "changed":
@@ -93,7 +97,7 @@ def differences(diff: WordingDiff) -> str:
             parts.append(f"“{c.claimed}” added")
         else:
             parts.append(f"“{c.original}” left out")
-    text = f"What differs: {'; '.join(parts)} (word similarity {diff.similarity:.2f})."
+    text = f"What differs: {'; '.join(parts)}."
     if diff.sense_changed:
         text += f" That changes the sense: “{'”, “'.join(diff.sense_words)}”."
     return text

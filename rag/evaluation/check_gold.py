@@ -208,13 +208,14 @@ def _reworded(quote: str) -> str:
 
 def _cut(quote: str) -> str:
     """The quotation without its first standalone "not"/"never", or the words before its
-    first condition clause (at least MIN_WORDS of them)."""
+    first condition clause (at least MIN_WORDS of them, in the condition's sentence)."""
     for m in _WORD.finditer(quote):
         word = m.group().lower()
         if word in ("not", "never"):
             return re.sub(r"\s+", " ", quote[: m.start()] + quote[m.end() :]).strip()
-        if word in ("if", "unless") and len(_words(quote[: m.start()])) >= MIN_WORDS:
-            return quote[: m.start()].rstrip(" ,;:—-")
+        kept = quote[: m.start()].rstrip()
+        if word in ("if", "unless") and len(_words(kept)) >= MIN_WORDS and kept[-1:] not in ".!?":
+            return kept.rstrip(" ,;:—-")  # the condition of the kept words' own sentence
     return ""
 
 

@@ -13,6 +13,7 @@ from typing import Literal
 
 from rag.lexicon import (
     DID_QUESTION_VERBS,
+    IS_TRUE_VERBS,
     NOT_NAMES_IN_QUESTIONS,
     WHAT_QUESTION_VERBS,
     WHO_QUESTION_VERBS,
@@ -91,7 +92,7 @@ _DID = re.compile(
 _IS_TRUE = re.compile(
     r"^\s*is\s+it\s+(?:true|correct|right)\s+(?:that\s+)?(?P<speaker>.+?)\s+"
     r"(?:really\s+|actually\s+|once\s+|ever\s+)?"
-    rf"(?-i:{_CUE_WORDS})\b(?P<rest>.*)$",
+    rf"(?-i:{alternation(IS_TRUE_VERBS)})\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _FIRST = re.compile(r"\bwho\s+(?:\w+\s+)?first\b", re.IGNORECASE)
@@ -137,7 +138,7 @@ def parse_intent(text: str) -> Intent:
     m = _WHO.search(text)
     if m:
         rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
-        first = bool(_FIRST.search(text[: m.start("rest")]))
+        first = bool(_FIRST.search(text, m.start(), m.start("rest")))
         return Intent("who_said", q.quotes, "" if q.quotes else _strip_that(rest), first=first)
     m = _WHAT.search(text)
     if m:

@@ -14,6 +14,8 @@ from rag.lexicon import SENSE_CONDITIONS, SENSE_NEGATIONS
 from rag.text.normalise import normalise
 
 _WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
+_BREAK = re.compile(r"[.!?;:,—–]")
+_SENTENCE_BREAK = re.compile(r"[.!?;]")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,19 @@ def wording_words(text: str) -> list[str]:
     :func:`rag.text.normalise.words`, a contraction stays one word ("won't", not "won t"),
     so that a negation is seen as one."""
     return [w.lower() for w in _WORD.findall(normalise(text)[0])]
+
+
+def wording_breaks(text: str, sentences_only: bool = False) -> list[bool]:
+    """For each of :func:`wording_words`, whether punctuation stands between it and the word
+    before: a clause or sentence break (a sentence break alone with ``sentences_only``)."""
+    plain = normalise(text)[0]
+    marks = _SENTENCE_BREAK if sentences_only else _BREAK
+    out: list[bool] = []
+    last = 0
+    for m in _WORD.finditer(plain):
+        out.append(bool(marks.search(plain[last : m.start()])) and bool(out))
+        last = m.end()
+    return out
 
 
 def compare_wording(claimed: str, original: str) -> WordingDiff:
