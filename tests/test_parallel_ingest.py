@@ -130,6 +130,8 @@ def test_said_about_compares_a_row_by_its_passage_and_an_older_row_by_its_own_ve
     topic = "When will the harbour reopen?"
     key = ("s", meta["start"])
     (chunk,) = index.chunks.get(ids=[meta["chunk_id"]], include=["embeddings"])["embeddings"]
+    (stored,) = index.quotes.get(ids=[row_id], include=["embeddings"])["embeddings"]
+    assert np.allclose(stored, chunk)  # the row is stored with its passage's vector
     expected = float(np.dot(chunk, index.embedder.embed([topic])[0]))
     assert index.quote_similarity(topic, ["Jane Roe"], [])[key] == pytest.approx(expected, abs=1e-5)
 
