@@ -97,6 +97,7 @@ class Engine:
                     self.ledger if self.settings.ledger else None,
                     self.settings.ledger_summary,
                     CheckThresholds.of(self.settings),
+                    self.index.meaning_similarity,
                 )
             return self._chain
 
@@ -273,7 +274,12 @@ class Engine:
         if ids == []:  # the filters allow no article
             return QuoteVerdict("not_found", claim, speaker.strip(), (), 0, 0)
         return check_quote(
-            self.ledger, claim, speaker.strip(), CheckThresholds.of(self.settings), ids or ()
+            self.ledger,
+            claim,
+            speaker.strip(),
+            CheckThresholds.of(self.settings),
+            ids or (),
+            self.index.meaning_similarity,
         )
 
     # --- questions -----------------------------------------------------------------------

@@ -224,7 +224,11 @@ def check(
     click.secho(f"{verdict.verdict.replace('_', ' ')}", bold=True)
     click.echo(composed.text)
     if verdict.verdict in ("reworded", "cut") and verdict.evidence:
-        click.secho(f"word similarity {verdict.evidence[0].diff.similarity:.2f}", dim=True)
+        first = verdict.evidence[0]
+        close = f"word similarity {first.diff.similarity:.2f}"
+        if first.meaning is not None:
+            close += f", meaning similarity {first.meaning:.2f}"
+        click.secho(close, dim=True)
     for c in composed.citations:
         click.echo()
         where = ", ".join(x for x in (c.source, c.date) if x)

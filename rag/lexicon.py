@@ -68,6 +68,9 @@ CHECK_LONE_GAP = 3
 # Chat questions route to the quote check from this many words of claim ("unacceptable"
 # alone is a word, not a quotation to check).
 CHECK_MIN_CLAIM_WORDS = 3
+# a claim no quotation matches by its words is compared by meaning with at most this many
+# quotations (the claimed speaker's, or any), those sharing most of its words first.
+CHECK_MEANING_ROWS = 64
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question

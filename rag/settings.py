@@ -154,7 +154,15 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Word similarity (0–1) from which a quotation counts as the claim's "
-        "original, said in other words; below it, the claim is not found.",
+        "original, said in other words; below it, the claim is compared by meaning.",
+    )
+    check_min_meaning: float = Field(
+        0.7,
+        ge=0,
+        le=1,
+        description="Cosine similarity of meaning (the embedder's) from which a quotation "
+        "that shares too few words with the claim still counts as its original, reworded; "
+        "below it, the claim is not found. Calibrated in docs/evaluation.md.",
     )
 
     # --- LLM ----------------------------------------------------------------------------

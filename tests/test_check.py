@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 import rag
-from rag.answer.check_answer import differences
+from rag.answer.check import CheckThresholds, Meaning, QuoteVerdict, check_quote
+from rag.answer.check_answer import compose_check, differences
 from rag.api import Engine
 from rag.settings import Settings
 from rag.text.wording import compare_wording
@@ -134,3 +136,61 @@ def test_the_wording_differences_are_said_in_words(engine: Engine) -> None:
     )
     assert text.startswith("What differs: ") and "“surrender” for “capitulation”" in text
     assert "changes the sense" not in text  # "can never" keeps the negation of "cannot"
+
+
+def _meaning(scores: dict[str, float], calls: list[list[str]]) -> Meaning:
+    """A meaning comparison that scores the texts holding a key as given, the rest 0."""
+
+    def meaning(claim: str, texts: Sequence[str]) -> list[float]:
+        calls.append(list(texts))
+        return [max((v for k, v in scores.items() if k in t), default=0.0) for t in texts]
+
+    return meaning
+
+
+def _check(engine: Engine, claim: str, speaker: str, meaning: Meaning) -> QuoteVerdict:
+    thresholds = CheckThresholds.of(engine.settings)
+    return check_quote(engine.ledger, claim, speaker, thresholds, (), meaning)
+
+
+def test_words_close_in_meaning_are_reworded_with_the_diff_and_the_score(engine: Engine) -> None:
+    calls: list[list[str]] = []
+    meaning = _meaning({"Peace cannot mean capitulation": 0.8}, calls)
+    check = _check(engine, "Peace can never mean surrender", "Barrot", meaning)
+    assert check.verdict == "reworded"
+    (evidence,) = check.evidence
+    assert evidence.meaning == pytest.approx(0.8) and evidence.quote.speaker == "Jean-Noël Barrot"
+    assert evidence.diff.similarity < engine.settings.check_min_similarity  # not by its words
+    assert sorted(calls[0]) == sorted(q.quote for q in engine.quotes("Barrot"))  # his only
+    data = check.to_public_dict()["evidence"][0]["diff"]  # type: ignore[index]
+    assert data["meaning_similarity"] == 0.8 and data["changes"]
+    article = engine.index.get_article(evidence.quote.article_id)
+    composed = compose_check(check, {article.id: article})
+    assert composed.text.startswith("Not in those words; the closest in meaning:")
+    assert "“surrender” for “capitulation”" in composed.text
+
+
+def test_meaning_below_the_threshold_or_an_unknown_speaker_is_not_found(engine: Engine) -> None:
+    calls: list[list[str]] = []
+    low = _meaning({"Peace cannot mean capitulation": 0.5}, calls)
+    assert _check(engine, "Peace can never mean surrender", "Barrot", low).verdict == "not_found"
+    calls.clear()
+    high = _meaning({"Peace cannot mean capitulation": 0.9}, calls)
+    unknown = _check(engine, "Peace can never mean surrender", "Ada Nobody", high)
+    assert unknown.verdict == "not_found" and not calls  # nobody's quotations to compare
+
+
+def test_meaning_never_makes_a_claim_misattributed(engine: Engine) -> None:
+    calls: list[list[str]] = []
+    meaning = _meaning({"Peace cannot mean capitulation": 0.95}, calls)
+    check = _check(engine, "Peace can never mean surrender", "Barrons", meaning)
+    assert check.verdict == "not_found"  # Barrot's words, but only Barrons's were compared
+    assert calls and not any("Peace cannot mean capitulation" in t for t in calls[0])
+
+
+def test_reported_words_a_known_speaker_is_not_quoted_saying_are_not_found_without_the_model(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    answer = engine.ask("Did Richard Barrons say the plan would be a catastrophe?")
+    assert answer.text.startswith("Nothing close to these words is quoted from Richard Barrons")
+    assert answer.abstained and not answer.citations and not fake_llm.calls

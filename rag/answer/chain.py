@@ -27,7 +27,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 
 from rag.answer import attribution
 from rag.answer.attribution import LedgerMatch
-from rag.answer.check import CheckThresholds, QuoteVerdict, check_quote
+from rag.answer.check import CheckThresholds, Meaning, QuoteVerdict, check_quote
 from rag.answer.check_answer import compose_check
 from rag.answer.cite import MARKER, build_answer
 from rag.answer.claims import Evidence, check_claims
@@ -110,6 +110,7 @@ def build_chain(
     ledger: Ledger | None = None,
     summaries: bool = True,
     check: CheckThresholds | None = None,
+    meaning: Meaning | None = None,
 ) -> Runnable[Any, AnswerChunk]:
     """The runnable behind ``ask()``; compose it like any LangChain runnable.
 
@@ -117,7 +118,8 @@ def build_chain(
     questions the ledger cannot answer) to hybrid passage retrieval. ``summaries``: add a
     checked model sentence to "what has X said about Z" answers. ``check``: answer "did X
     say “…”", "is it true that X said “…”" and "who first said “…”" with the quote check's
-    verdict (rag.answer.check), with these thresholds."""
+    verdict (rag.answer.check), with these thresholds (and ``meaning`` to compare claims
+    by meaning)."""
     model = _ModelHandle(llm)
 
     def route(request: Request) -> Route:
@@ -127,7 +129,7 @@ def build_chain(
             _, scoped = retriever.scope_by_title(question, filters)
             allowed = retriever.articles_matching(scoped)
             if allowed != [] and check is not None:
-                checked = _check_route(request, ledger, allowed or [], check)
+                checked = _check_route(request, ledger, allowed or [], check, meaning)
                 if checked is not None:
                     return checked
             if allowed != []:  # [] = the filters allow no article at all
@@ -195,12 +197,16 @@ class _ModelHandle:
 
 
 def _check_route(
-    request: Request, ledger: Ledger, scope: Sequence[str], thresholds: CheckThresholds
+    request: Request,
+    ledger: Ledger,
+    scope: Sequence[str],
+    thresholds: CheckThresholds,
+    meaning: Meaning | None,
 ) -> Route | None:
     """The quote check's route for a did- or who-first question over one quotation of a few
-    words (or a did-question over reported words), when the check finds the words and, for
-    a did-question, the ledger knows the speaker; None sends the question the earlier way
-    (records or passages)."""
+    words (or a did-question over reported words), when the ledger knows the speaker of a
+    did-question and the check finds the words (or finds no reported words of theirs
+    close); None sends the question the earlier way (records or passages)."""
     intent = parse_intent(request.question)
     if len(intent.fragments) > 1:
         return None  # several quotations: the records answer each
@@ -208,14 +214,16 @@ def _check_route(
     if len(claim.split()) < CHECK_MIN_CLAIM_WORDS:
         return None
     if intent.kind == "did_say" and ledger.find_speaker(intent.speaker, scope):
-        verdict = check_quote(ledger, claim, intent.speaker, thresholds, scope)
+        verdict = check_quote(ledger, claim, intent.speaker, thresholds, scope, meaning)
         first = False
     elif intent.kind == "who_said" and intent.first and intent.fragments:
-        verdict, first = check_quote(ledger, claim, "", thresholds, scope), True
+        verdict, first = check_quote(ledger, claim, "", thresholds, scope, meaning), True
     else:
         return None
-    if verdict.verdict == "not_found":
-        return None  # the passages may still hold words the ledger has no row for
+    if verdict.verdict == "not_found" and (intent.fragments or not intent.speaker):
+        return None  # the passages may still hold a quotation the ledger has no row for
+    # Reported words a known speaker is not quoted saying: a passage answer would only
+    # paraphrase passages about them, so the verdict stands.
     rows = [e.row for e in verdict.evidence]
     articles = ledger.index.get_articles(sorted({r.quote.article_id for r in rows}))
     passages = attribution.row_passages(articles, rows)

@@ -4,13 +4,14 @@ in those words. One verdict from a closed set, with the rows that show it."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from rag.ledger.read import Ledger, LedgerRow
 from rag.lexicon import (
     CHECK_LONE_GAP,
+    CHECK_MEANING_ROWS,
     CHECK_SENSE_AFTER,
     CHECK_SENSE_BEFORE,
     SENSE_CONDITIONS,
@@ -27,6 +28,8 @@ from rag.text.wording import (
 from rag.types import Quote
 
 Verdict = Literal["verbatim", "reworded", "cut", "misattributed", "not_found"]
+Meaning = Callable[[str, Sequence[str]], Sequence[float]]
+"""Cosine similarity of meaning of a claim to each of some texts (the index's embedder)."""
 
 
 @dataclass(frozen=True)
@@ -35,10 +38,13 @@ class CheckThresholds:
 
     min_overlap: float  # share of the claim's words a quotation must hold to be compared
     min_similarity: float  # word similarity from which it is the claim's original
+    min_meaning: float  # similarity of meaning from which it is, when too few words match
 
     @classmethod
     def of(cls, settings: Settings) -> CheckThresholds:
-        return cls(settings.check_min_overlap, settings.check_min_similarity)
+        return cls(
+            settings.check_min_overlap, settings.check_min_similarity, settings.check_min_meaning
+        )
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,7 @@ class CheckEvidence:
 
     row: LedgerRow  # article text[row.quote.start:row.quote.end] is its quotation
     diff: WordingDiff  # the claim against the words of the row it lines up with
+    meaning: float | None = None  # similarity of meaning, when found by meaning, not words
 
     @property
     def quote(self) -> Quote:
@@ -81,6 +88,7 @@ class QuoteVerdict:
                     "source": e.quote.source,
                     "diff": {
                         "similarity": round(e.diff.similarity, 3),
+                        "meaning_similarity": None if e.meaning is None else round(e.meaning, 3),
                         "changes": [
                             {"kind": c.kind, "claimed": c.claimed, "original": c.original}
                             for c in e.diff.changes
@@ -100,9 +108,12 @@ def check_quote(
     speaker: str,
     thresholds: CheckThresholds,
     article_ids: Sequence[str] = (),
+    meaning: Meaning | None = None,
 ) -> QuoteVerdict:
     """The verdict on ``claim`` (given to ``speaker``, if named: '' for nobody) from the
-    ledger's rows."""
+    ledger's rows. With ``meaning``, a claim no row matches by its words is compared by
+    meaning with the speaker's rows (any row's, when nobody is named): it is reworded
+    when one is close enough, never misattributed."""
     rows = ledger.quotes(article_ids=article_ids)
     wanted, said = set(tokenize(claim, query=True)), wording_words(claim)
     scored = sorted(
@@ -118,10 +129,14 @@ def check_quote(
         articles = len({r.quote.article_id for r in rows})
         return QuoteVerdict(verdict, claim, speaker, tuple(evidence), len(rows), articles)
 
+    names = set(ledger.find_speaker(speaker, article_ids)) if speaker else set()
     if not scored:
-        return result("not_found", [])
+        if meaning is None or (speaker and not names):
+            return result("not_found", [])
+        pool = [r for r in rows if (r.quote.speaker in names if speaker else wanted & r.tokens)]
+        close = _by_meaning(claim, wanted, pool, meaning, thresholds.min_meaning)
+        return result("reworded" if close else "not_found", close)
     if speaker:
-        names = set(ledger.find_speaker(speaker, article_ids))
         theirs = [c for c in scored if c.quote.speaker in names]
         # A quotation the article gives nobody cannot show that someone else said it,
         # unless another row names someone for words as close.
@@ -134,6 +149,26 @@ def check_quote(
         scored = theirs
     closest = _closest(scored)
     return result(_verdict(closest[0].diff), closest)
+
+
+def _by_meaning(
+    claim: str,
+    wanted: set[str],
+    rows: Sequence[LedgerRow],
+    meaning: Meaning,
+    min_meaning: float,
+) -> list[CheckEvidence]:
+    """The row closest in meaning to the claim, if close enough, among the
+    CHECK_MEANING_ROWS that share most of its words."""
+    pool = sorted(rows, key=lambda r: -len(wanted & r.tokens))[:CHECK_MEANING_ROWS]
+    if not pool:
+        return []
+    scores = meaning(claim, [r.quote.quote for r in pool])
+    best = max(range(len(pool)), key=lambda i: scores[i])
+    if scores[best] < min_meaning:
+        return []
+    row = pool[best]
+    return [CheckEvidence(row, compare_wording(claim, row.quote.quote), float(scores[best]))]
 
 
 def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:

@@ -72,14 +72,17 @@ def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
         }.get(verdict.verdict, "The article prints these words in a longer form:")
     if verdict.verdict == "verbatim":
         return "Yes, in these words." if verdict.speaker else "Yes, printed in these words."
+    if verdict.verdict == "reworded" and first.meaning is not None:
+        return "Not in those words; the closest in meaning:"
     if verdict.verdict == "reworded":
         return "Not in those words. The closest original:"
     return "Only in part, and the cut changes the sense:"
 
 
 def _not_found(verdict: QuoteVerdict) -> str:
+    whose = f" from {verdict.speaker}" if verdict.speaker else ""
     return (
-        f"Nothing close to these words is quoted in the {verdict.searched_articles} "
+        f"Nothing close to these words is quoted{whose} in the {verdict.searched_articles} "
         f"article(s) searched ({verdict.searched_rows} quotations)."
     )
 

@@ -597,6 +597,11 @@ class Index:
         ]
         return sorted(found, key=lambda v: v.replaced)
 
+    def meaning_similarity(self, text: str, others: Sequence[str]) -> list[float]:
+        """Cosine similarity of ``text`` to each of ``others`` by this index's embedder."""
+        vectors = _unit(self.embedder.embed([text, *others]))
+        return [float(v) for v in vectors[1:] @ vectors[0]]
+
     def embed_chunks(self, chunks: Sequence[Chunk]) -> np.ndarray:
         """The chunks' vectors, for an :class:`IndexedArticle` prepared ahead of its write."""
         return self.embedder.embed([c.text for c in chunks])

@@ -218,3 +218,20 @@ def test_the_model_step_names_the_only_person_who_can_have_said_it(
     (row,) = engine.quotes(article_id="porter")
     assert (row.speaker, row.method) == ("Jane Porter", "model"), row
     assert path.read_text(encoding="utf-8")[row.speaker_start : row.speaker_end] == "Jane Porter"
+
+
+def test_the_three_seed_check_questions_get_their_verdicts(engine: Engine) -> None:
+    kallas = engine.ask("Did Kallas say “Peace cannot mean capitulation”?")
+    assert kallas.text.startswith("No: the articles give these words to someone else.")
+    assert kallas.citations[0].speaker == "Jean-Noël Barrot"
+    barrot = engine.ask("Did Barrot say “Peace can never mean surrender”?")
+    assert barrot.text.startswith("Not in those words; the closest in meaning:"), barrot.text
+    assert "“surrender” for “capitulation”" in barrot.text
+    (c,) = barrot.citations
+    assert SEED_TEXT[c.start : c.end] == c.quote and "Peace cannot mean capitulation" in c.quote
+    check = engine.check("Peace can never mean surrender", "Barrot")
+    meaning = check.evidence[0].meaning
+    assert meaning is not None and meaning >= engine.settings.check_min_meaning
+    barrons = engine.ask("Did Richard Barrons say the plan would be a catastrophe?")
+    assert barrons.text.startswith("Nothing close to these words is quoted from Richard Barrons")
+    assert barrons.abstained and not barrons.citations
