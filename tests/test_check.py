@@ -188,9 +188,8 @@ def test_meaning_never_makes_a_claim_misattributed(engine: Engine) -> None:
     assert calls and not any("Peace cannot mean capitulation" in t for t in calls[0])
 
 
-def test_reported_words_a_known_speaker_is_not_quoted_saying_are_not_found_without_the_model(
-    engine: Engine, fake_llm: QueuedChatModel
-) -> None:
-    answer = engine.ask("Did Richard Barrons say the plan would be a catastrophe?")
-    assert answer.text.startswith("Nothing close to these words is quoted from Richard Barrons")
-    assert answer.abstained and not answer.citations and not fake_llm.calls
+def test_a_meaning_match_that_turns_the_sense_is_not_found(engine: Engine) -> None:
+    calls: list[list[str]] = []
+    meaning = _meaning({"Peace cannot mean capitulation": 0.95}, calls)
+    check = _check(engine, "Peace can always mean surrender", "Barrot", meaning)
+    assert calls and check.verdict == "not_found"  # "cannot" dropped: embeddings miss it

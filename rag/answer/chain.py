@@ -204,9 +204,9 @@ def _check_route(
     meaning: Meaning | None,
 ) -> Route | None:
     """The quote check's route for a did- or who-first question over one quotation of a few
-    words (or a did-question over reported words), when the ledger knows the speaker of a
-    did-question and the check finds the words (or finds no reported words of theirs
-    close); None sends the question the earlier way (records or passages)."""
+    words (or a did-question over reported words), when the check finds the words and, for
+    a did-question, the ledger knows the speaker; None sends the question the earlier way
+    (records or passages)."""
     intent = parse_intent(request.question)
     if len(intent.fragments) > 1:
         return None  # several quotations: the records answer each
@@ -220,10 +220,8 @@ def _check_route(
         verdict, first = check_quote(ledger, claim, "", thresholds, scope, meaning), True
     else:
         return None
-    if verdict.verdict == "not_found" and (intent.fragments or not intent.speaker):
-        return None  # the passages may still hold a quotation the ledger has no row for
-    # Reported words a known speaker is not quoted saying: a passage answer would only
-    # paraphrase passages about them, so the verdict stands.
+    if verdict.verdict == "not_found":
+        return None  # the records or passages may still hold words the check does not match
     rows = [e.row for e in verdict.evidence]
     articles = ledger.index.get_articles(sorted({r.quote.article_id for r in rows}))
     passages = attribution.row_passages(articles, rows)

@@ -113,7 +113,7 @@ def check_quote(
     """The verdict on ``claim`` (given to ``speaker``, if named: '' for nobody) from the
     ledger's rows. With ``meaning``, a claim no row matches by its words is compared by
     meaning with the speaker's rows (any row's, when nobody is named): it is reworded
-    when one is close enough, never misattributed."""
+    when one is close enough and no negation or condition differs, never misattributed."""
     rows = ledger.quotes(article_ids=article_ids)
     wanted, said = set(tokenize(claim, query=True)), wording_words(claim)
     scored = sorted(
@@ -168,7 +168,10 @@ def _by_meaning(
     if scores[best] < min_meaning:
         return []
     row = pool[best]
-    return [CheckEvidence(row, compare_wording(claim, row.quote.quote), float(scores[best]))]
+    diff = compare_wording(claim, row.quote.quote)
+    if diff.sense_changed:  # embeddings miss a dropped "not": say less
+        return []
+    return [CheckEvidence(row, diff, float(scores[best]))]
 
 
 def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:
