@@ -154,7 +154,8 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="Word similarity (0–1) from which a quotation counts as the claim's "
-        "original, said in other words; below it, the claim is compared by meaning.",
+        "original, said in other words; when no quotation reaches it, the claim is compared by "
+        "meaning (check_min_meaning).",
     )
     check_min_meaning: float = Field(
         0.7,

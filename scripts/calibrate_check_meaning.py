@@ -25,8 +25,8 @@ OTHERS = 400  # quotations taken from the other set
 
 
 def best_meaning(engine: Engine, claim: str, speaker: str) -> float | None:
-    """The meaning similarity of the check's evidence (0 for none); None when the claim's
-    words settled it."""
+    """The meaning similarity of the check's evidence: 0.0 when it found nothing, None
+    when the claim's words settled it."""
     found = engine.check(claim, speaker)
     if found.verdict == "not_found" or not found.evidence:
         return 0.0

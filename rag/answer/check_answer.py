@@ -80,9 +80,8 @@ def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
 
 
 def _not_found(verdict: QuoteVerdict) -> str:
-    whose = f" from {verdict.speaker}" if verdict.speaker else ""
     return (
-        f"Nothing close to these words is quoted{whose} in the {verdict.searched_articles} "
+        f"Nothing close to these words is quoted in the {verdict.searched_articles} "
         f"article(s) searched ({verdict.searched_rows} quotations)."
     )
 
