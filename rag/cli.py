@@ -219,12 +219,14 @@ def check(
     if as_json:
         click.echo(json.dumps(verdict.to_public_dict(), ensure_ascii=False, indent=2))
         return
-    ids = sorted({e.quote.article_id for e in verdict.evidence})
-    composed = compose_check(verdict, engine.get_articles(ids))
+    shown = (*verdict.evidence, *verdict.nearest)
+    composed = compose_check(
+        verdict, engine.get_articles(sorted({e.quote.article_id for e in shown}))
+    )
     click.secho(f"{verdict.verdict.replace('_', ' ')}", bold=True)
     click.echo(composed.text)
-    if verdict.verdict in ("reworded", "cut") and verdict.evidence:
-        first = verdict.evidence[0]
+    if verdict.verdict in ("reworded", "cut", "not_found") and shown:
+        first = shown[0]
         close = f"word similarity {first.diff.similarity:.2f}"
         if first.meaning is not None:
             close += f", meaning similarity {first.meaning:.2f}"

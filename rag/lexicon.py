@@ -68,6 +68,12 @@ CHECK_LONE_GAP = 3
 # Chat questions route to the quote check from this many words of claim ("unacceptable"
 # alone is a word, not a quotation to check).
 CHECK_MIN_CLAIM_WORDS = 3
+# "Did X say <words>?" asks about a topic, not reported words, when the words start so:
+# "anything about Germany", "whether it would work", "for a ceasefire" (did X call for …).
+NOT_CLAIM_OPENERS = frozenset(
+    """anything something nothing everything much more whether if what who whom whose how
+    why when where which about on regarding concerning over for to of""".split()
+)
 # a claim no quotation matches by its words is compared by meaning with at most this many
 # quotations (the claimed speaker's, or any), those sharing most of its words first.
 CHECK_MEANING_ROWS = 64

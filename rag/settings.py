@@ -165,6 +165,14 @@ class Settings(BaseSettings):
         "that shares too few words with the claim still counts as its original, reworded; "
         "below it, the claim is not found. Calibrated in docs/evaluation.md.",
     )
+    check_min_nearest: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="A claim that is not found is shown with the quotation closest to it in "
+        "meaning (the claimed speaker's, when one is named) from this similarity up, marked as "
+        "not close enough to count; 1 shows none.",
+    )
 
     # --- LLM ----------------------------------------------------------------------------
     llm: str = Field(

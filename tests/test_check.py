@@ -106,6 +106,8 @@ def test_who_first_said_gives_the_appearance(engine: Engine) -> None:
         'Did Barrot say "Peace cannot mean capitulation" and "no deal"?',  # two quotations
         'Did the president say "Peace cannot mean capitulation"?',  # nobody the ledger knows
         'Did Barrons say "Europe must build its own nuclear deterrent"?',  # not found: passages
+        "Did Barrons say anything about Germany?",  # a topic, not reported words
+        "Did Kallas say whether Russia had offered concessions?",
     ],
 )
 def test_questions_the_check_cannot_settle_go_the_earlier_way(
@@ -115,6 +117,15 @@ def test_questions_the_check_cannot_settle_go_the_earlier_way(
     answer = engine.ask(question)
     assert not answer.text.startswith(("No: the articles give", "Yes, in these words"))
     assert "Nothing close to these words" not in answer.text
+    assert "close enough to these words" not in answer.text
+
+
+def test_reported_words_nobody_is_quoted_saying_are_not_found_without_the_model(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    answer = engine.ask("Did Barrons say Europe must build its own nuclear deterrent?")
+    assert answer.source == "ledger" and not fake_llm.calls
+    assert answer.text.startswith(("Nothing close to these words", "No quotation in the 1"))
 
 
 def test_a_negation_governs_its_own_clause_only(engine: Engine, tmp_path: Path) -> None:
@@ -193,3 +204,23 @@ def test_a_meaning_match_that_turns_the_sense_is_not_found(engine: Engine) -> No
     meaning = _meaning({"Peace cannot mean capitulation": 0.95}, calls)
     check = _check(engine, "Peace can always mean surrender", "Barrot", meaning)
     assert calls and check.verdict == "not_found"  # "cannot" dropped: embeddings miss it
+    (nearest,) = check.nearest  # shown as the nearest, with the "cannot" the claim drops
+    assert nearest.quote.quote == "Peace cannot mean capitulation."
+
+
+def test_a_claim_not_found_shows_the_nearest_quotation_in_meaning(engine: Engine) -> None:
+    near = _meaning({"would be a disaster": 0.6}, [])
+    check = _check(engine, "the plan would be a catastrophe", "Barrons", near)
+    assert check.verdict == "not_found" and check.evidence == ()
+    (nearest,) = check.nearest
+    assert nearest.meaning == pytest.approx(0.6) and nearest.quote.speaker == "Richard Barrons"
+    data = check.to_public_dict()
+    assert data["evidence"] == [] and data["nearest"][0]["quote"] == nearest.quote.quote  # type: ignore[index]
+    article = engine.index.get_article(nearest.quote.article_id)
+    composed = compose_check(check, {article.id: article})
+    assert composed.text.startswith("No quotation in the 1 article(s) searched")
+    assert "The nearest in meaning: Richard Barrons" in composed.text
+    (c,) = composed.citations
+    assert article.text[c.start : c.end] == c.quote and "would be a disaster" in c.quote
+    far = _meaning({"would be a disaster": 0.4}, [])
+    assert _check(engine, "the plan would be a catastrophe", "Barrons", far).nearest == ()

@@ -84,6 +84,10 @@ class Route:
     def from_ledger(self) -> bool:
         return self.found is not None and bool(self.found.rows)
 
+    @property
+    def not_found(self) -> bool:
+        return self.checked is not None and self.checked.verdict == "not_found"
+
 
 def as_request(value: Any) -> Request:
     if isinstance(value, Request):
@@ -128,9 +132,10 @@ def build_chain(
         if ledger is not None:
             _, scoped = retriever.scope_by_title(question, filters)
             allowed = retriever.articles_matching(scoped)
+            checked = None
             if allowed != [] and check is not None:
                 checked = _check_route(request, ledger, allowed or [], check, meaning)
-                if checked is not None:
+                if checked is not None and not checked.not_found:
                     return checked
             if allowed != []:  # [] = the filters allow no article at all
                 found = attribution.match(ledger, question, allowed or [])
@@ -139,6 +144,8 @@ def build_chain(
                 articles = retriever.index.get_articles(ids)
                 passages = attribution.row_passages(articles, found.rows)
                 return Route(request, passages, found, articles)
+            if checked is not None:  # reported words no record holds: not found, said so
+                return checked
         return Route(request, retriever.search(question, filters), found)
 
     def respond(routes: Iterator[Route]) -> Iterator[AnswerChunk]:
@@ -204,25 +211,28 @@ def _check_route(
     meaning: Meaning | None,
 ) -> Route | None:
     """The quote check's route for a did- or who-first question over one quotation of a few
-    words (or a did-question over reported words), when the check finds the words and, for
-    a did-question, the ledger knows the speaker; None sends the question the earlier way
-    (records or passages)."""
+    words, or a did-question over reported words, when the ledger knows the speaker of a
+    did-question. A not-found verdict routes only reported words (the records come first;
+    quoted words may still be in passages the ledger does not hold); None sends the
+    question the earlier way (records or passages)."""
     intent = parse_intent(request.question)
     if len(intent.fragments) > 1:
         return None  # several quotations: the records answer each
     claim = intent.fragments[0] if intent.fragments else intent.content
     if len(claim.split()) < CHECK_MIN_CLAIM_WORDS:
         return None
-    if intent.kind == "did_say" and ledger.find_speaker(intent.speaker, scope):
+    if intent.kind == "did_say" and (intent.fragments or intent.reports_words):
+        if not ledger.find_speaker(intent.speaker, scope):
+            return None
         verdict = check_quote(ledger, claim, intent.speaker, thresholds, scope, meaning)
         first = False
     elif intent.kind == "who_said" and intent.first and intent.fragments:
         verdict, first = check_quote(ledger, claim, "", thresholds, scope, meaning), True
     else:
         return None
-    if verdict.verdict == "not_found":
-        return None  # the records or passages may still hold words the check does not match
-    rows = [e.row for e in verdict.evidence]
+    if verdict.verdict == "not_found" and not intent.reports_words:
+        return None
+    rows = [e.row for e in (*verdict.evidence, *verdict.nearest)]
     articles = ledger.index.get_articles(sorted({r.quote.article_id for r in rows}))
     passages = attribution.row_passages(articles, rows)
     return Route(request, passages, articles=articles, checked=verdict, earliest_first=first)

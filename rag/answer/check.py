@@ -39,11 +39,15 @@ class CheckThresholds:
     min_overlap: float  # share of the claim's words a quotation must hold to be compared
     min_similarity: float  # word similarity from which it is the claim's original
     min_meaning: float  # similarity of meaning from which it is, when too few words match
+    min_nearest: float = 1.0  # from which a not-found claim's closest quotation is shown
 
     @classmethod
     def of(cls, settings: Settings) -> CheckThresholds:
         return cls(
-            settings.check_min_overlap, settings.check_min_similarity, settings.check_min_meaning
+            settings.check_min_overlap,
+            settings.check_min_similarity,
+            settings.check_min_meaning,
+            settings.check_min_nearest,
         )
 
 
@@ -70,6 +74,7 @@ class QuoteVerdict:
     evidence: tuple[CheckEvidence, ...]
     searched_rows: int
     searched_articles: int
+    nearest: tuple[CheckEvidence, ...] = ()  # not found: the closest quotation, by meaning
 
     def to_public_dict(self) -> dict[str, object]:
         """The stable JSON shape printed by ``rag check --json``."""
@@ -77,29 +82,31 @@ class QuoteVerdict:
             "verdict": self.verdict,
             "claim": self.claim,
             "speaker": self.speaker,
-            "evidence": [
-                {
-                    "article_id": e.quote.article_id,
-                    "start": e.quote.start,
-                    "end": e.quote.end,
-                    "quote": e.quote.quote,
-                    "speaker": e.quote.speaker,
-                    "date": e.quote.date,
-                    "source": e.quote.source,
-                    "diff": {
-                        "similarity": round(e.diff.similarity, 3),
-                        "meaning_similarity": None if e.meaning is None else round(e.meaning, 3),
-                        "changes": [
-                            {"kind": c.kind, "claimed": c.claimed, "original": c.original}
-                            for c in e.diff.changes
-                        ],
-                        "sense_changed": list(e.diff.sense_words),
-                    },
-                }
-                for e in self.evidence
-            ],
+            "evidence": [_public(e) for e in self.evidence],
+            "nearest": [_public(e) for e in self.nearest],
             "searched": {"quotations": self.searched_rows, "articles": self.searched_articles},
         }
+
+
+def _public(e: CheckEvidence) -> dict[str, object]:
+    return {
+        "article_id": e.quote.article_id,
+        "start": e.quote.start,
+        "end": e.quote.end,
+        "quote": e.quote.quote,
+        "speaker": e.quote.speaker,
+        "date": e.quote.date,
+        "source": e.quote.source,
+        "diff": {
+            "similarity": round(e.diff.similarity, 3),
+            "meaning_similarity": None if e.meaning is None else round(e.meaning, 3),
+            "changes": [
+                {"kind": c.kind, "claimed": c.claimed, "original": c.original}
+                for c in e.diff.changes
+            ],
+            "sense_changed": list(e.diff.sense_words),
+        },
+    }
 
 
 def check_quote(
@@ -125,17 +132,25 @@ def check_quote(
         key=lambda c: (-c.diff.similarity, c.quote.date, c.quote.article_id),
     )
 
-    def result(verdict: Verdict, evidence: Sequence[CheckEvidence]) -> QuoteVerdict:
+    def result(
+        verdict: Verdict, evidence: Sequence[CheckEvidence], nearest: Sequence[CheckEvidence] = ()
+    ) -> QuoteVerdict:
         articles = len({r.quote.article_id for r in rows})
-        return QuoteVerdict(verdict, claim, speaker, tuple(evidence), len(rows), articles)
+        return QuoteVerdict(
+            verdict, claim, speaker, tuple(evidence), len(rows), articles, tuple(nearest)
+        )
 
     names = set(ledger.find_speaker(speaker, article_ids)) if speaker else set()
     if not scored:
         if meaning is None or (speaker and not names):
             return result("not_found", [])
         pool = [r for r in rows if (r.quote.speaker in names if speaker else wanted & r.tokens)]
-        close = _by_meaning(claim, wanted, pool, meaning, thresholds.min_meaning)
-        return result("reworded" if close else "not_found", close)
+        close = _by_meaning(claim, wanted, pool, meaning)
+        if close is None or close.meaning is None or close.meaning < thresholds.min_nearest:
+            return result("not_found", [])
+        if close.meaning < thresholds.min_meaning or close.diff.sense_changed:
+            return result("not_found", [], [close])  # embeddings miss a dropped "not"
+        return result("reworded", [close])
     if speaker:
         theirs = [c for c in scored if c.quote.speaker in names]
         # A quotation the article gives nobody cannot show that someone else said it,
@@ -152,26 +167,17 @@ def check_quote(
 
 
 def _by_meaning(
-    claim: str,
-    wanted: set[str],
-    rows: Sequence[LedgerRow],
-    meaning: Meaning,
-    min_meaning: float,
-) -> list[CheckEvidence]:
-    """The row closest in meaning to the claim, if close enough, among the
-    CHECK_MEANING_ROWS that share most of its words."""
+    claim: str, wanted: set[str], rows: Sequence[LedgerRow], meaning: Meaning
+) -> CheckEvidence | None:
+    """The row closest in meaning to the claim among the CHECK_MEANING_ROWS that share
+    most of its words, with its similarity of meaning."""
     pool = sorted(rows, key=lambda r: -len(wanted & r.tokens))[:CHECK_MEANING_ROWS]
     if not pool:
-        return []
+        return None
     scores = meaning(claim, [r.quote.quote for r in pool])
     best = max(range(len(pool)), key=lambda i: scores[i])
-    if scores[best] < min_meaning:
-        return []
     row = pool[best]
-    diff = compare_wording(claim, row.quote.quote)
-    if diff.sense_changed:  # embeddings miss a dropped "not": say less
-        return []
-    return [CheckEvidence(row, diff, float(scores[best]))]
+    return CheckEvidence(row, compare_wording(claim, row.quote.quote), float(scores[best]))
 
 
 def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:

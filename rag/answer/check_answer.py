@@ -4,7 +4,7 @@ Nothing in it comes from anywhere but the verdict and the cited records."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from rag.answer.check import CheckEvidence, QuoteVerdict
 from rag.answer.compose import HEDGED, Composed, citation, shown, statement
@@ -19,21 +19,43 @@ def compose_check(
 ) -> Composed:
     """The verdict, its evidence and the wording differences, as answer sentences.
     ``earliest_first``: for "who first said …", the appearances in date order."""
-    evidence = [
-        e
-        for e in verdict.evidence
-        if e.quote.article_id in articles
-        and articles[e.quote.article_id].text[e.quote.start : e.quote.end] == e.quote.quote
-    ]
+    evidence = _in(verdict.evidence, articles)
     if earliest_first:
         evidence.sort(key=lambda e: (e.quote.date or "9999", e.quote.article_id, e.quote.start))
     out = Composed()
     if verdict.verdict == "not_found" or not evidence:
-        out.sentences.append(_not_found(verdict))
+        nearest = _in(verdict.nearest, articles)
+        out.sentences.append(_not_found(verdict, bool(nearest)))
+        if nearest:
+            out.sentences.append("The nearest in meaning:")
+            _state(out, nearest, articles)
         return out
     out.sentences.append(_lead(verdict, evidence[0]))
+    _state(out, evidence[:MAX_SHOWN], articles, earliest_first)
+    if verdict.verdict in ("reworded", "cut"):
+        out.sentences.append(differences(evidence[0].diff))
+    return out
+
+
+def _in(evidence: Sequence[CheckEvidence], articles: Mapping[str, Article]) -> list[CheckEvidence]:
+    """The evidence whose quotation its article (among ``articles``) prints where it says."""
+    return [
+        e
+        for e in evidence
+        if e.quote.article_id in articles
+        and articles[e.quote.article_id].text[e.quote.start : e.quote.end] == e.quote.quote
+    ]
+
+
+def _state(
+    out: Composed,
+    evidence: Sequence[CheckEvidence],
+    articles: Mapping[str, Article],
+    earliest_first: bool = False,
+) -> None:
+    """Each quotation as the ledger states it, with its [n] and its verified quote."""
     named: set[str] = set()
-    for n, e in enumerate(evidence[:MAX_SHOWN], 1):
+    for n, e in enumerate(evidence, 1):
         article = articles[e.quote.article_id]
         sentence, quoted = statement(e.row, n, article, e.quote.speaker not in named)
         named.add(e.quote.speaker)
@@ -54,9 +76,6 @@ def compose_check(
                     end=e.quote.start + len(words),
                 )
             )
-    if verdict.verdict in ("reworded", "cut"):
-        out.sentences.append(differences(evidence[0].diff))
-    return out
 
 
 def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
@@ -79,11 +98,13 @@ def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
     return "Only in part, and the cut changes the sense:"
 
 
-def _not_found(verdict: QuoteVerdict) -> str:
-    return (
-        f"Nothing close to these words is quoted in the {verdict.searched_articles} "
-        f"article(s) searched ({verdict.searched_rows} quotations)."
+def _not_found(verdict: QuoteVerdict, nearest: bool) -> str:
+    searched = (
+        f"the {verdict.searched_articles} article(s) searched ({verdict.searched_rows} quotations)"
     )
+    if nearest:
+        return f"No quotation in {searched} is close enough to these words to be their source."
+    return f"Nothing close to these words is quoted in {searched}."
 
 
 def differences(diff: WordingDiff) -> str:

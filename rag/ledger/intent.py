@@ -14,6 +14,7 @@ from typing import Literal
 from rag.lexicon import (
     DID_QUESTION_VERBS,
     IS_TRUE_VERBS,
+    NOT_CLAIM_OPENERS,
     NOT_NAMES_IN_QUESTIONS,
     WHAT_QUESTION_VERBS,
     WHO_QUESTION_VERBS,
@@ -124,6 +125,18 @@ class Intent:
     speaker: str = ""
     topic: str = ""
     first: bool = False  # "who first said …": where the words appeared earliest
+
+    @property
+    def reports_words(self) -> bool:
+        """A did-question over words put in the speaker's mouth without quotation marks
+        ("did X say the plan would fail?"), not over a topic ("… anything about Nato?")."""
+        words = self.content.split()
+        return (
+            self.kind == "did_say"
+            and not self.fragments
+            and bool(words)
+            and words[0].lower() not in NOT_CLAIM_OPENERS
+        )
 
 
 def parse_intent(text: str) -> Intent:

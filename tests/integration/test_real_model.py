@@ -220,7 +220,7 @@ def test_the_model_step_names_the_only_person_who_can_have_said_it(
     assert path.read_text(encoding="utf-8")[row.speaker_start : row.speaker_end] == "Jane Porter"
 
 
-def test_two_seed_check_questions_get_their_verdicts(engine: Engine) -> None:
+def test_the_three_seed_check_questions_get_their_verdicts(engine: Engine) -> None:
     kallas = engine.ask("Did Kallas say “Peace cannot mean capitulation”?")
     assert kallas.text.startswith("No: the articles give these words to someone else.")
     assert kallas.citations[0].speaker == "Jean-Noël Barrot"
@@ -232,3 +232,11 @@ def test_two_seed_check_questions_get_their_verdicts(engine: Engine) -> None:
     check = engine.check("Peace can never mean surrender", "Barrot")
     meaning = check.evidence[0].meaning
     assert meaning is not None and meaning >= engine.settings.check_min_meaning
+    # Reported words the articles do not give him: not found, with his nearest quotation
+    # (the lede's "would be a disaster"), never a paraphrase of someone else's passage.
+    barrons = engine.ask("Did Richard Barrons say the plan would be a catastrophe?")
+    assert barrons.source == "ledger", barrons.text
+    assert barrons.text.startswith("No quotation in the 1 article(s) searched"), barrons.text
+    (c,) = barrons.citations
+    assert c.speaker == "Richard Barrons" and "“would be a disaster”" in barrons.text
+    assert SEED_TEXT[c.start : c.end] == c.quote
