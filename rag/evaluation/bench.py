@@ -23,6 +23,7 @@ import numpy as np
 from rag.answer.retrieve import Retriever
 from rag.backends.store import Index
 from rag.evaluation import eval as ev
+from rag.evaluation.check_scale import check_scale_figures
 from rag.evaluation.extraction import PUBLISHED, extraction_f1
 from rag.ingest.metadata import make_article
 from rag.ingest.pipeline import ingest_articles
@@ -356,6 +357,10 @@ def run_bench(
     if synthetic:
         status(f"Scale: {synthetic} synthetic articles…")
         out["scale"] = scale_figures(synthetic, settings)
+        status(f"rag check on {synthetic} synthetic articles' ledger rows…")
+        out["check_scale"] = check_scale_figures(
+            synthetic_articles(synthetic), settings, _FastEmbedder()
+        )
     out["memory"] = peak_rss_mb()
     return out
 
@@ -453,6 +458,15 @@ def format_bench(result: dict[str, Any]) -> str:
             f"retrieval p50 {s['retrieval_p50_ms']} ms, p95 {s['retrieval_p95_ms']} ms; "
             f"process memory +{s['process_rss_growth_mb']} MB; one more article "
             f"{s['add_one_article_s']} s ({s['keyword_catch_up_s']} s of it the keyword index)"
+        )
+    if "check_scale" in result:
+        c = result["check_scale"]
+        kinds = ", ".join(f"{k} {v}" for k, v in c["p50_s_by_kind"].items())
+        lines.append(
+            f"rag check ({c['articles']} synthetic articles, {c['rows']} ledger rows written by "
+            f"construction; MiniLM for meaning): p50 {c['check_p50_s']} s, p95 "
+            f"{c['check_p95_s']} s (p50 by kind: {kinds}); reading the ledger once "
+            f"{c['ledger_read_s']} s"
         )
     if "project" in variants:
         p = variants["project"]["overall"]

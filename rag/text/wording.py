@@ -72,14 +72,19 @@ def wording_breaks(text: str, sentences_only: bool = False) -> list[bool]:
 
 def compare_wording(claimed: str, original: str) -> WordingDiff:
     """How ``claimed`` differs from ``original``."""
-    said, printed = wording_words(claimed), wording_words(original)
+    return compare_words(wording_words(claimed), wording_words(original))
+
+
+def compare_words(said: Sequence[str], printed: Sequence[str]) -> WordingDiff:
+    """How the words ``said`` differ from the words ``printed`` (both as
+    :func:`wording_words` gives them)."""
     matcher = difflib.SequenceMatcher(a=said, b=printed, autojunk=False)
     changes: list[WordChange] = []
     sense: list[str] = []
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
             continue
-        ours, theirs = said[a0:a1], printed[b0:b1]
+        ours, theirs = list(said[a0:a1]), list(printed[b0:b1])
         kind: Literal["added", "dropped", "changed"] = (
             "added" if not theirs else "dropped" if not ours else "changed"
         )
