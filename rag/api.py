@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rag.ingest.feeds import Politeness, PollResult
 
 from rag.answer.check import CheckThresholds, QuoteVerdict, check_quote
+from rag.answer.check_answer import compose_check, verdict_answer
 from rag.answer.conversation import Turn
 from rag.answer.retrieve import Retriever
 from rag.backends.feed_state import FeedState
@@ -23,7 +24,7 @@ from rag.backends.llm import StatusFn, chat_model
 from rag.backends.store import Index
 from rag.errors import ConfigError, NotFoundError, QuestionError
 from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls, is_url
-from rag.ledger.read import Ledger, Speaker
+from rag.ledger.read import Ledger, Speaker, SpeakerPage
 from rag.settings import Settings, get_settings
 from rag.types import (
     Answer,
@@ -258,6 +259,12 @@ class Engine:
         ids = [article_id] if article_id else []
         return [r.quote for r in self.ledger.quotes(speaker, ids)]
 
+    def speaker(self, name: str) -> list[SpeakerPage]:
+        """The people ``name`` refers to (one, or several who share a surname asked alone),
+        each with every quotation of theirs across articles, by date."""
+        self.ensure_corpus()
+        return self.ledger.speaker_pages(name)
+
     def speakers(self, article_id: str = "") -> list[Speaker]:
         """People and sources in the ledger, most quoted first."""
         self.ensure_corpus()
@@ -281,6 +288,10 @@ class Engine:
             ids or (),
             self.index.meaning_similarity,
         )
+
+    def check_answer(self, verdict: QuoteVerdict, articles: Mapping[str, Article]) -> Answer:
+        """The verdict in words, citing the quotations it rests on (``articles``: theirs)."""
+        return verdict_answer(verdict.claim, verdict, compose_check(verdict, articles))
 
     # --- questions -----------------------------------------------------------------------
 

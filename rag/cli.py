@@ -309,6 +309,46 @@ def quotes(speaker: str, article_id: str, as_json: bool) -> None:
 
 
 @cli.command()
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def speaker(name: str, as_json: bool) -> None:
+    """One person's quotations across articles, by date, with outlet and [n]: NAME in any
+    form the articles write it ("Gen Barrons", "Richard Barrons")."""
+    pages = _engine().speaker(name)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in pages], ensure_ascii=False, indent=2))
+        return
+    if not pages:
+        raise click.ClickException(f"no one called {name!r} is quoted (see `rag speakers`)")
+    for page in pages:
+        s = page.speaker
+        roles = ", ".join(sorted(r for r in s.roles if r))
+        click.secho(s.name + (f" — {roles}" if roles else ""), bold=True)
+        others = sorted((s.names | s.mentions) - {s.name})
+        if others:
+            click.secho(f"  also written: {', '.join(others)}", dim=True)
+        click.echo(f"  {len(page.rows)} quotation(s) in {len(s.articles)} article(s)")
+        article = ""
+        for n, row in enumerate(page.rows, 1):
+            q = row.quote
+            if q.article_id != article:
+                article = q.article_id
+                click.echo()
+                title = row.title if len(row.title) <= 80 else row.title[:79] + "…"
+                where = " · ".join(x for x in (q.date or "undated", q.source, title) if x)
+                click.secho(f"  {where}", bold=True)
+            words = " ".join(q.quote.split())
+            shown = words if q.kind == "indirect" else f"“{words}”"  # reported speech: as is
+            click.echo(f"    [{n}] {shown} ({q.cue or 'said'}, {q.kind})")
+        click.echo()
+        for n, row in enumerate(page.rows, 1):
+            click.secho(
+                f"  [{n}] {row.quote.article_id} chars {row.quote.start}–{row.quote.end}", dim=True
+            )
+        click.echo()
+
+
+@cli.command()
 @click.option("--article", "article_id", default="", help="Only this article id.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def speakers(article_id: str, as_json: bool) -> None:

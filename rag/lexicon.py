@@ -68,11 +68,20 @@ CHECK_LONE_GAP = 3
 # Chat questions route to the quote check from this many words of claim ("unacceptable"
 # alone is a word, not a quotation to check).
 CHECK_MIN_CLAIM_WORDS = 3
-# "Did X say <words>?" asks about a topic, not reported words, when the words start so:
-# "anything about Germany", "whether it would work", "for a ceasefire" (did X call for …).
+# "Did X say <words>?" asks about a topic, not reported words, when the words start so and
+# no "that" clause follows: "anything about Germany", "whether it would work", "for a
+# ceasefire" (did X call for …).
 NOT_CLAIM_OPENERS = frozenset(
-    """anything something nothing everything much more whether if what who whom whose how
-    why when where which about on regarding concerning over for to of""".split()
+    """anything something nothing everything little whether if what who whom whose how why
+    when where which about on regarding concerning over for of""".split()
+)
+# Before the "that" of reported words, a few words that say when, where or to whom ("on
+# Thursday that", "to The National that", ", in Brussels, that"): at most this many, from
+# one of these words ("it was right that …" is the claim itself).
+REPORTED_THAT_MAX_WORDS = 6
+REPORTED_THAT_LEADS = frozenset(
+    """on to in at about during after before last yesterday today earlier this while
+    repeatedly publicly privately""".split()
 )
 # a claim no quotation matches by its words is compared by meaning with at most this many
 # quotations (the claimed speaker's, or any), those sharing most of its words first.
@@ -340,6 +349,26 @@ TITLE_MATCH_MIN_SCORE = 90.0
 ABSTAIN_MATCH_MIN_SCORE = 90.0
 # Two spellings of one name ("Barrons" / "Barons"): fuzzy ratio at least this.
 NAME_SPELLING_MIN_SCORE = 90.0
+# Short forms of first names that write the same person ("Chuck Grassley", "Charles
+# Grassley"): short form → the full one.
+NICKNAMES = {
+    "bill": "william", "will": "william", "billy": "william", "bob": "robert",
+    "rob": "robert", "bobby": "robert", "chuck": "charles", "charlie": "charles",
+    "mike": "michael", "jim": "james", "jimmy": "james", "joe": "joseph", "tom": "thomas",
+    "dick": "richard", "rick": "richard", "ted": "edward", "ed": "edward", "dan": "daniel",
+    "dave": "david", "tony": "anthony", "chris": "christopher", "nick": "nicholas",
+    "steve": "stephen", "liz": "elizabeth", "beth": "elizabeth", "kate": "katherine",
+    "jon": "jonathan", "matt": "matthew", "pat": "patrick", "sam": "samuel", "ben": "benjamin",
+    "alex": "alexander", "andy": "andrew", "greg": "gregory", "jeff": "jeffrey",
+    "larry": "lawrence", "pete": "peter", "ron": "ronald", "don": "donald",
+}  # fmt: skip
+# Titles written out in full ("Mister Rogers"), dropped when names are compared (the
+# extractor's HONORIFICS hold the short forms).
+SPELT_OUT_TITLES = frozenset("mister missus madam madame".split())
+# Lower-case words inside people's names ("Ursula von der Leyen", "Luiz Inácio Lula da Silva").
+NAME_PARTICLES = frozenset(
+    "de del della der di da das do dos du la le van von bin ibn al el".split()
+)
 # A word of the question that is a close spelling of a passage word (the name gate).
 NAME_SIMILARITY_MIN_SCORE = 85.0
 # A web page with fewer words of main text is not an article (a paywall stub, an index page,

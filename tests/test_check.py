@@ -11,6 +11,7 @@ import rag
 from rag.answer.check import CheckThresholds, Meaning, QuoteVerdict, check_quote
 from rag.answer.check_answer import compose_check, differences
 from rag.api import Engine
+from rag.ledger.intent import parse_intent
 from rag.settings import Settings
 from rag.text.wording import compare_wording
 from rag.types import SearchFilter
@@ -124,8 +125,44 @@ def test_reported_words_nobody_is_quoted_saying_are_not_found_without_the_model(
     engine: Engine, fake_llm: QueuedChatModel
 ) -> None:
     answer = engine.ask("Did Barrons say Europe must build its own nuclear deterrent?")
-    assert answer.source == "ledger" and not fake_llm.calls
-    assert answer.text.startswith(("Nothing close to these words", "No quotation in the 1"))
+    assert answer.source == "ledger" and not fake_llm.calls and answer.abstained
+    assert answer.text.startswith("No quotation in the 1 article(s) searched"), answer.text
+    assert "matches these words" in answer.text
+
+
+def test_reported_words_the_records_hold_are_answered_from_them_first(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    answer = engine.ask("Did Kallas say on Thursday that Russia had made no concessions?")
+    assert not fake_llm.calls and not answer.abstained, answer.text
+    assert not answer.text.startswith("No quotation")
+    assert answer.citations and answer.citations[0].speaker == "Kaja Kallas"
+
+
+@pytest.mark.parametrize(
+    ("question", "content", "reports"),
+    [
+        ("Did Barrons say the plan would fail?", "the plan would fail", True),
+        ("Did Barrons ever say that the plan would fail?", "the plan would fail", True),
+        ("Did Kallas say on Thursday that Russia lied?", "Russia lied", True),
+        ("Did Barrons say to The National that Nato is weak?", "Nato is weak", True),
+        ("Did Kaja Kallas say, in Brussels, that Russia lied?", "Russia lied", True),
+        ("Did Barrons say in the article that Nato is weak?", "Nato is weak", True),
+        (
+            "Did Barrons say it was right that Germany leads?",
+            "it was right that Germany leads",
+            True,
+        ),
+        ("Did Barrons say more troops were needed?", "more troops were needed", True),
+        ("Did Barrons say anything about Germany?", "anything about Germany", False),
+        ("Did Kallas say whether Russia lied?", "whether Russia lied", False),
+        ("Did Kallas call for a ceasefire?", "for a ceasefire", False),
+        ('Did Barrot say "Peace cannot mean capitulation"?', "", False),
+    ],
+)
+def test_reported_words_are_told_from_topics(question: str, content: str, reports: bool) -> None:
+    intent = parse_intent(question)
+    assert (intent.kind, intent.content, intent.reports_words) == ("did_say", content, reports)
 
 
 def test_a_negation_governs_its_own_clause_only(engine: Engine, tmp_path: Path) -> None:
@@ -206,6 +243,9 @@ def test_a_meaning_match_that_turns_the_sense_is_not_found(engine: Engine) -> No
     assert calls and check.verdict == "not_found"  # "cannot" dropped: embeddings miss it
     (nearest,) = check.nearest  # shown as the nearest, with the "cannot" the claim drops
     assert nearest.quote.quote == "Peace cannot mean capitulation."
+    article = engine.index.get_article(nearest.quote.article_id)
+    text = compose_check(check, {article.id: article}).text
+    assert "not close enough to count" in text and "That changes the sense: “cannot”" in text
 
 
 def test_a_claim_not_found_shows_the_nearest_quotation_in_meaning(engine: Engine) -> None:
@@ -219,7 +259,8 @@ def test_a_claim_not_found_shows_the_nearest_quotation_in_meaning(engine: Engine
     article = engine.index.get_article(nearest.quote.article_id)
     composed = compose_check(check, {article.id: article})
     assert composed.text.startswith("No quotation in the 1 article(s) searched")
-    assert "The nearest in meaning: Richard Barrons" in composed.text
+    assert "The nearest in meaning, not close enough to count: Richard Barrons" in composed.text
+    assert engine.check_answer(check, {article.id: article}).abstained
     (c,) = composed.citations
     assert article.text[c.start : c.end] == c.quote and "would be a disaster" in c.quote
     far = _meaning({"would be a disaster": 0.4}, [])

@@ -120,6 +120,40 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_speaker_lists_one_persons_quotations_by_date_with_their_spans(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    later = tmp_path / "later.json"
+    later.write_text(
+        json.dumps(
+            {
+                "id": "later",
+                "title": "Barrons on Nato",
+                "source": "The Example",
+                "date": "2030-01-05",
+                "text": "Barrons on Nato\n\n“Nato must wake up,” Gen Barrons said on Monday.",
+            }
+        ),
+        encoding="utf-8",
+    )
+    assert runner.invoke(cli, ["ingest", "-q", str(SEEDS), str(later)]).exit_code == 0
+    result = runner.invoke(cli, ["speaker", "Gen Sir Richard Barrons", "--json"])
+    assert result.exit_code == 0, result.output
+    (page,) = json.loads(result.output)
+    assert page["name"] == "Richard Barrons" and "Barrons" in page["names"]
+    quotations = page["quotations"]
+    assert [q["n"] for q in quotations] == list(range(1, len(quotations) + 1))
+    assert quotations[-1]["article_id"] == "later"  # dated last; the seed is undated
+    assert (
+        quotations[-1]["source"] == "The Example" and quotations[-1]["title"] == "Barrons on Nato"
+    )
+    human = runner.invoke(cli, ["speaker", "Barrons"]).output
+    assert "2030-01-05 · The Example · Barrons on Nato" in human
+    assert "“Nato must wake up,”" in human and "[1] 000_054a51117a7b1a50 chars" in human
+    missing = runner.invoke(cli, ["speaker", "Ada Nobody"])
+    assert missing.exit_code == 1 and "no one called 'Ada Nobody'" in missing.output
+
+
 def test_quotes_and_speakers_commands(runner: CliRunner) -> None:
     assert runner.invoke(cli, ["ingest", "-q", str(SEEDS)]).exit_code == 0
     listed = runner.invoke(cli, ["speakers", "--json"])

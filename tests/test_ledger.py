@@ -153,6 +153,31 @@ def test_ledger_is_stored_with_the_index(engine: Engine) -> None:
 
 
 @pytest.mark.parametrize(
+    "words", ["peace capitulation", "russia ukraine europe force", "nato", "never heard of it"]
+)
+def test_rows_sharing_words_are_those_a_row_by_row_scan_finds(engine: Engine, words: str) -> None:
+    tokens = set(words.split())
+    listed = engine.ledger.quotes()
+    for share in (0.0, 0.5, 1.0):
+        scan = [
+            r for r in listed if tokens & r.tokens and len(tokens & r.tokens) / len(tokens) >= share
+        ]
+        assert engine.ledger.sharing(tokens, share) == scan
+    (aid,) = {r.quote.article_id for r in listed}
+    assert engine.ledger.sharing(tokens, 0.0, ["elsewhere"]) == []
+    assert engine.ledger.sharing(tokens, 0.0, [aid]) == engine.ledger.sharing(tokens, 0.0)
+
+
+def test_the_cached_ledger_follows_the_index(engine: Engine, tmp_path: Path) -> None:
+    before = {s.name for s in engine.ledger.speakers()}
+    path = tmp_path / "lee.txt"
+    path.write_text("Mayor speaks\n\n“We will rebuild the harbour,” Mayor Ann Lee said.\n")
+    engine.ingest([path])
+    assert {s.name for s in engine.ledger.speakers()} == before | {"Ann Lee"}
+    assert [r.quote.speaker for r in engine.ledger.sharing({"harbour"}, 1.0)] == ["Ann Lee"]
+
+
+@pytest.mark.parametrize(
     "name", ["Gen Barrons", "Barrons", "Sir Richard Barrons", "richard barrons", "General Barons"]
 )
 def test_speaker_name_variants_find_the_person(engine: Engine, name: str) -> None:

@@ -1,4 +1,5 @@
-"""The Gradio page: chat with streamed, cited answers; Articles; Speakers; Settings.
+"""The Gradio page: chat with streamed, cited answers; Check a quote; Articles; Speakers;
+Settings.
 
 Presentation only: every question, ingest and lookup goes through ``rag.api.Engine``.
 """
@@ -20,14 +21,14 @@ from rag.api import Engine
 from rag.errors import RagError
 from rag.ingest.feeds import PollResult
 from rag.ingest.pipeline import IngestReport, is_url
-from rag.types import Answer, AnswerDelta
+from rag.types import Answer, AnswerDelta, Quote
 from rag.ui import render
 
 log = logging.getLogger(__name__)
 
 ARTICLE_COLUMNS = ["id", "title", "source", "date", "chunks", "quotes"]
 SPEAKER_COLUMNS = ["speaker", "quotes", "articles", "roles"]
-QUOTE_COLUMNS = ["quote", "article", "cue", "kind", "chars"]
+QUOTE_COLUMNS = ["date", "outlet", "quote", "article", "cue", "kind", "chars"]
 FEED_COLUMNS = ["feed", "kind", "last poll", "new", "total", "status"]
 POLL_EVERY = 15 * 60.0  # the page polls on request; this sets when `rag watch` polls next
 WEB_OFF = (
@@ -76,6 +77,28 @@ def build_app(engine: Engine) -> gr.Blocks:
                     elem_id="sources",
                     label="Sources",
                 )
+        with gr.Tab("Check a quote"):
+            with gr.Row():
+                claim = gr.Textbox(
+                    label="Quotation",
+                    placeholder="Peace can never mean surrender",
+                    elem_id="check-claim",
+                    scale=3,
+                )
+                claimed_by = gr.Textbox(
+                    label="Said by (optional)", placeholder="Barrot", elem_id="check-speaker"
+                )
+            run_check = gr.Button("Check", variant="primary", elem_id="check-run")
+            with gr.Row():
+                with gr.Column(scale=3):
+                    verdict_view = gr.HTML("", elem_id="check-verdict")
+                    verdict_json = gr.JSON(
+                        label="As `rag check --json` prints it",
+                        elem_id="check-json",
+                        buttons=["copy"],
+                    )
+                with gr.Column(scale=2):
+                    check_sources = gr.HTML("", elem_id="check-sources")
         with gr.Tab("Articles"):
             with gr.Row():
                 search = gr.Textbox(
@@ -131,7 +154,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 interactive=False,
                 elem_id="quotes",
                 wrap=True,
-                column_widths=["52%", "24%", "8%", "8%", "8%"],
+                column_widths=["9%", "11%", "40%", "18%", "8%", "7%", "7%"],
             )
             quote_rows = gr.State([])
             quote_view = gr.HTML("", elem_id="quote-view")
@@ -186,6 +209,26 @@ def build_app(engine: Engine) -> gr.Blocks:
             [question, chat, turns, source_blocks],
             [chat, sources, rewritten, turns, source_blocks, question],
         )
+
+        # --- quote check ------------------------------------------------------------
+        def check(text: str, speaker: str) -> tuple[str, str, Any]:
+            if not (text or "").strip():
+                return render.error_html("Type or paste the quotation to check."), "", None
+            try:
+                verdict = engine.check(text, speaker or "")
+            except RagError as e:
+                return render.error_html(str(e)), "", None
+            shown = [*verdict.evidence, *verdict.nearest]
+            cited = engine.get_articles(sorted({e.quote.article_id for e in shown}))
+            answer = engine.check_answer(verdict, cited)
+            return (
+                render.verdict_html(verdict, answer),
+                render.sources_html(answer, render.CHECK_TURN, cited),
+                verdict.to_public_dict(),
+            )
+
+        for trigger in (run_check.click, claim.submit, claimed_by.submit):
+            trigger(check, [claim, claimed_by], [verdict_view, check_sources, verdict_json])
 
         # --- articles ---------------------------------------------------------------
         def list_articles(query: str | None = "") -> list[list[Any]]:
@@ -307,17 +350,16 @@ def build_app(engine: Engine) -> gr.Blocks:
             ]
 
         def speaker_quotes(evt: gr.SelectData, table: Any) -> tuple[list, list, str]:
-            name = _row(table, evt)[0]
-            rows = engine.quotes(speaker=name)
-            rows = [r for r in rows if r.speaker == name]
+            name = _row(table, evt)[0]  # the person as listed: every name merged into it
+            pages = [p for p in engine.speaker(name) if p.speaker.name == name]
+            rows = [r.quote for p in pages for r in p.rows]
             data = [
-                [r.quote, r.article_id, r.cue or "said", r.kind, f"{r.start}–{r.end}"] for r in rows
+                [r.date, r.source, r.quote, r.article_id, r.cue or "said", r.kind, _chars(r)]
+                for r in rows
             ]
             return data, [r.model_dump() for r in rows], ""
 
         def show_quote(evt: gr.SelectData, rows: list[dict]) -> str:
-            from rag.types import Quote
-
             quote = Quote(**rows[evt.index[0]])
             return render.quote_span_html(engine.get_article(quote.article_id), quote)
 
@@ -367,6 +409,10 @@ def _poll_md(result: PollResult) -> str:
     r = result.report
     line = f"- `{url}`: {len(r.added)} new, {len(r.replaced)} changed, {len(r.errors)} failed"
     return line + (f", {result.skipped} kept out by robots.txt" if result.skipped else "")
+
+
+def _chars(quote: Quote) -> str:
+    return f"{quote.start}–{quote.end}"
 
 
 def _row(table: Any, evt: gr.SelectData) -> list[Any]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
+from rag.answer.check import QuoteVerdict
 from rag.types import Answer, Article, Citation, Quote
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -17,11 +18,11 @@ def esc(text: str) -> str:
     return html.escape(text, quote=True)
 
 
-def cite_id(turn: int, n: int) -> str:
+def cite_id(turn: int | str, n: int) -> str:
     return f"cite-{turn}-{n}"
 
 
-def answer_html(answer: Answer, turn: int) -> str:
+def answer_html(answer: Answer, turn: int | str) -> str:
     """The answer text, escaped, with each [n] a link to its source in the panel."""
     known = {c.n for c in answer.citations}
 
@@ -53,12 +54,41 @@ def answer_html(answer: Answer, turn: int) -> str:
     return "\n".join(parts)
 
 
+VERDICT_LABELS = {
+    "verbatim": "Said, in these words",
+    "reworded": "Said in other words",
+    "cut": "Cut: the sense changes",
+    "misattributed": "Someone else said it",
+    "not_found": "Not found",
+}
+CHECK_TURN = "check"  # the check's [n] links, apart from the chat turns'
+
+
+def verdict_html(verdict: QuoteVerdict, answer: Answer) -> str:
+    """A quote check: the verdict, the answer composed from it, how close the closest
+    quotation is, and what was searched."""
+    shown = (*verdict.evidence, *verdict.nearest)
+    close = ""
+    if shown and verdict.verdict != "verbatim":
+        close = f"word similarity {shown[0].diff.similarity:.2f}"
+        if shown[0].meaning is not None:
+            close += f", meaning similarity {shown[0].meaning:.2f}"
+        close = f'<div class="note">{close}</div>'
+    return (
+        f'<div class="verdict {esc(verdict.verdict)}">'
+        f"{esc(VERDICT_LABELS[verdict.verdict])}</div>"
+        f"{answer_html(answer, CHECK_TURN)}{close}"
+        f'<div class="note">Searched {verdict.searched_rows} quotations in '
+        f"{verdict.searched_articles} article(s).</div>"
+    )
+
+
 def error_html(message: str) -> str:
     return f'<div class="badge error">⚠ {esc(message)}</div>'
 
 
 def turn_sources_html(
-    question: str, answer: Answer, turn: int, articles: dict[str, Article]
+    question: str, answer: Answer, turn: int, articles: Mapping[str, Article]
 ) -> str:
     """One turn's sources, headed by the question that was searched."""
     return (
@@ -93,7 +123,7 @@ def paragraph_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     return a, len(text) if b < 0 else b
 
 
-def sources_html(answer: Answer, turn: int, articles: dict[str, Article]) -> str:
+def sources_html(answer: Answer, turn: int | str, articles: Mapping[str, Article]) -> str:
     """The cited passages: title, source, date, and the cited span highlighted inside its
     paragraph; ledger citations also show speaker, role, cue and kind."""
     if not answer.citations:
@@ -111,7 +141,7 @@ def sources_html(answer: Answer, turn: int, articles: dict[str, Article]) -> str
     return "\n".join(blocks)
 
 
-def _source_block(c: Citation, turn: int, article: Article | None, answer: Answer) -> str:
+def _source_block(c: Citation, turn: int | str, article: Article | None, answer: Answer) -> str:
     meta = " · ".join(esc(x) for x in (c.source, c.date) if x)
     head = f'<span class="n">[{c.n}]</span> <span class="title">{esc(c.title)}</span>'
     if meta:
@@ -193,6 +223,10 @@ CSS = """
 .kind { font-size: 0.75em; border: 1px solid #ccc; border-radius: 3px; padding: 0 3px; }
 .article .text { white-space: pre-wrap; }
 #rewritten { font-size: 0.85em; opacity: 0.8; }
+.verdict { display: inline-block; font-weight: 600; padding: 2px 8px; border-radius: 4px;
+           margin-bottom: 6px; background: #eee; }
+.verdict.verbatim { background: #dfd; } .verdict.misattributed, .verdict.cut { background: #fdd; }
+.verdict.reworded { background: #ffd; }
 .quote-span .title, .turn .asked { font-size: 0.85em; font-style: italic; opacity: 0.75; }
 """
 

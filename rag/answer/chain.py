@@ -28,7 +28,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from rag.answer import attribution
 from rag.answer.attribution import LedgerMatch
 from rag.answer.check import CheckThresholds, Meaning, QuoteVerdict, check_quote
-from rag.answer.check_answer import compose_check
+from rag.answer.check_answer import compose_check, verdict_answer
 from rag.answer.cite import MARKER, build_answer
 from rag.answer.claims import Evidence, check_claims
 from rag.answer.compose import compose
@@ -245,15 +245,7 @@ def check_answer(route: Route) -> Iterator[AnswerChunk]:
     composed = compose_check(verdict, route.articles, route.earliest_first)
     for n, sentence in enumerate(composed.sentences):
         yield AnswerDelta(text=sentence if n == 0 else " " + sentence)
-    yield Answer(
-        question=route.request.question,
-        text=composed.text,
-        citations=composed.citations,
-        quotes=composed.quotes,
-        passages=route.passages,
-        source="ledger",
-        abstained=not composed.citations,
-    )
+    yield verdict_answer(route.request.question, verdict, composed, route.passages)
 
 
 # --- answers from the ledger ---------------------------------------------------------------

@@ -21,8 +21,8 @@ from rag.text.normalise import tokenize
 from rag.text.wording import (
     WordingDiff,
     compare_wording,
+    compare_words,
     sense_words,
-    wording_breaks,
     wording_words,
 )
 from rag.types import Quote
@@ -39,7 +39,7 @@ class CheckThresholds:
     min_overlap: float  # share of the claim's words a quotation must hold to be compared
     min_similarity: float  # word similarity from which it is the claim's original
     min_meaning: float  # similarity of meaning from which it is, when too few words match
-    min_nearest: float = 1.0  # from which a not-found claim's closest quotation is shown
+    min_nearest: float  # from which a not-found claim's closest quotation is shown
 
     @classmethod
     def of(cls, settings: Settings) -> CheckThresholds:
@@ -123,11 +123,16 @@ def check_quote(
     when one is close enough and no negation or condition differs, never misattributed."""
     rows = ledger.quotes(article_ids=article_ids)
     wanted, said = set(tokenize(claim, query=True)), wording_words(claim)
+    sharing = ledger.sharing(wanted, thresholds.min_overlap, article_ids) if wanted else []
+    diffs: dict[str, WordingDiff] = {}  # one per quotation text (syndicated copies repeat)
+    for row in sharing:
+        if row.quote.quote not in diffs:
+            diffs[row.quote.quote] = _aligned_diff(said, row)
     scored = sorted(
         (
-            c
-            for c in (_candidate(claim, wanted, said, row, thresholds) for row in rows)
-            if c is not None and c.diff.similarity >= thresholds.min_similarity
+            CheckEvidence(row, diffs[row.quote.quote])
+            for row in sharing
+            if diffs[row.quote.quote].similarity >= thresholds.min_similarity
         ),
         key=lambda c: (-c.diff.similarity, c.quote.date, c.quote.article_id),
     )
@@ -135,7 +140,11 @@ def check_quote(
     def result(
         verdict: Verdict, evidence: Sequence[CheckEvidence], nearest: Sequence[CheckEvidence] = ()
     ) -> QuoteVerdict:
-        articles = len({r.quote.article_id for r in rows})
+        articles = (
+            ledger.count_articles(article_ids)
+            if not article_ids
+            else len({r.quote.article_id for r in rows})
+        )
         return QuoteVerdict(
             verdict, claim, speaker, tuple(evidence), len(rows), articles, tuple(nearest)
         )
@@ -144,7 +153,11 @@ def check_quote(
     if not scored:
         if meaning is None or (speaker and not names):
             return result("not_found", [])
-        pool = [r for r in rows if (r.quote.speaker in names if speaker else wanted & r.tokens)]
+        pool = (
+            [r for r in rows if r.quote.speaker in names]
+            if speaker
+            else ledger.sharing(wanted, 0.0, article_ids)
+        )
         close = _by_meaning(claim, wanted, pool, meaning)
         if close is None or close.meaning is None or close.meaning < thresholds.min_nearest:
             return result("not_found", [])
@@ -185,24 +198,14 @@ def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:
     return [c for c in scored if c.diff.similarity == scored[0].diff.similarity]
 
 
-def _candidate(
-    claim: str,
-    wanted: set[str],
-    said: Sequence[str],
-    row: LedgerRow,
-    thresholds: CheckThresholds,
-) -> CheckEvidence | None:
-    """The row as evidence for the claim (``wanted``: its search tokens, ``said``: its
-    compared words): the claim against the words of the row it lines up with (a claim may
-    quote a fragment), or None when they share too few words. A negation or condition just
-    before those words in their clause, or a condition just after them in their sentence,
-    belongs to them: "exist as a state" cut from "would not exist as a state" drops the
-    "not"; "we will win" from "No. We will win, and nobody doubts it" drops nothing."""
-    if not wanted or len(wanted & row.tokens) / len(wanted) < thresholds.min_overlap:
-        return None
-    printed = wording_words(row.quote.quote)
-    breaks = wording_breaks(row.quote.quote)  # punctuation before each word
-    ends = wording_breaks(row.quote.quote, sentences_only=True)
+def _aligned_diff(said: Sequence[str], row: LedgerRow) -> WordingDiff:
+    """The claim (``said``: its compared words) against the words of the row it lines up
+    with (a claim may quote a fragment). A negation or condition just before those words
+    in their clause, or a condition just after them in their sentence, belongs to them:
+    "exist as a state" cut from "would not exist as a state" drops the "not"; "we will
+    win" from "No. We will win, and nobody doubts it" drops nothing. (The rows are those
+    that hold enough of the claim's words: Ledger.sharing.)"""
+    printed, breaks, ends = row.wording.words, row.wording.breaks, row.wording.sentence_ends
     lo, hi = _aligned(said, printed)
     before = range(max(lo - CHECK_SENSE_BEFORE, 0), lo)
     near = [i for i in before if sense_words([printed[i]]) and not any(breaks[i + 1 : lo + 1])]
@@ -210,7 +213,7 @@ def _candidate(
     after = range(hi, min(hi + CHECK_SENSE_AFTER, len(printed)))
     near = [i for i in after if printed[i] in SENSE_CONDITIONS and not any(ends[hi : i + 1])]
     hi = near[-1] + 1 if near else hi
-    return CheckEvidence(row, compare_wording(claim, " ".join(printed[lo:hi])))
+    return compare_words(said, printed[lo:hi])
 
 
 def _aligned(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int]:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from rag.answer.check import CheckEvidence, QuoteVerdict
 from rag.answer.compose import HEDGED, Composed, citation, shown, statement
 from rag.text.wording import WordingDiff
-from rag.types import Article, QuoteCheck
+from rag.types import Answer, Article, Passage, QuoteCheck
 
 MAX_SHOWN = 3  # quotations stated in one answer (the rest are in `rag check --json`)
 
@@ -25,16 +25,37 @@ def compose_check(
     out = Composed()
     if verdict.verdict == "not_found" or not evidence:
         nearest = _in(verdict.nearest, articles)
-        out.sentences.append(_not_found(verdict, bool(nearest)))
+        out.sentences.append(_not_found(verdict))
         if nearest:
-            out.sentences.append("The nearest in meaning:")
+            out.sentences.append("The nearest in meaning, not close enough to count:")
             _state(out, nearest, articles)
+            if nearest[0].diff.sense_changed:  # close in meaning, but it turns the sense
+                out.sentences.append(differences(nearest[0].diff))
         return out
     out.sentences.append(_lead(verdict, evidence[0]))
     _state(out, evidence[:MAX_SHOWN], articles, earliest_first)
     if verdict.verdict in ("reworded", "cut"):
         out.sentences.append(differences(evidence[0].diff))
     return out
+
+
+def verdict_answer(
+    question: str,
+    verdict: QuoteVerdict,
+    composed: Composed,
+    passages: Sequence[Passage] = (),
+) -> Answer:
+    """The composed verdict as an Answer from the ledger; a claim not found abstains, with
+    or without a nearest quotation shown."""
+    return Answer(
+        question=question,
+        text=composed.text,
+        citations=composed.citations,
+        quotes=composed.quotes,
+        passages=list(passages),
+        source="ledger",
+        abstained=verdict.verdict == "not_found" or not composed.citations,
+    )
 
 
 def _in(evidence: Sequence[CheckEvidence], articles: Mapping[str, Article]) -> list[CheckEvidence]:
@@ -98,13 +119,13 @@ def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
     return "Only in part, and the cut changes the sense:"
 
 
-def _not_found(verdict: QuoteVerdict, nearest: bool) -> str:
-    searched = (
-        f"the {verdict.searched_articles} article(s) searched ({verdict.searched_rows} quotations)"
+def _not_found(verdict: QuoteVerdict) -> str:
+    """What was searched, and that no quotation there matches: the ledger may lack a
+    quotation the article prints, so this says no more than that."""
+    return (
+        f"No quotation in the {verdict.searched_articles} article(s) searched "
+        f"({verdict.searched_rows} quotations) matches these words."
     )
-    if nearest:
-        return f"No quotation in {searched} is close enough to these words to be their source."
-    return f"Nothing close to these words is quoted in {searched}."
 
 
 def differences(diff: WordingDiff) -> str:

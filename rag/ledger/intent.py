@@ -16,6 +16,8 @@ from rag.lexicon import (
     IS_TRUE_VERBS,
     NOT_CLAIM_OPENERS,
     NOT_NAMES_IN_QUESTIONS,
+    REPORTED_THAT_LEADS,
+    REPORTED_THAT_MAX_WORDS,
     WHAT_QUESTION_VERBS,
     WHO_QUESTION_VERBS,
     alternation,
@@ -85,7 +87,7 @@ _WHAT = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _DID = re.compile(
-    r"^\s*did\s+(?P<speaker>.+?)\s+(?:really\s+|actually\s+)?"
+    r"^\s*did\s+(?P<speaker>.+?)\s+(?:really\s+|actually\s+|ever\s+|once\s+)?"
     rf"(?-i:{alternation(DID_QUESTION_VERBS)})\b(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
@@ -100,6 +102,11 @@ _FIRST = re.compile(r"\bwho\s+(?:\w+\s+)?first\b", re.IGNORECASE)
 _TOPIC = re.compile(
     r"^\s*(?:about|on|regarding|concerning|of|over)\s+(?P<topic>.+)$", re.IGNORECASE | re.DOTALL
 )
+_SCOPE_HEAD = re.compile(
+    r"^\s*,?\s*(?:in|according to)\s+(?:the|this)\s+(?:article|story|piece|report)\b\s*,?",
+    re.IGNORECASE,
+)
+_THAT = re.compile(r"\bthat\s+", re.IGNORECASE)
 _SCOPE_TAIL = re.compile(
     r"\s*(?:,?\s*(?:in|according to)\s+(?:the|this)\s+(?:article|story|piece|report)\b.*|"
     r"\s+across\s+(?:all\s+)?(?:the\s+)?articles\b.*|\s+in\s+(?:all|these|the)\s+articles\b.*)$",
@@ -135,7 +142,7 @@ class Intent:
             self.kind == "did_say"
             and not self.fragments
             and bool(words)
-            and words[0].lower() not in NOT_CLAIM_OPENERS
+            and words[0].lower().strip(",") not in NOT_CLAIM_OPENERS
         )
 
 
@@ -144,9 +151,9 @@ def parse_intent(text: str) -> Intent:
     text = _without_titles(text)  # 'in the article "… General Who Called For …"'
     m = _DID.search(text) or _IS_TRUE.search(text)
     if m:
-        rest = _clean(_SCOPE_TAIL.sub("", m.group("rest")))
+        rest = _clean(_SCOPE_TAIL.sub("", _SCOPE_HEAD.sub("", m.group("rest"))))
         return Intent(
-            "did_say", q.quotes, "" if q.quotes else _strip_that(rest), _clean(m.group("speaker"))
+            "did_say", q.quotes, "" if q.quotes else _reported(rest), _clean(m.group("speaker"))
         )
     m = _WHO.search(text)
     if m:
@@ -177,6 +184,21 @@ def _without_titles(text: str) -> str:
 
 def _clean(text: str) -> str:
     return text.strip().strip("?.!,:;").strip()
+
+
+def _reported(text: str) -> str:
+    """The reported words of a did-question: after the "that" that a few words of when,
+    where or to whom may precede ("on Thursday that …", "to The National that …")."""
+    m = _THAT.search(text)
+    lead = text[: m.start()].replace(",", " ").split() if m else []
+    if (
+        m
+        and lead
+        and len(lead) <= REPORTED_THAT_MAX_WORDS
+        and lead[0].lower() in REPORTED_THAT_LEADS
+    ):
+        return text[m.end() :].strip()
+    return _strip_that(text)
 
 
 def _strip_that(text: str) -> str:

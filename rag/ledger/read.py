@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import fuzz
 
 from rag.backends.store import Index
+from rag.ledger.people import LastWords, merge_names, refers_to
 from rag.lexicon import (
     IDENTIFY_MIN_WORDS,
-    NAME_SPELLING_MIN_SCORE,
     NEAR_VERBATIM_MIN_CHARS,
     NEAR_VERBATIM_MIN_SCORE,
     SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
 )
-from rag.text.names import strip_titles, surname
+from rag.text.names import strip_titles
 from rag.text.normalise import normalise, tokenize, words
+from rag.text.wording import wording_breaks, wording_words
 from rag.types import Quote
 
 CONTENT_MIN_OVERLAP = 0.6
+
+
+@dataclass(frozen=True)
+class RowWording:
+    """A row's quotation as the quote check compares it (rag.text.wording)."""
+
+    words: list[str]
+    breaks: list[bool]  # punctuation before each word
+    sentence_ends: list[bool]  # a sentence break before each word
 
 
 @dataclass
@@ -35,6 +47,16 @@ class LedgerRow:
     tokens: frozenset[str]
     words: str = ""  # the quote's words only, for matching quoted questions
 
+    @cached_property
+    def wording(self) -> RowWording:
+        """Computed on first use, then kept with the cached row."""
+        text = self.quote.quote
+        return RowWording(
+            wording_words(text),
+            wording_breaks(text),
+            wording_breaks(text, sentences_only=True),
+        )
+
 
 @dataclass
 class Speaker:
@@ -45,10 +67,12 @@ class Speaker:
     articles: set[str] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
     mentions: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)  # the ledger's names merged into this one
 
     def to_dict(self) -> dict:
         return {
             "name": self.name,
+            "names": sorted(self.names),
             "quotes": self.quotes,
             "articles": sorted(self.articles),
             "roles": sorted(r for r in self.roles if r),
@@ -56,81 +80,128 @@ class Speaker:
         }
 
 
+@dataclass(frozen=True)
+class SpeakerPage:
+    """One person and their quotations, by date (then article and position)."""
+
+    speaker: Speaker
+    rows: list[LedgerRow]
+
+    def to_dict(self) -> dict:
+        return {
+            **self.speaker.to_dict(),
+            "quotations": [
+                {"n": n, "title": r.title, **r.quote.model_dump()}
+                for n, r in enumerate(self.rows, 1)
+            ],
+        }
+
+
 class Ledger:
-    """The committed ledger rows of an index, cached until the index changes."""
+    """The committed ledger rows of an index, cached until the index changes, with what
+    lookups over all of them need: the listed rows, their words' postings, the speakers."""
 
     def __init__(self, index: Index) -> None:
         self.index = index
         self._lock = threading.Lock()
         self._generation: str | None = None
-        self._rows: list[LedgerRow] = []
+        self._cache = _Cache([])
 
-    def rows(self, article_ids: Sequence[str] = ()) -> list[LedgerRow]:
+    def _current(self) -> _Cache:
         generation = self.index.generation()
         with self._lock:
             if generation != self._generation:
-                self._rows = [
-                    LedgerRow(
-                        q,
-                        title,
-                        normalise(q.quote)[0],
-                        frozenset(tokenize(q.quote)),
-                        words(q.quote),
-                    )
-                    for q, title in self.index.iter_quotes()
-                ]
+                self._cache = _Cache(
+                    [
+                        LedgerRow(
+                            q,
+                            title,
+                            normalise(q.quote)[0],
+                            frozenset(tokenize(q.quote)),
+                            words(q.quote),
+                        )
+                        for q, title in self.index.iter_quotes()
+                    ]
+                )
                 self._generation = generation
-            rows = self._rows
+            return self._cache
+
+    def rows(self, article_ids: Sequence[str] = ()) -> list[LedgerRow]:
+        rows = self._current().rows
+        if article_ids:
+            wanted = set(article_ids)
+            return [r for r in rows if r.quote.article_id in wanted]
+        return list(rows)
+
+    def quotes(self, speaker: str = "", article_ids: Sequence[str] = ()) -> list[LedgerRow]:
+        """Rows, optionally of one speaker (any name variant), by date then position; a
+        partial quotation held whole by a statement of the same speaker is in the statement."""
+        rows = self._current().listed
+        if article_ids:
+            wanted = set(article_ids)
+            rows = [r for r in rows if r.quote.article_id in wanted]
+        if speaker:
+            names = set(self.find_speaker(speaker, article_ids))
+            rows = [r for r in rows if r.quote.speaker in names]
+        return list(rows)
+
+    def count_articles(self, article_ids: Sequence[str] = ()) -> int:
+        """How many articles the rows ``quotes()`` lists come from."""
+        if not article_ids:
+            return self._current().articles
+        return len({r.quote.article_id for r in self.quotes(article_ids=article_ids)})
+
+    def sharing(
+        self, tokens: set[str], min_share: float, article_ids: Sequence[str] = ()
+    ) -> list[LedgerRow]:
+        """The rows ``quotes()`` lists that hold at least ``min_share`` of ``tokens`` (and at
+        least one), in its order: looked up in the words' postings, not row by row."""
+        if not tokens:
+            return []
+        cache = self._current()
+        counts: Counter[int] = Counter()
+        for token in tokens:
+            counts.update(cache.postings.get(token, ()))
+        hits = sorted(i for i, c in counts.items() if c / len(tokens) >= min_share)
+        rows = [cache.listed[i] for i in hits]
         if article_ids:
             wanted = set(article_ids)
             rows = [r for r in rows if r.quote.article_id in wanted]
         return rows
 
-    def quotes(self, speaker: str = "", article_ids: Sequence[str] = ()) -> list[LedgerRow]:
-        """Rows, optionally of one speaker (any name variant), by date then position; a
-        partial quotation held whole by a statement of the same speaker is in the statement."""
-        rows = _without_held_fragments(self.rows(article_ids))
-        if speaker:
-            names = set(self.find_speaker(speaker, article_ids))
-            rows = [r for r in rows if r.quote.speaker in names]
-        return sorted(rows, key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start))
-
     def speakers(self, article_ids: Sequence[str] = ()) -> list[Speaker]:
         """People and sources with their quote counts, most quoted first; a count is the
         number of rows ``quotes()`` lists for them (a fragment held by a statement is not
         counted apart)."""
-        found: dict[str, Speaker] = {}
-        for row in _without_held_fragments(self.rows(article_ids)):
-            q = row.quote
-            if not q.speaker:
-                continue  # a quotation the extractor could not attribute
-            s = found.setdefault(q.speaker, Speaker(q.speaker))
-            s.quotes += 1
-            s.articles.add(q.article_id)
-            s.roles.update((q.speaker_role, q.speaker_appositive))
-            if q.speaker_mention and q.speaker_mention.lower() not in SPEAKER_PRONOUNS:
-                s.mentions.add(q.speaker_mention)
-        return sorted(found.values(), key=lambda s: (-s.quotes, s.name))
+        if not article_ids:
+            return list(self._current().speakers)
+        return _speakers(self.quotes(article_ids=article_ids))
 
     def find_speaker(self, name: str, article_ids: Sequence[str] = ()) -> list[str]:
-        """Ledger speakers the name refers to: same surname, a close spelling, or (for an
-        unnamed source) the same description."""
-        query = strip_titles(name).lower()
-        if not query:
+        """The ledger's speaker names that ``name`` refers to (rag.ledger.people.refers_to),
+        with every name merged into the same person's."""
+        if not strip_titles(name):
             return []
-        last = surname(query)
-        matches = []
-        for s in self.speakers(article_ids):
-            candidate = s.name.lower()
-            variants = {candidate, *(strip_titles(m).lower() for m in s.mentions)}
-            if any(
-                v == query
-                or (surname(v) == last and len(last) > 2)
-                or fuzz.ratio(v, query) >= NAME_SPELLING_MIN_SCORE
-                for v in variants
-            ):
-                matches.append(s.name)
+        if article_ids:
+            candidates = self.speakers(article_ids)
+        else:
+            cache = self._current()
+            candidates = [cache.speakers[i] for i in sorted(cache.last_words.near(name))]
+        matches: list[str] = []
+        for s in candidates:
+            if any(refers_to(name, n, sorted(s.mentions)) for n in sorted(s.names)):
+                matches.extend(n for n in sorted(s.names) if n not in matches)
         return matches
+
+    def speaker_pages(self, name: str, article_ids: Sequence[str] = ()) -> list[SpeakerPage]:
+        """Each person ``name`` refers to, with their quotations by date."""
+        names = set(self.find_speaker(name, article_ids))
+        listed = self.quotes(article_ids=article_ids)
+        return [
+            SpeakerPage(s, [r for r in listed if r.quote.speaker in s.names])
+            for s in self.speakers(article_ids)
+            if s.names & names
+        ]
 
     def who_said(self, fragment: str, article_ids: Sequence[str] = ()) -> list[LedgerRow]:
         """Rows that said the quoted words, best match first: the words are inside the row's
@@ -192,6 +263,52 @@ class Ledger:
             return -len(words & row.tokens), -similarity.get(key, -1.0)
 
         return sorted(rows, key=rank)[:k]
+
+
+class _Cache:
+    """The rows of one generation of the index, and what is derived from them."""
+
+    def __init__(self, rows: list[LedgerRow]) -> None:
+        self.rows = rows
+        self.listed = sorted(
+            _without_held_fragments(rows),
+            key=lambda r: (r.quote.date, r.quote.article_id, r.quote.start),
+        )
+        self.postings: dict[str, list[int]] = {}
+        for i, row in enumerate(self.listed):
+            for token in row.tokens:
+                self.postings.setdefault(token, []).append(i)
+        self.speakers = _speakers(self.listed)
+        self.articles = len({r.quote.article_id for r in self.listed})
+        self.last_words = LastWords(
+            (i, n) for i, s in enumerate(self.speakers) for n in (*s.names, *s.mentions)
+        )
+
+
+def _speakers(rows: Sequence[LedgerRow]) -> list[Speaker]:
+    """The speakers of ``rows``, one per person: the names of one person merged across
+    articles (rag.ledger.people.merge_names), most quoted first."""
+    found: dict[str, Speaker] = {}
+    for row in rows:
+        q = row.quote
+        if not q.speaker:
+            continue  # a quotation the extractor could not attribute
+        s = found.setdefault(q.speaker, Speaker(q.speaker, names={q.speaker}))
+        s.quotes += 1
+        s.articles.add(q.article_id)
+        s.roles.update((q.speaker_role, q.speaker_appositive))
+        if q.speaker_mention and q.speaker_mention.lower() not in SPEAKER_PRONOUNS:
+            s.mentions.add(q.speaker_mention)
+    by_count = sorted(found.values(), key=lambda s: (-s.quotes, s.name))
+    merged: dict[str, Speaker] = {}
+    for name, into in merge_names([s.name for s in by_count]).items():
+        part, whole = found[name], merged.setdefault(into, Speaker(into))
+        whole.quotes += part.quotes
+        whole.articles |= part.articles
+        whole.roles |= part.roles
+        whole.mentions |= part.mentions | ({name} if name != into else set())
+        whole.names |= part.names
+    return sorted(merged.values(), key=lambda s: (-s.quotes, s.name))
 
 
 def _quotation_rows_first(scored: list[tuple[float, LedgerRow]]) -> list[tuple[float, LedgerRow]]:

@@ -236,7 +236,8 @@ def test_the_three_seed_check_questions_get_their_verdicts(engine: Engine) -> No
     # (the lede's "would be a disaster"), never a paraphrase of someone else's passage.
     barrons = engine.ask("Did Richard Barrons say the plan would be a catastrophe?")
     assert barrons.source == "ledger", barrons.text
-    assert barrons.text.startswith("No quotation in the 1 article(s) searched"), barrons.text
+    assert barrons.text.startswith("No quotation in the "), barrons.text
+    assert "matches these words" in barrons.text
     (c,) = barrons.citations
     assert c.speaker == "Richard Barrons" and "“would be a disaster”" in barrons.text
     assert SEED_TEXT[c.start : c.end] == c.quote

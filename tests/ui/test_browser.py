@@ -235,3 +235,35 @@ def test_adding_from_the_web_is_off_without_a_password(page) -> None:
     page.wait_for_selector("#web-report :text('Adding from the web is off')")
     assert page.locator("#web-url textarea, #web-url input").first.is_disabled()
     assert page.locator("#add-page").is_disabled() and page.locator("#add-feed").is_disabled()
+
+
+def _check(page: object, claim: str, speaker: str, label: str) -> object:
+    page.fill("#check-claim textarea", claim)
+    page.fill("#check-speaker textarea", speaker)
+    page.click("#check-run")
+    page.wait_for_function(
+        "(label) => document.querySelector('#check-verdict .verdict')?.innerText === label",
+        arg=label,
+        timeout=60_000,
+    )
+    return page.locator("#check-verdict")
+
+
+def test_the_check_tab_gives_the_verdict_the_diff_and_the_exact_source(page) -> None:
+    page.get_by_role("tab", name="Check a quote").click()
+    verdict = _check(page, "Peace can never mean surrender", "Barrot", "Said in other words")
+    text = verdict.inner_text()
+    assert text.count("Not in those words; the closest in meaning:") == 1, text
+    assert "“surrender” for “capitulation”" in text and "meaning similarity 0.7" in text
+    marker = verdict.locator("a.cite").first
+    target = marker.get_attribute("href")[1:]
+    marker.click()
+    source = page.locator(f"#{target}")
+    assert source.evaluate("el => el.open && el.classList.contains('flash')")
+    assert "Peace cannot mean capitulation" in source.locator("mark").first.inner_text()
+    assert "Jean-Noël Barrot" in source.inner_text()
+    page.screenshot(path=str(ARTIFACTS / "check.png"))
+    _check(page, "Peace cannot mean capitulation", "Kallas", "Someone else said it")
+    assert "Jean-Noël Barrot" in page.locator("#check-sources").inner_text()
+    _check(page, "the plan would be a catastrophe", "Richard Barrons", "Not found")
+    assert "would be a disaster" in page.locator("#check-sources mark").first.inner_text()

@@ -157,3 +157,22 @@ def test_a_speaker_named_outside_the_cited_span_is_shown_with_its_offsets() -> N
     assert "names the speaker" not in render.sources_html(
         Answer(question="q", text="x [1]", citations=[inside]), 0, {}
     )
+
+
+def test_a_check_verdict_is_labelled_with_its_closeness_and_what_was_searched() -> None:
+    from rag.answer.check import CheckEvidence, QuoteVerdict
+    from rag.ledger.read import LedgerRow
+    from rag.text.wording import compare_wording
+    from rag.types import Quote
+
+    a = TEXT.index("we will win")
+    quote = Quote(article_id="a1", speaker="Ann Lee", quote="we will win", start=a, end=a + 11)
+    row = LedgerRow(quote, ARTICLE.title, "we will win", frozenset({"win"}))
+    evidence = CheckEvidence(row, compare_wording("we shall <win>", "we will win"), 0.81)
+    verdict = QuoteVerdict("reworded", "we shall <win>", "Lee", (evidence,), 9, 2)
+    shown = render.verdict_html(verdict, answer("Not in those words [1]."))
+    assert '<div class="verdict reworded">Said in other words</div>' in shown
+    assert "meaning similarity 0.81" in shown and "Searched 9 quotations in 2 article(s)" in shown
+    assert f'href="#{render.cite_id(render.CHECK_TURN, 1)}"' in shown
+    missing = QuoteVerdict("not_found", "x y z", "", (), 9, 2)
+    assert "similarity" not in render.verdict_html(missing, answer("Nothing close."))
