@@ -72,17 +72,14 @@ CHECK_MIN_CLAIM_WORDS = 3
 # no "that" clause follows: "anything about Germany", "whether it would work", "for a
 # ceasefire" (did X call for …).
 NOT_CLAIM_OPENERS = frozenset(
-    """anything something nothing everything little whether if what who whom whose how why
-    when where which about on regarding concerning over for of""".split()
+    """anything something nothing everything little much whether if what who whom whose how
+    why when where which about on regarding concerning over for of""".split()
 )
 # Before the "that" of reported words, a few words that say when, where or to whom ("on
 # Thursday that", "to The National that", ", in Brussels, that"): at most this many, from
 # one of these words ("it was right that …" is the claim itself).
 REPORTED_THAT_MAX_WORDS = 6
-REPORTED_THAT_LEADS = frozenset(
-    """on to in at about during after before last yesterday today earlier this while
-    repeatedly publicly privately""".split()
-)
+REPORTED_THAT_LEADS = frozenset("on to in at during after before yesterday".split())
 # a claim no quotation matches by its words is compared by meaning with at most this many
 # quotations (the claimed speaker's, or any), those sharing most of its words first.
 CHECK_MEANING_ROWS = 64

@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     # --- quote checking ('rag check') --------------------------------------------------
     check_min_overlap: float = Field(
         0.5,
-        ge=0,
+        gt=0,
         le=1,
         description="A claimed quotation is compared with the ledger's quotations that hold "
         "at least this share of its words.",

@@ -24,6 +24,9 @@ from rag.settings import Settings
         ("Mayor Bill de Blasio", "Bill de Blasio", True),
         ("George W. Bush", "George H.W. Bush", False),
         ("Dick Cheney", "Liz Cheney", False),
+        ("John F. Kennedy", "Robert F. Kennedy", False),  # a middle initial is no first name
+        ("A. Baker", "James A. Baker", True),
+        ("Mary Ann Smith", "Sarah Ann Smith", False),
         ("Bill Clinton", "Hillary Clinton", False),
         ("John Smith", "Joan Smith", False),  # a letter apart, two people
         ("Barrons", "Richard Barrons", False),  # a surname alone is not a full name
@@ -57,12 +60,18 @@ def test_a_name_as_asked_refers_to_a_speaker(
 
 def test_variants_merge_into_the_fullest_name_and_ambiguous_ones_stay_apart() -> None:
     names = "Barrons|Richard Barrons|R. Barrons|Clinton|Bill Clinton|Hillary Clinton|J. Smith"
-    merged = merge_names([*names.split("|"), "John Smith", "Jane Smith", "a spokesman"])
+    written = {"Richard Barrons": ["Gen Barrons"], "Bill Clinton": ["Clinton"]}
+    merged = merge_names([*names.split("|"), "John Smith", "Jane Smith", "a spokesman"], written)
     assert merged["Barrons"] == merged["R. Barrons"] == "Richard Barrons"
     assert merged["Bill Clinton"] != merged["Hillary Clinton"]
     assert merged["Clinton"] == "Clinton"  # two Clintons: it could be either
     assert merged["J. Smith"] == "J. Smith"  # John or Jane
     assert merged["a spokesman"] == "a spokesman"
+    # A surname alone merges only into someone the articles call by it.
+    assert merge_names(["Biden", "Hunter Biden"]) == {
+        "Biden": "Biden",
+        "Hunter Biden": "Hunter Biden",
+    }
 
 
 def test_the_ledger_merges_one_person_across_articles(settings: Settings, tmp_path: Path) -> None:
@@ -93,7 +102,8 @@ def test_a_surname_alone_elsewhere_merges_into_the_one_person_of_that_name(
 ) -> None:
     engine = Engine(settings, on_status=lambda _: None)
     (tmp_path / "a.txt").write_text(
-        "Harbour vote\n\n“We will rebuild the harbour,” Mayor Ann Lee said on Monday.\n",
+        "Harbour vote\n\n“We will rebuild the harbour,” Mayor Ann Lee said on Monday. "
+        "“It starts now,” Lee added.\n",
         encoding="utf-8",
     )
     (tmp_path / "c.txt").write_text(
@@ -102,6 +112,6 @@ def test_a_surname_alone_elsewhere_merges_into_the_one_person_of_that_name(
     engine.ingest([tmp_path / "a.txt", tmp_path / "c.txt"])
     (lee,) = [s for s in engine.speakers() if "Lee" in s.name]
     assert lee.name == "Ann Lee" and lee.names == {"Ann Lee", "Lee"}
-    assert lee.quotes == 2 and len(lee.articles) == 2
+    assert lee.quotes == 3 and len(lee.articles) == 2
     said = {q.quote.strip("“”,") for q in engine.quotes("Gen Ann Lee")}
-    assert said == {"We will rebuild the harbour", "The cranes arrive next week"}
+    assert said == {"We will rebuild the harbour", "It starts now", "The cranes arrive next week"}

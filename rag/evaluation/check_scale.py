@@ -109,7 +109,7 @@ def check_scale_figures(
         thresholds = CheckThresholds.of(settings)
         meaning = meaning_by(get_embedder(settings))
         cases = _claims(ledger, claims)
-        check_quote(ledger, *cases[0][1:], thresholds, (), meaning)  # the postings, once
+        check_quote(ledger, *cases[0][1:], thresholds, (), meaning)  # MiniLM loaded
         times: dict[str, list[float]] = {}
         for kind, claim, speaker in cases:
             t = time.perf_counter()

@@ -193,8 +193,7 @@ def _reported(text: str) -> str:
     lead = text[: m.start()].replace(",", " ").split() if m else []
     if (
         m
-        and lead
-        and len(lead) <= REPORTED_THAT_MAX_WORDS
+        and 1 < len(lead) <= REPORTED_THAT_MAX_WORDS  # "on that day …": "that" is no conjunction
         and lead[0].lower() in REPORTED_THAT_LEADS
     ):
         return text[m.end() :].strip()

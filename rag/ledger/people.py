@@ -5,7 +5,7 @@ a surname ("Bill Clinton", "Hillary Clinton") kept apart."""
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
@@ -57,6 +57,7 @@ class LastWords:
             self._keys,
             scorer=fuzz.ratio,
             score_cutoff=NAME_SPELLING_MIN_SCORE,
+            processor=None,
             limit=None,
         )
         keys = {words[-1], *(k for k, _, _ in found)}
@@ -87,6 +88,8 @@ def _given_names_agree(x: Sequence[str], y: Sequence[str]) -> bool:
     H.W.')."""
     for i, a in enumerate(x):
         for j, b in enumerate(y):
+            if i and j:  # one side's first given name must be in it ('John F.', 'Robert F.')
+                continue
             if _first_names_agree(a, b):
                 rest_x, rest_y = x[i + 1 :], y[j + 1 :]
                 return not (rest_x and rest_y) or _first_names_agree(rest_x[0], rest_y[0])
@@ -123,12 +126,17 @@ def refers_to(query: str, name: str, mentions: Sequence[str] = ()) -> bool:
     return any(same_person(query, v) for v in (name, *full))
 
 
-def merge_names(names: Sequence[str]) -> dict[str, str]:
+def merge_names(
+    names: Sequence[str], mentions: Mapping[str, Iterable[str]] | None = None
+) -> dict[str, str]:
     """Each of the ledger's speaker names (most quoted first) mapped to the one it merges
     into. Full names merge into the fullest name of the same person; a name that could be
-    either of two people ('J. Smith' beside 'John Smith' and 'Jane Smith'), or a surname
-    alone that several people have, stays apart. A surname alone merges into the one full
-    name with that surname."""
+    either of two people ('J. Smith' beside 'John Smith' and 'Jane Smith') stays apart. A
+    surname alone merges into the one full name with that surname, when its own
+    ``mentions`` (how the articles write that speaker) include the surname alone: 'Barrons' into
+    'Richard Barrons', whom an article calls 'Gen Barrons'; not 'Biden' into 'Hunter
+    Biden' when no article calls him 'Biden'."""
+    written = mentions or {}
     order = {n: i for i, n in enumerate(names)}
     full = sorted(
         (n for n in names if is_personal_name(n) and _given_names(name_words(n))),
@@ -145,7 +153,9 @@ def merge_names(names: Sequence[str]) -> dict[str, str]:
         if n in out:
             continue
         words = name_words(n)
-        holders = [h for h in heads if name_words(h)[-1] == words[-1]] if words else []
+        holders = [h for h in heads if words and name_words(h)[-1] == words[-1]]
+        if holders and not any(name_words(m) == words for m in written.get(holders[0], ())):
+            holders = []  # no article calls them by the surname alone
         single = is_personal_name(n) and not _given_names(words) and len(holders) == 1
         out[n] = holders[0] if single else n
     return out

@@ -301,7 +301,8 @@ def _speakers(rows: Sequence[LedgerRow]) -> list[Speaker]:
             s.mentions.add(q.speaker_mention)
     by_count = sorted(found.values(), key=lambda s: (-s.quotes, s.name))
     merged: dict[str, Speaker] = {}
-    for name, into in merge_names([s.name for s in by_count]).items():
+    written = {s.name: s.mentions for s in by_count}
+    for name, into in merge_names([s.name for s in by_count], written).items():
         part, whole = found[name], merged.setdefault(into, Speaker(into))
         whole.quotes += part.quotes
         whole.articles |= part.articles
