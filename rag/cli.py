@@ -219,18 +219,11 @@ def check(
     if as_json:
         click.echo(json.dumps(verdict.to_public_dict(), ensure_ascii=False, indent=2))
         return
-    shown = (*verdict.evidence, *verdict.nearest)
-    composed = compose_check(
-        verdict, engine.get_articles(sorted({e.quote.article_id for e in shown}))
-    )
+    composed = compose_check(verdict, engine.get_articles(verdict.article_ids))
     click.secho(f"{verdict.verdict.replace('_', ' ')}", bold=True)
     click.echo(composed.text)
-    if verdict.verdict in ("reworded", "cut", "not_found") and shown:
-        first = shown[0]
-        close = f"word similarity {first.diff.similarity:.2f}"
-        if first.meaning is not None:
-            close += f", meaning similarity {first.meaning:.2f}"
-        click.secho(close, dim=True)
+    if verdict.verdict in ("reworded", "cut", "not_found") and verdict.shown:
+        click.secho(verdict.shown[0].closeness(), dim=True)
     for c in composed.citations:
         click.echo()
         where = ", ".join(x for x in (c.source, c.date) if x)

@@ -75,19 +75,14 @@ def test_variants_merge_into_the_fullest_name_and_ambiguous_ones_stay_apart() ->
 
 
 def test_the_ledger_merges_one_person_across_articles(settings: Settings, tmp_path: Path) -> None:
-    engine = Engine(settings, on_status=lambda _: None)
-    (tmp_path / "a.txt").write_text(
+    engine = _engine_with(
+        settings,
+        tmp_path,
         "Harbour vote\n\nMayor Ann Lee spoke on Monday. “We will rebuild the harbour,” Lee "
         "said. Her rival Tom Lee disagreed. “It is a waste of money,” Tom Lee said.\n",
-        encoding="utf-8",
-    )
-    (tmp_path / "b.txt").write_text(
         "Harbour vote, day two\n\n“The harbour will be ready by spring,” Lee told reporters "
         "on Tuesday.\n",
-        encoding="utf-8",
     )
-    engine.ingest([tmp_path / "a.txt"])
-    engine.ingest([tmp_path / "b.txt"])
     people = {s.name: s for s in engine.speakers()}
     assert "Ann Lee" in people and "Tom Lee" in people
     # "Lee" alone in the second article could be either: it stays apart, found with each.
@@ -100,18 +95,25 @@ def test_the_ledger_merges_one_person_across_articles(settings: Settings, tmp_pa
 def test_a_surname_alone_elsewhere_merges_into_the_one_person_of_that_name(
     settings: Settings, tmp_path: Path
 ) -> None:
-    engine = Engine(settings, on_status=lambda _: None)
-    (tmp_path / "a.txt").write_text(
+    engine = _engine_with(
+        settings,
+        tmp_path,
         "Harbour vote\n\n“We will rebuild the harbour,” Mayor Ann Lee said on Monday. "
         "“It starts now,” Lee added.\n",
-        encoding="utf-8",
+        "Harbour works begin\n\n“The cranes arrive next week,” Lee said.\n",
     )
-    (tmp_path / "c.txt").write_text(
-        "Harbour works begin\n\n“The cranes arrive next week,” Lee said.\n", encoding="utf-8"
-    )
-    engine.ingest([tmp_path / "a.txt", tmp_path / "c.txt"])
     (lee,) = [s for s in engine.speakers() if "Lee" in s.name]
     assert lee.name == "Ann Lee" and lee.names == {"Ann Lee", "Lee"}
     assert lee.quotes == 3 and len(lee.articles) == 2
     said = {q.quote.strip("“”,") for q in engine.quotes("Gen Ann Lee")}
     assert said == {"We will rebuild the harbour", "It starts now", "The cranes arrive next week"}
+
+
+def _engine_with(settings: Settings, folder: Path, *texts: str) -> Engine:
+    """An engine over the hash embedder with each text indexed as an article of its own."""
+    engine = Engine(settings, on_status=lambda _: None)
+    paths = [folder / f"article{n}.txt" for n in range(len(texts))]
+    for path, text in zip(paths, texts, strict=True):
+        path.write_text(text, encoding="utf-8")
+    engine.ingest(paths)
+    return engine

@@ -218,8 +218,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 verdict = engine.check(text, speaker or "")
             except RagError as e:
                 return render.error_html(str(e)), "", None
-            shown = [*verdict.evidence, *verdict.nearest]
-            cited = engine.get_articles(sorted({e.quote.article_id for e in shown}))
+            cited = engine.get_articles(verdict.article_ids)
             answer = engine.check_answer(verdict, cited)
             return (
                 render.verdict_html(verdict, answer),

@@ -67,13 +67,9 @@ CHECK_TURN = "check"  # the check's [n] links, apart from the chat turns'
 def verdict_html(verdict: QuoteVerdict, answer: Answer) -> str:
     """A quote check: the verdict, the answer composed from it, how close the closest
     quotation is, and what was searched."""
-    shown = (*verdict.evidence, *verdict.nearest)
     close = ""
-    if shown and verdict.verdict != "verbatim":
-        close = f"word similarity {shown[0].diff.similarity:.2f}"
-        if shown[0].meaning is not None:
-            close += f", meaning similarity {shown[0].meaning:.2f}"
-        close = f'<div class="note">{close}</div>'
+    if verdict.shown and verdict.verdict != "verbatim":
+        close = f'<div class="note">{esc(verdict.shown[0].closeness())}</div>'
     return (
         f'<div class="verdict {esc(verdict.verdict)}">'
         f"{esc(VERDICT_LABELS[verdict.verdict])}</div>"

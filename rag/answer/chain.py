@@ -232,9 +232,8 @@ def _check_route(
         return None
     if verdict.verdict == "not_found" and not intent.reports_words:
         return None
-    rows = [e.row for e in (*verdict.evidence, *verdict.nearest)]
-    articles = ledger.index.get_articles(sorted({r.quote.article_id for r in rows}))
-    passages = attribution.row_passages(articles, rows)
+    articles = ledger.index.get_articles(verdict.article_ids)
+    passages = attribution.row_passages(articles, [e.row for e in verdict.shown])
     return Route(request, passages, articles=articles, checked=verdict, earliest_first=first)
 
 

@@ -20,7 +20,6 @@ from rag.settings import Settings
 from rag.text.normalise import tokenize
 from rag.text.wording import (
     WordingDiff,
-    compare_wording,
     compare_words,
     sense_words,
     wording_words,
@@ -63,6 +62,13 @@ class CheckEvidence:
     def quote(self) -> Quote:
         return self.row.quote
 
+    def closeness(self) -> str:
+        """'word similarity 0.44, meaning similarity 0.76', as the CLI and the page say it."""
+        close = f"word similarity {self.diff.similarity:.2f}"
+        if self.meaning is not None:
+            close += f", meaning similarity {self.meaning:.2f}"
+        return close
+
 
 @dataclass(frozen=True)
 class QuoteVerdict:
@@ -75,6 +81,16 @@ class QuoteVerdict:
     searched_rows: int
     searched_articles: int
     nearest: tuple[CheckEvidence, ...] = ()  # not found: the closest quotation, by meaning
+
+    @property
+    def shown(self) -> tuple[CheckEvidence, ...]:
+        """The quotations an answer states: the evidence, or the nearest when not found."""
+        return (*self.evidence, *self.nearest)
+
+    @property
+    def article_ids(self) -> list[str]:
+        """The articles of the quotations shown, sorted."""
+        return sorted({e.quote.article_id for e in self.shown})
 
     def to_public_dict(self) -> dict[str, object]:
         """The stable JSON shape printed by ``rag check --json``."""
@@ -141,9 +157,7 @@ def check_quote(
         verdict: Verdict, evidence: Sequence[CheckEvidence], nearest: Sequence[CheckEvidence] = ()
     ) -> QuoteVerdict:
         articles = (
-            ledger.count_articles(article_ids)
-            if not article_ids
-            else len({r.quote.article_id for r in rows})
+            len({r.quote.article_id for r in rows}) if article_ids else ledger.count_articles()
         )
         return QuoteVerdict(
             verdict, claim, speaker, tuple(evidence), len(rows), articles, tuple(nearest)
@@ -158,7 +172,7 @@ def check_quote(
             if speaker
             else ledger.sharing(wanted, 0.0, article_ids)
         )
-        close = _by_meaning(claim, wanted, pool, meaning)
+        close = _by_meaning(claim, said, wanted, pool, meaning)
         if close is None or close.meaning is None or close.meaning < thresholds.min_nearest:
             return result("not_found", [])
         if close.meaning < thresholds.min_meaning or close.diff.sense_changed:
@@ -180,17 +194,22 @@ def check_quote(
 
 
 def _by_meaning(
-    claim: str, wanted: set[str], rows: Sequence[LedgerRow], meaning: Meaning
+    claim: str,
+    said: Sequence[str],
+    wanted: set[str],
+    rows: Sequence[LedgerRow],
+    meaning: Meaning,
 ) -> CheckEvidence | None:
-    """The row closest in meaning to the claim among the CHECK_MEANING_ROWS that share
-    most of its words, with its similarity of meaning."""
+    """The row closest in meaning to the claim (``said``: its compared words, ``wanted``:
+    its search tokens) among the CHECK_MEANING_ROWS that share most of its words, with its
+    similarity of meaning."""
     pool = sorted(rows, key=lambda r: -len(wanted & r.tokens))[:CHECK_MEANING_ROWS]
     if not pool:
         return None
     scores = meaning(claim, [r.quote.quote for r in pool])
     best = max(range(len(pool)), key=lambda i: scores[i])
     row = pool[best]
-    return CheckEvidence(row, compare_wording(claim, row.quote.quote), float(scores[best]))
+    return CheckEvidence(row, compare_words(said, row.wording.words), float(scores[best]))
 
 
 def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:

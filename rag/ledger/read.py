@@ -145,11 +145,9 @@ class Ledger:
             rows = [r for r in rows if r.quote.speaker in names]
         return list(rows)
 
-    def count_articles(self, article_ids: Sequence[str] = ()) -> int:
+    def count_articles(self) -> int:
         """How many articles the rows ``quotes()`` lists come from."""
-        if not article_ids:
-            return self._current().articles
-        return len({r.quote.article_id for r in self.quotes(article_ids=article_ids)})
+        return self._current().articles
 
     def sharing(
         self, tokens: set[str], min_share: float, article_ids: Sequence[str] = ()

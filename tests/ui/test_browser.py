@@ -118,17 +118,22 @@ def ask(page: object, question: str) -> str:
     return page.locator(LAST_BOT).inner_text()
 
 
-def test_seed_question_gets_a_composed_answer_with_clickable_citations(page) -> None:
-    text = ask(page, 'Who said "Peace cannot mean capitulation"?')
-    assert "France’s Foreign Minister Jean-Noël Barrot stated" in text
-    assert "From the quote ledger" in text
-    marker = page.locator(f"{LAST_BOT} >> a.cite").first
+def _open_first_citation(page: object, answer: object) -> None:
+    """Click the answer's first [n]: its source opens, outlined, with Barrot's words marked."""
+    marker = answer.locator("a.cite").first
     target = marker.get_attribute("href")[1:]
     marker.click()
     source = page.locator(f"#{target}")
     assert source.evaluate("el => el.open && el.classList.contains('flash')")
     assert "Peace cannot mean capitulation" in source.locator("mark").first.inner_text()
     assert "Jean-Noël Barrot" in source.inner_text()
+
+
+def test_seed_question_gets_a_composed_answer_with_clickable_citations(page) -> None:
+    text = ask(page, 'Who said "Peace cannot mean capitulation"?')
+    assert "France’s Foreign Minister Jean-Noël Barrot stated" in text
+    assert "From the quote ledger" in text
+    _open_first_citation(page, page.locator(LAST_BOT))
     page.screenshot(path=str(ARTIFACTS / "chat.png"))
 
 
@@ -255,13 +260,7 @@ def test_the_check_tab_gives_the_verdict_the_diff_and_the_exact_source(page) -> 
     text = verdict.inner_text()
     assert text.count("Not in those words; the closest in meaning:") == 1, text
     assert "“surrender” for “capitulation”" in text and "meaning similarity 0.7" in text
-    marker = verdict.locator("a.cite").first
-    target = marker.get_attribute("href")[1:]
-    marker.click()
-    source = page.locator(f"#{target}")
-    assert source.evaluate("el => el.open && el.classList.contains('flash')")
-    assert "Peace cannot mean capitulation" in source.locator("mark").first.inner_text()
-    assert "Jean-Noël Barrot" in source.inner_text()
+    _open_first_citation(page, verdict)
     page.screenshot(path=str(ARTIFACTS / "check.png"))
     _check(page, "Peace cannot mean capitulation", "Kallas", "Someone else said it")
     assert "Jean-Noël Barrot" in page.locator("#check-sources").inner_text()
