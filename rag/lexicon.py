@@ -272,6 +272,9 @@ NAME_PREFIX_TITLES = frozenset("sir dame lord lady mr mrs ms dr".split())
 
 # Courtesy titles claim nothing about a person: an answer may add or drop them.
 COURTESY_TITLES = frozenset("mr mrs ms miss".split())
+# Titles that tell a man from a woman: which of two Clintons "Mrs. Clinton" is.
+MEN_TITLES = frozenset("mr mister sir lord".split())
+WOMEN_TITLES = frozenset("mrs ms miss missus dame lady madam madame".split())
 
 # Abbreviated titles and what they abbreviate: "Gen Barrons" is "General … Barrons".
 TITLE_FORMS = {

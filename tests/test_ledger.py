@@ -522,6 +522,33 @@ def test_people_who_share_a_surname_stay_apart() -> None:
     ]
 
 
+def test_a_courtesy_title_keeps_to_the_person_it_was_first_given() -> None:
+    rows = extract(
+        "Phyllis Schlafly led the campaign. “We will stop this amendment,” Mrs. Schlafly "
+        "said.\n"
+        "Her son, John Schlafly, was at the meeting.\n"
+        "“The family stands together on this,” Mrs. Schlafly said.\n"
+        "Hillary Clinton spoke in Ohio. “The economy is rigged,” Mrs. Clinton said.\n"
+        "Bill Clinton spoke after her. “My wife will win this state,” Mr. Clinton said.\n"
+        "“Working families deserve better than this,” Mrs. Clinton said.\n"
+    )
+    assert [r.speaker for r in rows] == [
+        "Phyllis Schlafly",
+        "Phyllis Schlafly",  # not John, though his was the last Schlafly named
+        "Hillary Clinton",
+        "Bill Clinton",
+        "Hillary Clinton",  # not the Clinton just called "Mr."
+    ]
+
+
+def test_a_word_before_a_name_that_is_no_name_is_not_part_of_the_person() -> None:
+    rows = extract(
+        "Without Bloomberg, the race is open.\n"
+        "Michael Bloomberg spoke on Monday. “I will decide in March,” Bloomberg said.\n"
+    )
+    assert [r.speaker for r in rows] == ["Michael Bloomberg"]
+
+
 def test_an_organisation_keeps_its_whole_name() -> None:
     (row,) = extract("General Electric said that in 2012 it paid $3.2 billion in income taxes.\n")
     assert row.speaker == "General Electric"  # not "Electric", as if "General" were a title

@@ -53,6 +53,7 @@ DIGESTS = {
     42: "b9cfaa8021a0eeb9",
     43: "b9cfaa8021a0eeb9",
     44: "5eaca78bbc63cce8",
+    45: "38865d10e82f1116",
 }
 
 

@@ -74,9 +74,13 @@ from rag.lexicon import (
     GERUND_NOT_SAID_LEMMAS,
     GROUP_WORDS,
     HONORIFICS,
+    MEN_TITLES,
     MENTION_PREPOSITIONS,
     MODEL_STEP_MIN_WORDS,
+    NAME_PARTICLES,
     NAME_PREFIX_TITLES,
+    NAME_SPELLING_MIN_SCORE,
+    NICKNAMES,
     NOBODY,
     NOT_AGENT_NOUNS,
     NOT_PEOPLE,
@@ -90,8 +94,10 @@ from rag.lexicon import (
     SCARE_QUOTE_MAX_WORDS,
     SPEAKER_PRONOUNS,
     SPEECH_LEMMAS,
+    SPELT_OUT_TITLES,
     SUBORDINATORS,
     TEXT_CUE_FORMS,
+    WOMEN_TITLES,
 )
 from rag.text.names import surname
 from rag.text.quotations import article_quotation_rule, inner_span
@@ -104,7 +110,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 44
+EXTRACTOR_VERSION = 45
 
 
 def inputs_digest() -> str:
@@ -143,6 +149,12 @@ def inputs_digest() -> str:
         article_quotation_rule(),
         SPACY_MODEL,
         GLUED_QUOTE_INFIXES,
+        sorted(MEN_TITLES),  # the people an article names (People)
+        sorted(WOMEN_TITLES),
+        sorted(NICKNAMES.items()),
+        sorted(NAME_PARTICLES),
+        sorted(SPELT_OUT_TITLES),
+        NAME_SPELLING_MIN_SCORE,
     ]
     return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
 
@@ -159,7 +171,7 @@ def extract_quotes(
     nlp = nlp or load_nlp()
     text = article.text
     doc = doc if doc is not None else nlp(text)
-    people = People(text, ((e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"))
+    people = People.of(doc)
     paragraph_of = _paragraph_index(text)
     rows: list[Quote] = []
     last_person: Who | None = None  # who spoke last, and in which paragraph

@@ -57,7 +57,7 @@ def context_of(text: str, start: int) -> tuple[int, int]:
 
 def find_hard_cases(text: str, doc: Doc, rows: Sequence[Quote]) -> list[HardCase]:
     """The rows of one article that the model step should settle."""
-    people = People(text, ((e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"))
+    people = People.of(doc)
     quoted = [range(a, b) for a, b in quotations_of(doc)]
     cases = []
     for i, row in enumerate(rows):

@@ -82,6 +82,14 @@ def same_person(a: str, b: str) -> bool:
     return _given_names_agree(gx, gy)
 
 
+def same_full_name(a: str, b: str) -> bool:
+    """Whether two full names in one article write one person: as :func:`same_person`, and
+    their first words agree too (an article writes a person's name whole, so a headline's
+    'Hillary Clinton Slams Donald Trump' is not Donald Trump)."""
+    x, y = _given_names(name_words(a)), _given_names(name_words(b))
+    return bool(x and y) and _first_names_agree(x[0], y[0]) and same_person(a, b)
+
+
 def _given_names_agree(x: Sequence[str], y: Sequence[str]) -> bool:
     """A first name of one is a first name of the other ('Donald', 'Billionaire Donald'),
     and the names after it, where both have one, agree too ('George W.' is not 'George

@@ -6,10 +6,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from rag.ledger.cues import is_speech_verb
 from rag.ledger.parsed import quotations_of, text_of
+from rag.ledger.people import same_full_name
 from rag.ledger.speaker_types import (
     ORGANISATION_LABELS,
     SpeakerType,
@@ -21,16 +22,21 @@ from rag.ledger.speaker_types import (
 )
 from rag.lexicon import (
     DOCUMENT_NOUNS,
+    MEN_TITLES,
     NAME_PREFIX_TITLES,
     NOBODY,
     NOT_PEOPLE,
     QUOTE_MARKS,
     SPEAKER_PRONOUNS,
+    WOMEN_TITLES,
 )
 from rag.text.names import name_span, surname
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
+
+# Parts of speech of a first word that a PERSON entity holds but a name does not.
+NOT_NAME_POS = frozenset({"ADP", "DET", "ADV", "SCONJ", "CCONJ", "PRON", "VERB", "AUX", "PART"})
 
 INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
 
@@ -59,22 +65,29 @@ class Who:
     via_span: tuple[int, int] = (0, 0)
 
 
+Sex = Literal["man", "woman", ""]  # '' when no title tells
+
+
 @dataclass
 class _Person:
     """One person: the fullest form of their name and where it is first written that way,
-    and where the article mentions them."""
+    where the article mentions them, and 'man' or 'woman' when its titles tell."""
 
     name: str
     start: int
     end: int
     mentions: list[int]
+    sex: Sex = ""
 
 
 class People:
     """The people an article names. Variants of one name merge (Sir Richard Barrons = Gen
     Barrons = Barrons) to the fullest form, kept with the offsets of its first occurrence;
     people who share a surname stay apart (Bill and Hillary Clinton), and a bare surname is
-    the one of them mentioned last before it."""
+    the one of them mentioned last before it. A title keeps to the person it was first
+    given: "Mrs. Schlafly" stays Phyllis after her son John is named, and is never the
+    Clinton already called "Mr. Clinton". (Its first use goes to the person named last: no
+    more than that tells which Clinton is the woman.)"""
 
     def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
         self.text = text
@@ -84,32 +97,45 @@ class People:
         )
         for name, a, b in named:  # full names first: they tell people apart
             if len(name.split()) > 1:
+                sex = title_sex(text, a)
                 group = self.by_surname.setdefault(surname(name).lower(), [])
-                person = next((p for p in group if same_person(p.name, name)), None)
+                person = next((p for p in group if _same(p, name, sex)), None)
                 if person is None:
-                    group.append(_Person(name, a, b, [a]))
+                    group.append(_Person(name, a, b, [a], sex))
                     continue
                 person.mentions.append(a)
+                person.sex = person.sex or sex
                 if (len(name.split()), len(name)) > (len(person.name.split()), len(person.name)):
                     person.name, person.start, person.end = name, a, b
-        for name, a, b in named:
-            if len(name.split()) == 1:
-                group = self.by_surname.setdefault(name.lower(), [])
-                if group:
-                    self._last_before(group, a).mentions.append(a)
-                else:
-                    group.append(_Person(name, a, b, [a]))
+        bare = [(name, a, b) for name, a, b in named if len(name.split()) == 1]
+        self._bare: dict[int, _Person] = {}
+        self._starts: dict[int, int] = {}  # where an entity's name starts, past a word not in it
+        for name, a, b in bare:
+            sex = title_sex(text, a)
+            group = self.by_surname.setdefault(name.lower(), [])
+            if group:
+                person = self._bare[a] = _last_before(group, a, sex)
+                person.mentions.append(a)
+                person.sex = person.sex or sex
+            else:
+                group.append(_Person(name, a, b, [a], sex))
 
-    @staticmethod
-    def _last_before(group: list[_Person], offset: int) -> _Person:
-        before = [
-            (max(m for m in p.mentions if m < offset), p) for p in group if min(p.mentions) < offset
-        ]
-        return (
-            max(before, key=lambda m: m[0])[1]
-            if before
-            else min(group, key=lambda p: min(p.mentions))
-        )
+    @classmethod
+    def of(cls, doc: Doc) -> People:
+        """The people of a parsed article: its PERSON entities, less a first word that is no
+        name ('Beneath Clinton' at the start of a headline)."""
+        spans, starts = [], {}
+        for e in doc.ents:
+            if e.label_ != "PERSON":
+                continue
+            first = e.start
+            while first < e.end - 1 and doc[first].pos_ in NOT_NAME_POS:
+                first += 1
+            spans.append((doc[first].idx, e.end_char))
+            starts[e.start_char] = doc[first].idx
+        people = cls(text_of(doc), spans)
+        people._starts = starts
+        return people
 
     def names(self, word: str) -> bool:
         """True when ``word`` is the surname of a person the article names ("trump" too)."""
@@ -118,32 +144,45 @@ class People:
     def person(self, start: int, end: int) -> Who:
         """The person written at ``text[start:end]``, by their fullest name: its span is this
         mention when it writes that name, else that name's first occurrence."""
-        name, a, b = name_span(self.text, start, end)
+        name, a, b = name_span(self.text, self._starts.get(start, start), end)
         if not name:
             return Who("")
+        sex = title_sex(self.text, a)
         group = self.by_surname.get(surname(name).lower(), [])
         if len(name.split()) > 1:
-            person = next((p for p in group if same_person(p.name, name)), None)
+            person = next((p for p in group if _same(p, name, sex)), None)
         else:
-            person = self._last_before(group, a) if group else None
+            person = self._bare.get(a) or (_last_before(group, a, sex) if group else None)
         if person is None or person.name == name:
             return Who(name, name_span=(a, b))
         return Who(person.name, name_span=(person.start, person.end))
 
 
-def same_person(one: str, other: str) -> bool:
-    """Two full names with one surname name one person unless their first names (or their
-    middle initials) differ: "George W. Bush" is not "Jeb Bush" nor "George P. Bush"."""
-    a, b = one.lower().replace(".", "").split(), other.lower().replace(".", "").split()
-    if not _compatible(a[0], b[0]):
-        return False
-    middle_a, middle_b = a[1:-1], b[1:-1]
-    return not (middle_a and middle_b and not _compatible(middle_a[0], middle_b[0]))
+def title_sex(text: str, at: int) -> Sex:
+    """'man' or 'woman' when the word before ``text[at:]`` is a title that tells ('Mr.',
+    'Mrs.', 'Dame'); '' otherwise."""
+    before = text[max(at - 12, 0) : at].split()
+    word = before[-1].lower().rstrip(".") if before and text[at - 1 : at].isspace() else ""
+    return "man" if word in MEN_TITLES else "woman" if word in WOMEN_TITLES else ""
 
 
-def _compatible(x: str, y: str) -> bool:
-    """The same given name, or one is the other's initial."""
-    return x == y or (len(x) == 1 and y.startswith(x)) or (len(y) == 1 and x.startswith(y))
+def _same(person: _Person, name: str, sex: Sex) -> bool:
+    """A full name is this person's: their name's variant, and no title says otherwise."""
+    return same_full_name(person.name, name) and not (sex and person.sex and sex != person.sex)
+
+
+def _last_before(group: list[_Person], offset: int, sex: Sex = "") -> _Person:
+    """Of the people who share a surname, the one a bare mention at ``offset`` is: of its
+    title's sex when one of them is known to be (else not of the other), the one mentioned
+    last before it (the first mentioned, when none is before)."""
+    if sex:
+        group = [p for p in group if p.sex == sex] or [p for p in group if not p.sex] or group
+    before = [
+        (max(m for m in p.mentions if m < offset), p) for p in group if min(p.mentions) < offset
+    ]
+    return (
+        max(before, key=lambda m: m[0])[1] if before else min(group, key=lambda p: min(p.mentions))
+    )
 
 
 def mention_of(speaker: Token, quote: tuple[int, int], cue: Token | None = None) -> Span:
