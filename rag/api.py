@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 from rag.answer.check import CheckThresholds, QuoteVerdict, check_quote
 from rag.answer.check_answer import compose_check, verdict_answer
 from rag.answer.conversation import Turn
+from rag.answer.provenance import with_edits
 from rag.answer.retrieve import Retriever
 from rag.backends.feed_state import FeedState
 from rag.backends.keyword import KeywordIndex
@@ -274,13 +276,14 @@ class Engine:
         self, claim: str, speaker: str = "", filters: SearchFilter | None = None
     ) -> QuoteVerdict:
         """Was ``claim`` said (by ``speaker``, if named), in those words? One verdict, with
-        the ledger's quotations that show it."""
+        the ledger's quotations that show it, and every article that prints it, earliest
+        first, with how its earlier versions printed it when they differ."""
         claim = self.check_question(claim)
         self.ensure_corpus()
         ids = self.retriever.articles_matching(filters) if filters else None
         if ids == []:  # the filters allow no article
             return QuoteVerdict("not_found", claim, speaker.strip(), (), 0, 0)
-        return check_quote(
+        verdict = check_quote(
             self.ledger,
             claim,
             speaker.strip(),
@@ -288,6 +291,7 @@ class Engine:
             ids or (),
             self.index.meaning_similarity,
         )
+        return replace(verdict, carriers=with_edits(verdict.carriers, self.index.versions_of))
 
     def check_answer(self, verdict: QuoteVerdict, articles: Mapping[str, Article]) -> Answer:
         """The verdict in words, citing the quotations it rests on (``articles``: theirs)."""

@@ -210,7 +210,7 @@ def check(
 ) -> None:
     """Was CLAIM said (by --speaker), in those words? One verdict: verbatim, reworded, cut,
     misattributed or not_found, with the quotations that show it."""
-    from rag.answer.check_answer import compose_check
+    from rag.answer.check_answer import carrier_lines, compose_check
 
     if not claim.strip():
         raise click.BadParameter("the quotation is empty", param_hint="CLAIM")
@@ -230,6 +230,12 @@ def check(
         click.secho(f"[{c.n}] {c.title}" + (f" — {where}" if where else ""), bold=True)
         click.secho(f"    {c.article_id} chars {c.start}–{c.end}", dim=True)
         click.echo("    " + " ".join(c.quote.split()))
+    lines = carrier_lines(verdict)
+    if lines:
+        click.echo()
+        click.secho(lines[0], bold=True)
+        for line in lines[1:]:
+            click.echo("  " + line)
 
 
 @cli.command("list")

@@ -65,6 +65,9 @@ SENSE_CONDITIONS = frozenset("if unless only except without until".split())
 # a claim matched further than CHECK_LONE_GAP words from the rest is not part of it.
 CHECK_SENSE_BEFORE, CHECK_SENSE_AFTER = 2, 3
 CHECK_LONE_GAP = 3
+# How like a quotation (rapidfuzz partial ratio, 0–100) a passage of an article's earlier
+# version must be to be what that version printed in its place (rag check's edits).
+EDIT_MIN_SCORE = 70.0
 # Chat questions route to the quote check from this many words of claim ("unacceptable"
 # alone is a word, not a quotation to check).
 CHECK_MIN_CLAIM_WORDS = 3

@@ -9,7 +9,7 @@ import pytest
 
 import rag
 from rag.answer.check import CheckThresholds, Meaning, QuoteVerdict, check_quote
-from rag.answer.check_answer import compose_check, differences
+from rag.answer.check_answer import carrier_lines, compose_check, differences
 from rag.api import Engine
 from rag.ledger.intent import parse_intent
 from rag.settings import Settings
@@ -271,3 +271,46 @@ def test_a_claim_not_found_shows_the_nearest_quotation_in_meaning(engine: Engine
     assert article.text[c.start : c.end] == c.quote and "would be a disaster" in c.quote
     far = _meaning({"would be a disaster": 0.4}, [])
     assert _check(engine, "the plan would be a catastrophe", "Barrons", far).nearest == ()
+
+
+def test_every_article_printing_a_quotation_earliest_first_with_its_wording(
+    engine: Engine, tmp_path: Path
+) -> None:
+    said = "We cannot keep paying to patch a building that nobody uses"
+    texts = {
+        "later": f"Harbour vote\n\nThe board chair, Marta Okonjo, spoke. “{said},” Okonjo said.\n",
+        "first": f"Harbour board\n\nMarta Okonjo, the chair, was firm. “{said},” she said.\n",
+        "rival": "Ferry terminal\n\nMarta Okonjo spoke. “We cannot keep paying to patch a "
+        "building that no one uses,” Okonjo said.\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    dates = {"first": "2026-11-02", "later": "2026-11-09", "rival": "2026-11-05"}
+    engine.ingest(
+        [tmp_path], metadata={k: {"date": d, "source": k.title()} for k, d in dates.items()}
+    )
+    verdict = engine.check(said, "Marta Okonjo")
+    assert verdict.verdict == "verbatim"
+    carried = [(c.quote.article_id, c.quote.date) for c in verdict.carriers]
+    assert [d for _, d in carried] == ["2026-11-02", "2026-11-05", "2026-11-09"]
+    first, rival, later = verdict.carriers
+    assert first.wording.verbatim and later.wording.verbatim
+    assert [(c.kind, c.claimed, c.original) for c in rival.wording.changes] == [
+        ("changed", "no one", "nobody")
+    ]
+    lines = carrier_lines(verdict)
+    assert lines[0] == "Printed in 3 article(s), earliest first:"
+    assert "“no one” where the earliest has “nobody”" in lines[2]
+    assert lines[3].endswith(": the same words")
+    shape = verdict.to_public_dict()["carriers"]
+    assert [c["date"] for c in shape] == [d for _, d in carried]  # type: ignore[index]
+    # "Who first said" the rival's wording: the rival, then the earlier article's words.
+    answer = engine.ask(
+        "Who first said “We cannot keep paying to patch a building that no one uses”?"
+    )
+    assert "An earlier article, on 2026-11-02, prints them so:" in answer.text
+    assert [c.article_id for c in answer.citations] == ["rival", "first"]
+    assert all(q.status == "verified" for q in answer.quotes)
+    # A quotation one article prints has no list of carriers to show.
+    single = engine.check("Peace cannot mean capitulation", "Jean-Noël Barrot")
+    assert len(single.carriers) == 1 and carrier_lines(single) == []

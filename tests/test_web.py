@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from rag.answer.check_answer import carrier_lines
 from rag.api import Engine
 from rag.cli import cli
 from rag.errors import InputError
@@ -129,6 +130,30 @@ def test_a_changed_page_replaces_the_old_version_and_keeps_it(
     assert history == [(True, False), (False, True), (True, False)]
     engine.remove(aid)
     assert engine.versions(aid) == []
+
+
+def test_a_quotation_edited_after_publication_shows_how_it_first_read(
+    server: WebServer, web_settings: Settings
+) -> None:
+    engine = _engine(web_settings)
+    aid = engine.ingest([server.url(ARTICLE)]).added[0]
+    edited = [p.replace("given up", "lost its nerve") for p in PARAGRAPHS]
+    server.routes[ARTICLE] = Route(article_html(canonical=ARTICLE, paragraphs=edited).encode())
+    engine.ingest([server.url(ARTICLE)])
+    verdict = engine.check("Letting it go would tell them the town has lost its nerve")
+    assert verdict.verdict == "verbatim"
+    [carrier] = verdict.carriers
+    [edit] = carrier.edits
+    assert edit.earlier == "Letting it go would tell them the town has given up"
+    assert edit.diff is not None
+    assert [(c.claimed, c.original) for c in edit.diff.changes] == [("lost its nerve", "given up")]
+    assert edit.replaced == engine.versions(aid)[0].replaced
+    assert carrier_lines(verdict)[-1] == (
+        f"  edited: the version replaced {edit.replaced} printed “{edit.earlier}”"
+    )
+    # A quotation the edit left alone has no edits.
+    [same] = engine.check("The terminal is the first thing visitors see").carriers
+    assert same.edits == ()
 
 
 @pytest.mark.parametrize(

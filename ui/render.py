@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from rag.answer.check import QuoteVerdict
+from rag.answer.check_answer import carrier_lines
 from rag.types import Answer, Article, Citation, Quote
 
 _MARKER = re.compile(r"\[(\d+)\]")
@@ -70,10 +71,18 @@ def verdict_html(verdict: QuoteVerdict, answer: Answer) -> str:
     close = ""
     if verdict.shown and verdict.verdict != "verbatim":
         close = f'<div class="note">{esc(verdict.shown[0].closeness())}</div>'
+    lines = carrier_lines(verdict)
+    carried = (
+        f'<div class="carriers"><b>{esc(lines[0])}</b><ul>'
+        + "".join(f"<li>{esc(line)}</li>" for line in lines[1:])
+        + "</ul></div>"
+        if lines
+        else ""
+    )
     return (
         f'<div class="verdict {esc(verdict.verdict)}">'
         f"{esc(VERDICT_LABELS[verdict.verdict])}</div>"
-        f"{answer_html(answer, CHECK_TURN)}{close}"
+        f"{answer_html(answer, CHECK_TURN)}{close}{carried}"
         f'<div class="note">Searched {verdict.searched_rows} quotations in '
         f"{verdict.searched_articles} article(s).</div>"
     )

@@ -3,14 +3,13 @@ in those words. One verdict from a closed set, with the rows that show it."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from rag.answer.provenance import Carrier, carriers
 from rag.ledger.read import Ledger, LedgerRow
 from rag.lexicon import (
-    CHECK_LONE_GAP,
     CHECK_MEANING_ROWS,
     CHECK_SENSE_AFTER,
     CHECK_SENSE_BEFORE,
@@ -20,6 +19,7 @@ from rag.settings import Settings
 from rag.text.normalise import tokenize
 from rag.text.wording import (
     WordingDiff,
+    aligned_range,
     compare_words,
     sense_words,
     wording_words,
@@ -81,6 +81,7 @@ class QuoteVerdict:
     searched_rows: int
     searched_articles: int
     nearest: tuple[CheckEvidence, ...] = ()  # not found: the closest quotation, by meaning
+    carriers: tuple[Carrier, ...] = ()  # every article printing the quotation, earliest first
 
     @property
     def shown(self) -> tuple[CheckEvidence, ...]:
@@ -89,8 +90,9 @@ class QuoteVerdict:
 
     @property
     def article_ids(self) -> list[str]:
-        """The articles of the quotations shown, sorted."""
-        return sorted({e.quote.article_id for e in self.shown})
+        """The articles of the quotations shown and of the earliest carrier, sorted."""
+        first = [c.quote.article_id for c in self.carriers[:1]]
+        return sorted({*(e.quote.article_id for e in self.shown), *first})
 
     def to_public_dict(self) -> dict[str, object]:
         """The stable JSON shape printed by ``rag check --json``."""
@@ -100,6 +102,7 @@ class QuoteVerdict:
             "speaker": self.speaker,
             "evidence": [_public(e) for e in self.evidence],
             "nearest": [_public(e) for e in self.nearest],
+            "carriers": [_carrier(c) for c in self.carriers],
             "searched": {"quotations": self.searched_rows, "articles": self.searched_articles},
         }
 
@@ -116,13 +119,34 @@ def _public(e: CheckEvidence) -> dict[str, object]:
         "diff": {
             "similarity": round(e.diff.similarity, 3),
             "meaning_similarity": None if e.meaning is None else round(e.meaning, 3),
-            "changes": [
-                {"kind": c.kind, "claimed": c.claimed, "original": c.original}
-                for c in e.diff.changes
-            ],
+            "changes": _changes(e.diff),
             "sense_changed": list(e.diff.sense_words),
         },
     }
+
+
+def _carrier(c: Carrier) -> dict[str, object]:
+    return {
+        "article_id": c.quote.article_id,
+        "start": c.quote.start,
+        "end": c.quote.end,
+        "speaker": c.quote.speaker,
+        "date": c.quote.date,
+        "source": c.quote.source,
+        "wording": _changes(c.wording),
+        "edits": [
+            {
+                "replaced": e.replaced,
+                "earlier": e.earlier,
+                "changes": _changes(e.diff) if e.diff is not None else None,
+            }
+            for e in c.edits
+        ],
+    }
+
+
+def _changes(diff: WordingDiff) -> list[dict[str, str]]:
+    return [{"kind": c.kind, "claimed": c.claimed, "original": c.original} for c in diff.changes]
 
 
 def check_quote(
@@ -141,9 +165,10 @@ def check_quote(
     wanted, said = set(tokenize(claim, query=True)), wording_words(claim)
     sharing = ledger.sharing(wanted, thresholds.min_overlap, article_ids) if wanted else []
     diffs: dict[str, WordingDiff] = {}  # one per quotation text (syndicated copies repeat)
+    lined_up: dict[str, tuple[str, ...]] = {}  # the words of it the claim lines up with
     for row in sharing:
         if row.quote.quote not in diffs:
-            diffs[row.quote.quote] = _aligned_diff(said, row)
+            diffs[row.quote.quote], lined_up[row.quote.quote] = _aligned_diff(said, row)
     scored = sorted(
         (
             CheckEvidence(row, diffs[row.quote.quote])
@@ -152,6 +177,7 @@ def check_quote(
         ),
         key=lambda c: (-c.diff.similarity, c.quote.date, c.quote.article_id),
     )
+    every = scored  # whoever the articles give the words to
 
     def result(
         verdict: Verdict, evidence: Sequence[CheckEvidence], nearest: Sequence[CheckEvidence] = ()
@@ -159,8 +185,16 @@ def check_quote(
         articles = (
             len({r.quote.article_id for r in rows}) if article_ids else ledger.count_articles()
         )
+        printed = [(c.row, lined_up[c.quote.quote]) for c in (*evidence[:1], *every)]
         return QuoteVerdict(
-            verdict, claim, speaker, tuple(evidence), len(rows), articles, tuple(nearest)
+            verdict,
+            claim,
+            speaker,
+            tuple(evidence),
+            len(rows),
+            articles,
+            tuple(nearest),
+            carriers(printed, thresholds.min_similarity) if every and evidence else (),
         )
 
     names = set(ledger.find_speaker(speaker, article_ids)) if speaker else set()
@@ -217,49 +251,22 @@ def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:
     return [c for c in scored if c.diff.similarity == scored[0].diff.similarity]
 
 
-def _aligned_diff(said: Sequence[str], row: LedgerRow) -> WordingDiff:
+def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tuple[str, ...]]:
     """The claim (``said``: its compared words) against the words of the row it lines up
     with (a claim may quote a fragment). A negation or condition just before those words
     in their clause, or a condition just after them in their sentence, belongs to them:
     "exist as a state" cut from "would not exist as a state" drops the "not"; "we will
     win" from "No. We will win, and nobody doubts it" drops nothing. (The rows are those
-    that hold enough of the claim's words: Ledger.sharing.)"""
+    that hold enough of the claim's words: Ledger.sharing.) With the words it lines up with."""
     printed, breaks, ends = row.wording.words, row.wording.breaks, row.wording.sentence_ends
-    lo, hi = _aligned(said, printed)
+    lo, hi = aligned_range(said, printed)
     before = range(max(lo - CHECK_SENSE_BEFORE, 0), lo)
     near = [i for i in before if sense_words([printed[i]]) and not any(breaks[i + 1 : lo + 1])]
     lo = near[0] if near else lo
     after = range(hi, min(hi + CHECK_SENSE_AFTER, len(printed)))
     near = [i for i in after if printed[i] in SENSE_CONDITIONS and not any(ends[hi : i + 1])]
     hi = near[-1] + 1 if near else hi
-    return compare_words(said, printed[lo:hi])
-
-
-def _aligned(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int]:
-    """The range of ``printed`` words that the claim's words line up with: from the first
-    to the last matching run, leaving out lone words matched far from the rest."""
-    blocks = [
-        b
-        for b in difflib.SequenceMatcher(a=said, b=printed, autojunk=False).get_matching_blocks()
-        if b.size
-    ]
-    if not blocks:
-        return 0, len(printed)
-    while (
-        len(blocks) > 1 and blocks[0].size == 1 and blocks[1].b - _end(blocks[0]) > CHECK_LONE_GAP
-    ):
-        blocks.pop(0)
-    while (
-        len(blocks) > 1
-        and blocks[-1].size == 1
-        and blocks[-1].b - _end(blocks[-2]) > CHECK_LONE_GAP
-    ):
-        blocks.pop()
-    return blocks[0].b, _end(blocks[-1])
-
-
-def _end(block: difflib.Match) -> int:
-    return block.b + block.size
+    return compare_words(said, printed[lo:hi]), tuple(printed[lo:hi])
 
 
 def _verdict(diff: WordingDiff) -> Verdict:

@@ -34,9 +34,25 @@ def compose_check(
         return out
     out.sentences.append(_lead(verdict, evidence[0]))
     _state(out, evidence[:MAX_SHOWN], articles, earliest_first)
+    earlier = _earlier_wording(verdict, evidence[0], articles) if earliest_first else None
+    if earlier is not None:  # an earlier article prints the words in another form
+        out.sentences.append(f"An earlier article, on {earlier.quote.date}, prints them so:")
+        _state(out, [earlier], articles, first_n=len(out.citations) + 1)
     if verdict.verdict in ("reworded", "cut"):
         out.sentences.append(differences(evidence[0].diff))
     return out
+
+
+def _earlier_wording(
+    verdict: QuoteVerdict, earliest: CheckEvidence, articles: Mapping[str, Article]
+) -> CheckEvidence | None:
+    """The first article to print the words, when it is dated before ``earliest`` (the
+    earliest of the evidence) and prints them in other words; else None."""
+    first = verdict.carriers[0] if verdict.carriers else None
+    if first is None or not first.quote.date or first.quote.date >= (earliest.quote.date or "9999"):
+        return None
+    found = _in([CheckEvidence(first.row, first.wording)], articles)
+    return found[0] if found else None
 
 
 def verdict_answer(
@@ -73,14 +89,16 @@ def _state(
     evidence: Sequence[CheckEvidence],
     articles: Mapping[str, Article],
     earliest_first: bool = False,
+    first_n: int = 1,
 ) -> None:
-    """Each quotation as the ledger states it, with its [n] and its verified quote."""
+    """Each quotation as the ledger states it, with its [n] (from ``first_n``) and its
+    verified quote."""
     named: set[str] = set()
-    for n, e in enumerate(evidence, 1):
+    for n, e in enumerate(evidence, first_n):
         article = articles[e.quote.article_id]
         sentence, quoted = statement(e.row, n, article, e.quote.speaker not in named)
         named.add(e.quote.speaker)
-        if earliest_first and n == 1 and e.quote.date:
+        if earliest_first and n == first_n == 1 and e.quote.date:
             sentence = f"Earliest, on {e.quote.date}: {sentence}"
         out.sentences.append(sentence)
         out.citations.append(citation(n, e.row, article))
@@ -145,3 +163,39 @@ def differences(diff: WordingDiff) -> str:
     if diff.sense_changed:
         text += f" That changes the sense: “{'”, “'.join(diff.sense_words)}”."
     return text
+
+
+def carrier_lines(verdict: QuoteVerdict) -> list[str]:
+    """Where the quotation appears, for the CLI and the page: each article that prints it,
+    earliest first, with how its words differ from the earliest's, and how an earlier
+    version of it printed them. Empty when one article prints it, unedited."""
+    found = verdict.carriers
+    if len(found) < 2 and not any(c.edits for c in found):
+        return []
+    lines = [f"Printed in {len(found)} article(s), earliest first:"]
+    for c in found:
+        where = " · ".join(x for x in (c.quote.date or "undated", c.quote.source) if x)
+        said = f" ({c.quote.speaker})" if c.quote.speaker else ""
+        line = f"{where} · {c.quote.article_id}{said}"
+        if c is not found[0]:
+            line += ": the same words" if c.wording.verbatim else f": {_against(c.wording)}"
+        lines.append(line)
+        for e in c.edits:
+            earlier = (
+                f"printed “{' '.join(e.earlier.split())}”" if e.earlier else "did not print it"
+            )
+            lines.append(f"  edited: the version replaced {e.replaced} {earlier}")
+    return lines
+
+
+def _against(diff: WordingDiff) -> str:
+    """How a later article's words differ from the earliest's."""
+    parts = []
+    for c in diff.changes:
+        if c.kind == "changed":
+            parts.append(f"“{c.claimed}” where the earliest has “{c.original}”")
+        elif c.kind == "added":
+            parts.append(f"adds “{c.claimed}”")
+        else:
+            parts.append(f"leaves out “{c.original}”")
+    return "; ".join(parts)

@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 _PAGE = 2000
 _COMMITTED = {"content_hash": {"$ne": ""}}  # records of articles not removed nor pending
 _ADD_BATCH = 1000
+_IN_BATCH = _PAGE // 10  # ids in one "$in" filter
 
 
 def text_digest(text: str) -> str:
@@ -580,12 +581,23 @@ class Index:
 
     def versions(self, article_id: str) -> list[ArticleVersion]:
         """The earlier texts of an article, oldest first (empty when it never changed)."""
-        page = self.earlier.get(
-            where={"article_id": article_id}, include=["metadatas", "documents"]
-        )
-        found = [
-            ArticleVersion(
-                article_id=article_id,
+        return self.versions_of([article_id]).get(article_id, [])
+
+    def versions_of(self, article_ids: Sequence[str]) -> dict[str, list[ArticleVersion]]:
+        """The earlier texts of each of some articles that changed, oldest first."""
+        ids = sorted(set(article_ids))
+        metas: list[Any] = []
+        texts: list[str] = []
+        for lo in range(0, len(ids), _IN_BATCH):
+            batch = ids[lo : lo + _IN_BATCH]
+            where = {"article_id": batch[0]} if len(batch) == 1 else {"article_id": {"$in": batch}}
+            page = self.earlier.get(where=where, include=["metadatas", "documents"])
+            metas += page["metadatas"] or []
+            texts += page["documents"] or []
+        found: dict[str, list[ArticleVersion]] = {}
+        for meta, text in zip(metas, texts, strict=True):
+            version = ArticleVersion(
+                article_id=str(meta.get("article_id", "")),
                 content_hash=str(meta.get("content_hash", "")),
                 title=str(meta.get("title", "")),
                 url=str(meta.get("url", "")),
@@ -593,9 +605,8 @@ class Index:
                 replaced=str(meta.get("replaced", "")),
                 text=text,
             )
-            for meta, text in zip(page["metadatas"], page["documents"], strict=True)
-        ]
-        return sorted(found, key=lambda v: v.replaced)
+            found.setdefault(version.article_id, []).append(version)
+        return {aid: sorted(vs, key=lambda v: v.replaced) for aid, vs in found.items()}
 
     def meaning_similarity(self, text: str, others: Sequence[str]) -> list[float]:
         """Cosine similarity of ``text`` to each of ``others`` by this index's embedder."""

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.lexicon import SENSE_CONDITIONS, SENSE_NEGATIONS
+from rag.lexicon import CHECK_LONE_GAP, SENSE_CONDITIONS, SENSE_NEGATIONS
 from rag.text.normalise import normalise
 
 _WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
@@ -118,3 +118,38 @@ def _negations(words: Sequence[str]) -> list[str]:
 
 def _conditions(words: Sequence[str]) -> list[str]:
     return [w for w in words if w in SENSE_CONDITIONS]
+
+
+def word_spans(text: str) -> list[tuple[str, int, int]]:
+    """:func:`wording_words` of ``text``, each with where ``text`` writes it."""
+    plain, where = normalise(text)
+    return [
+        (m.group().lower(), where[m.start()], where[m.end() - 1] + 1) for m in _WORD.finditer(plain)
+    ]
+
+
+def aligned_range(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int]:
+    """The range of ``printed`` words that the claim's words line up with: from the first
+    to the last matching run, leaving out lone words matched far from the rest."""
+    blocks = [
+        b
+        for b in difflib.SequenceMatcher(a=said, b=printed, autojunk=False).get_matching_blocks()
+        if b.size
+    ]
+    if not blocks:
+        return 0, len(printed)
+    while (
+        len(blocks) > 1 and blocks[0].size == 1 and blocks[1].b - _end(blocks[0]) > CHECK_LONE_GAP
+    ):
+        blocks.pop(0)
+    while (
+        len(blocks) > 1
+        and blocks[-1].size == 1
+        and blocks[-1].b - _end(blocks[-2]) > CHECK_LONE_GAP
+    ):
+        blocks.pop()
+    return blocks[0].b, _end(blocks[-1])
+
+
+def _end(block: difflib.Match) -> int:
+    return block.b + block.size

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import httpx
 import openai
 import pytest
@@ -176,3 +178,19 @@ def test_a_check_verdict_is_labelled_with_its_closeness_and_what_was_searched() 
     assert f'href="#{render.cite_id(render.CHECK_TURN, 1)}"' in shown
     missing = QuoteVerdict("not_found", "x y z", "", (), 9, 2)
     assert "similarity" not in render.verdict_html(missing, answer("Nothing close."))
+    # Every article that prints it, earliest first, escaped.
+    from rag.answer.provenance import Carrier
+
+    later = row.quote.model_copy(update={"article_id": "a2", "date": "2026-02-01", "source": "<B>"})
+    carried = (
+        Carrier(row, ("we", "will", "win"), compare_wording("we will win", "we will win")),
+        Carrier(
+            LedgerRow(later, "T", "we will win", frozenset({"win"})),
+            ("we", "shall", "win"),
+            compare_wording("we shall win", "we will win"),
+        ),
+    )
+    shown = render.verdict_html(replace(verdict, carriers=carried), answer("Yes [1]."))
+    assert "<b>Printed in 2 article(s), earliest first:</b>" in shown
+    later_line = "2026-02-01 · &lt;B&gt; · a2 (Ann Lee): “shall” where the earliest has “will”"
+    assert f"<li>{later_line}</li>" in shown
