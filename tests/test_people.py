@@ -50,6 +50,10 @@ def test_two_full_names_are_one_person_only_when_their_first_names_agree(
         ("the spokesman", "a spokesman", [], True),
         ("Mayor Bill de Blasio", "De Blasio", [], True),  # a surname with its particle
         ("", "Richard Barrons", [], False),
+        ("Wu", "Tim Wu", [], True),  # a two-letter surname, spelt the same
+        ("Professor Wu", "Tim Wu", [], True),
+        ("Xu", "Tim Wu", [], False),
+        ("J.", "Jane Smith", [], False),  # an initial is not a surname
     ],
 )
 def test_a_name_as_asked_refers_to_a_speaker(

@@ -129,7 +129,10 @@ def refers_to(query: str, name: str, mentions: Sequence[str] = ()) -> bool:
     if q == w:
         return True
     if not _given_names(q) or not _given_names(w) or not is_personal_name(name):
-        return len(q[-1]) > 2 and _spelled_alike(q[-1], w[-1])
+        # a two-letter surname ('Xi', 'Li') must be spelt the same; an initial never names
+        return (
+            q[-1] == w[-1] if len(q[-1]) == 2 else len(q[-1]) > 2 and _spelled_alike(q[-1], w[-1])
+        )
     full = [m for m in mentions if _given_names(name_words(m))]
     return any(same_person(query, v) for v in (name, *full))
 
