@@ -175,13 +175,18 @@ def test_a_negation_governs_its_own_clause_only(engine: Engine, tmp_path: Path) 
     path = tmp_path / "lee.txt"
     path.write_text(
         "Mayor speaks\n\nMayor Ann Lee spoke on Monday. “We will not stop. We will win this "
-        "war, and nobody doubts it,” Lee said.\n",
+        "war, and nobody doubts it,” Lee said. “Their plan is simply not workable. Ours "
+        "will work, not fail,” she said.\n",
         encoding="utf-8",
     )
     engine.ingest([path])
     assert engine.check("We will win this war", "Ann Lee").verdict == "verbatim"
     cut = engine.check("We will stop", "Ann Lee")
     assert cut.verdict == "cut" and cut.evidence[0].diff.sense_words == ("not",)
+    # A claim that stops right before its "not" drops it; one that stops at a comma does not.
+    cut = engine.check("Their plan is simply", "Ann Lee")
+    assert cut.verdict == "cut" and cut.evidence[0].diff.sense_words == ("not",)
+    assert engine.check("Ours will work", "Ann Lee").verdict == "verbatim"
 
 
 def test_the_wording_differences_are_said_in_words(engine: Engine) -> None:

@@ -21,6 +21,7 @@ from rag.text.wording import (
     WordingDiff,
     aligned_range,
     compare_words,
+    negation,
     sense_words,
     wording_words,
 )
@@ -254,10 +255,12 @@ def _closest(scored: Sequence[CheckEvidence]) -> list[CheckEvidence]:
 def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tuple[str, ...]]:
     """The claim (``said``: its compared words) against the words of the row it lines up
     with (a claim may quote a fragment). A negation or condition just before those words
-    in their clause, or a condition just after them in their sentence, belongs to them:
-    "exist as a state" cut from "would not exist as a state" drops the "not"; "we will
-    win" from "No. We will win, and nobody doubts it" drops nothing. (The rows are those
-    that hold enough of the claim's words: Ledger.sharing.) With the words it lines up with."""
+    in their clause, a condition just after them in their sentence, or a negation right
+    after them, belongs to them: "exist as a state" cut from "would not exist as a state"
+    drops the "not", and so does "the plan is simply" from "the plan is simply not
+    workable"; "we will win" from "No. We will win, and nobody doubts it" drops nothing.
+    (The rows are those that hold enough of the claim's words: Ledger.sharing.) With the
+    words it lines up with."""
     printed, breaks, ends = row.wording.words, row.wording.breaks, row.wording.sentence_ends
     lo, hi = aligned_range(said, printed)
     before = range(max(lo - CHECK_SENSE_BEFORE, 0), lo)
@@ -266,6 +269,8 @@ def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tup
     after = range(hi, min(hi + CHECK_SENSE_AFTER, len(printed)))
     near = [i for i in after if printed[i] in SENSE_CONDITIONS and not any(ends[hi : i + 1])]
     hi = near[-1] + 1 if near else hi
+    if hi < len(printed) and not breaks[hi] and negation(printed[hi]):
+        hi += 1  # a claim that stops right before its "not" ('has it [not]?') drops it
     return compare_words(said, printed[lo:hi]), tuple(printed[lo:hi])
 
 

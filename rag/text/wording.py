@@ -112,8 +112,13 @@ def sense_words(words: Sequence[str]) -> list[str]:
     return [*_negations(words), *_conditions(words)]
 
 
+def negation(word: str) -> bool:
+    """A word (as :func:`wording_words` gives it) that negates: 'not', 'never', "won't"."""
+    return word in SENSE_NEGATIONS or word.endswith("n't")
+
+
 def _negations(words: Sequence[str]) -> list[str]:
-    return [w for w in words if w in SENSE_NEGATIONS or w.endswith("n't")]
+    return [w for w in words if negation(w)]
 
 
 def _conditions(words: Sequence[str]) -> list[str]:
