@@ -150,6 +150,11 @@ def test_ledger_is_stored_with_the_index(engine: Engine) -> None:
     assert speakers["Richard Barrons"].quotes >= 10
     assert "Gen Barrons" in speakers["Richard Barrons"].mentions
     assert "France’s Foreign Minister" in speakers["Jean-Noël Barrot"].roles
+    # What is handed out is a copy: changing it changes nothing the ledger holds.
+    speakers["Richard Barrons"].mentions.clear()
+    speakers["Richard Barrons"].quotes = 0
+    again = {s.name: s for s in engine.ledger.speakers()}["Richard Barrons"]
+    assert again.quotes >= 10 and "Gen Barrons" in again.mentions
 
 
 @pytest.mark.parametrize(

@@ -69,6 +69,17 @@ class Speaker:
     mentions: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)  # the ledger's names merged into this one
 
+    def copy(self) -> Speaker:
+        """A copy to hand out: the ledger's cached speakers stay as the rows make them."""
+        return Speaker(
+            self.name,
+            self.quotes,
+            set(self.articles),
+            set(self.roles),
+            set(self.mentions),
+            set(self.names),
+        )
+
     def to_dict(self) -> dict:
         return {
             "name": self.name,
@@ -172,7 +183,7 @@ class Ledger:
         number of rows ``quotes()`` lists for them (a fragment held by a statement is not
         counted apart)."""
         if not article_ids:
-            return list(self._current().speakers)
+            return [s.copy() for s in self._current().speakers]
         return _speakers(self.quotes(article_ids=article_ids))
 
     def find_speaker(self, name: str, article_ids: Sequence[str] = ()) -> list[str]:
