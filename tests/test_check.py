@@ -304,7 +304,7 @@ def test_every_article_printing_a_quotation_earliest_first_with_its_wording(
         ("changed", "no one", "nobody")
     ]
     lines = carrier_lines(verdict)
-    assert lines[0] == "Printed in 3 article(s), earliest first:"
+    assert lines[0] == "Printed in 3 article(s) searched, earliest first:"
     assert "“no one” where the earliest has “nobody”" in lines[2]
     assert lines[3].endswith(": the same words")
     shape = verdict.to_public_dict()["carriers"]

@@ -233,7 +233,9 @@ def _check_route(
     if verdict.verdict == "not_found" and not intent.reports_words:
         return None
     articles = ledger.index.get_articles(verdict.article_ids)
-    passages = attribution.row_passages(articles, [e.row for e in verdict.shown])
+    stated = [e.row for e in verdict.shown]
+    stated += [c.row for c in verdict.carriers[:1] if all(c.row is not r for r in stated)]
+    passages = attribution.row_passages(articles, stated)
     return Route(request, passages, articles=articles, checked=verdict, earliest_first=first)
 
 

@@ -82,7 +82,9 @@ class QuoteVerdict:
     searched_rows: int
     searched_articles: int
     nearest: tuple[CheckEvidence, ...] = ()  # not found: the closest quotation, by meaning
-    carriers: tuple[Carrier, ...] = ()  # every article printing the quotation, earliest first
+    # Every article (of those searched) printing the quotation found by its words, earliest
+    # first: the evidence's and those as close to its words (none when found by meaning).
+    carriers: tuple[Carrier, ...] = ()
 
     @property
     def shown(self) -> tuple[CheckEvidence, ...]:
@@ -131,15 +133,16 @@ def _carrier(c: Carrier) -> dict[str, object]:
         "article_id": c.quote.article_id,
         "start": c.quote.start,
         "end": c.quote.end,
+        "quote": c.quote.quote,
         "speaker": c.quote.speaker,
         "date": c.quote.date,
         "source": c.quote.source,
-        "wording": _changes(c.wording),
+        "wording": _changes(c.wording),  # 'claimed': this article's words; 'original': the first's
         "edits": [
             {
                 "replaced": e.replaced,
                 "earlier": e.earlier,
-                "changes": _changes(e.diff) if e.diff is not None else None,
+                "changes": _changes(e.diff) if e.diff is not None else [],
             }
             for e in c.edits
         ],
@@ -186,16 +189,12 @@ def check_quote(
         articles = (
             len({r.quote.article_id for r in rows}) if article_ids else ledger.count_articles()
         )
-        printed = [(c.row, lined_up[c.quote.quote]) for c in (*evidence[:1], *every)]
+        found: tuple[Carrier, ...] = ()
+        if every and evidence and evidence[0].quote.quote in lined_up:  # found by words
+            printed = [(c.row, lined_up[c.quote.quote]) for c in (*evidence[:1], *every)]
+            found = carriers(printed, thresholds.min_similarity)
         return QuoteVerdict(
-            verdict,
-            claim,
-            speaker,
-            tuple(evidence),
-            len(rows),
-            articles,
-            tuple(nearest),
-            carriers(printed, thresholds.min_similarity) if every and evidence else (),
+            verdict, claim, speaker, tuple(evidence), len(rows), articles, tuple(nearest), found
         )
 
     names = set(ledger.find_speaker(speaker, article_ids)) if speaker else set()

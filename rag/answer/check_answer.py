@@ -12,6 +12,7 @@ from rag.text.wording import WordingDiff
 from rag.types import Answer, Article, Passage, QuoteCheck
 
 MAX_SHOWN = 3  # quotations stated in one answer (the rest are in `rag check --json`)
+MAX_CARRIERS_LISTED = 20  # articles carrying a quotation that the CLI and the page list
 
 
 def compose_check(
@@ -33,8 +34,8 @@ def compose_check(
                 out.sentences.append(differences(nearest[0].diff))
         return out
     out.sentences.append(_lead(verdict, evidence[0]))
-    _state(out, evidence[:MAX_SHOWN], articles, earliest_first)
-    earlier = _earlier_wording(verdict, evidence[0], articles) if earliest_first else None
+    earlier = _earlier_wording(verdict, evidence, articles) if earliest_first else None
+    _state(out, evidence[:MAX_SHOWN], articles, earliest_first, in_these_words=bool(earlier))
     if earlier is not None:  # an earlier article prints the words in another form
         out.sentences.append(f"An earlier article, on {earlier.quote.date}, prints them so:")
         _state(out, [earlier], articles, first_n=len(out.citations) + 1)
@@ -44,12 +45,15 @@ def compose_check(
 
 
 def _earlier_wording(
-    verdict: QuoteVerdict, earliest: CheckEvidence, articles: Mapping[str, Article]
+    verdict: QuoteVerdict, evidence: Sequence[CheckEvidence], articles: Mapping[str, Article]
 ) -> CheckEvidence | None:
-    """The first article to print the words, when it is dated before ``earliest`` (the
-    earliest of the evidence) and prints them in other words; else None."""
+    """The first article to print the words, when it is dated before the earliest of the
+    ``evidence`` (dated, earliest first) and prints them in other words; else None."""
     first = verdict.carriers[0] if verdict.carriers else None
-    if first is None or not first.quote.date or first.quote.date >= (earliest.quote.date or "9999"):
+    earliest = evidence[0].quote.date
+    if first is None or not first.quote.date or not earliest or first.quote.date >= earliest:
+        return None
+    if any(e.row is first.row or e.row.wording.words == first.row.wording.words for e in evidence):
         return None
     found = _in([CheckEvidence(first.row, first.wording)], articles)
     return found[0] if found else None
@@ -90,16 +94,19 @@ def _state(
     articles: Mapping[str, Article],
     earliest_first: bool = False,
     first_n: int = 1,
+    in_these_words: bool = False,
 ) -> None:
     """Each quotation as the ledger states it, with its [n] (from ``first_n``) and its
-    verified quote."""
+    verified quote; with ``earliest_first``, the first of them (from [1]) headed by its
+    date, as the earliest (``in_these_words``: the earliest in these words)."""
     named: set[str] = set()
     for n, e in enumerate(evidence, first_n):
         article = articles[e.quote.article_id]
         sentence, quoted = statement(e.row, n, article, e.quote.speaker not in named)
         named.add(e.quote.speaker)
         if earliest_first and n == first_n == 1 and e.quote.date:
-            sentence = f"Earliest, on {e.quote.date}: {sentence}"
+            which = "Earliest in these words" if in_these_words else "Earliest"
+            sentence = f"{which}, on {e.quote.date}: {sentence}"
         out.sentences.append(sentence)
         out.citations.append(citation(n, e.row, article))
         if quoted:
@@ -172,8 +179,8 @@ def carrier_lines(verdict: QuoteVerdict) -> list[str]:
     found = verdict.carriers
     if len(found) < 2 and not any(c.edits for c in found):
         return []
-    lines = [f"Printed in {len(found)} article(s), earliest first:"]
-    for c in found:
+    lines = [f"Printed in {len(found)} article(s) searched, earliest first:"]
+    for c in found[:MAX_CARRIERS_LISTED]:
         where = " · ".join(x for x in (c.quote.date or "undated", c.quote.source) if x)
         said = f" ({c.quote.speaker})" if c.quote.speaker else ""
         line = f"{where} · {c.quote.article_id}{said}"
@@ -185,6 +192,8 @@ def carrier_lines(verdict: QuoteVerdict) -> list[str]:
                 f"printed “{' '.join(e.earlier.split())}”" if e.earlier else "did not print it"
             )
             lines.append(f"  edited: the version replaced {e.replaced} {earlier}")
+    if len(found) > MAX_CARRIERS_LISTED:
+        lines.append(f"and {len(found) - MAX_CARRIERS_LISTED} more (rag check --json lists all)")
     return lines
 
 

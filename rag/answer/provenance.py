@@ -16,7 +16,7 @@ from rag.text.normalise import normalise
 from rag.text.wording import WordingDiff, aligned_range, compare_words, word_spans
 from rag.types import ArticleVersion, Quote
 
-_STOP = re.compile(r"[.!?;:“”\"«»\n]")  # what a quotation's words do not run on past
+_STOP = re.compile(r"[.!?;:,—–“”\"«»\n]")  # what a quotation's words do not run on past
 
 Versions = Callable[[Sequence[str]], Mapping[str, Sequence[ArticleVersion]]]
 """The earlier versions of some articles, oldest first (the index's versions_of)."""
@@ -55,14 +55,14 @@ def carriers(
     if not lined_up:
         return ()
     reference = lined_up[0][1]
-    close: dict[tuple[str, ...], bool] = {}  # one comparison per wording (copies repeat)
+    close: dict[str, bool] = {}  # one comparison per quotation text (copies repeat)
     best: dict[str, tuple[LedgerRow, tuple[str, ...]]] = {}
-    for row, seq in lined_up:
-        words = tuple(seq)
-        if words not in close:
-            close[words] = compare_words(words, reference).similarity >= min_similarity
-        if close[words]:
-            best.setdefault(row.quote.article_id, (row, words))
+    for row, words in lined_up:
+        text = row.quote.quote
+        if text not in close:
+            close[text] = compare_words(words, reference).similarity >= min_similarity
+        if close[text] and row.quote.article_id not in best:
+            best[row.quote.article_id] = (row, tuple(words))
     order = sorted(best.values(), key=lambda r: (r[0].quote.date or "9999", r[0].quote.article_id))
     first = order[0][1]
     against: dict[tuple[str, ...], WordingDiff] = {}
@@ -108,8 +108,8 @@ def edit_in(quote: str, version: ArticleVersion) -> QuoteEdit | None:
 def _whole(now: Sequence[str], spans: Sequence[tuple[str, int, int]], text: str) -> tuple[int, int]:
     """The range of ``spans`` (words of ``text``) that print the quotation whose words are
     ``now``: the words lined up with it, and as many more on each side as it has words
-    there that matched none (an edit at its very start or end), within the sentence and
-    the quotation marks."""
+    there that matched none (an edit at its very start or end), within the clause and the
+    quotation marks; (0, 0) when no word of it is there."""
     printed = [w for w, _, _ in spans]
     lo, hi = aligned_range(now, printed)
     blocks = [
@@ -120,7 +120,7 @@ def _whole(now: Sequence[str], spans: Sequence[tuple[str, int, int]], text: str)
         if b.size
     ]
     if not blocks:
-        return lo, hi
+        return 0, 0  # no word of it there
     head, tail = blocks[0].a, len(now) - (blocks[-1].a + blocks[-1].size)
     while head and lo > 0 and not _STOP.search(text[spans[lo - 1][2] : spans[lo][1]]):
         lo, head = lo - 1, head - 1

@@ -585,7 +585,7 @@ class Index:
 
     def versions_of(self, article_ids: Sequence[str]) -> dict[str, list[ArticleVersion]]:
         """The earlier texts of each of some articles that changed, oldest first."""
-        ids = sorted(set(article_ids))
+        ids = sorted(set(article_ids)) if self.earlier.count() else []  # most never change
         metas: list[Any] = []
         texts: list[str] = []
         for lo in range(0, len(ids), _IN_BATCH):

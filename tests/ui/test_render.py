@@ -191,6 +191,6 @@ def test_a_check_verdict_is_labelled_with_its_closeness_and_what_was_searched() 
         ),
     )
     shown = render.verdict_html(replace(verdict, carriers=carried), answer("Yes [1]."))
-    assert "<b>Printed in 2 article(s), earliest first:</b>" in shown
+    assert "<b>Printed in 2 article(s) searched, earliest first:</b>" in shown
     later_line = "2026-02-01 · &lt;B&gt; · a2 (Ann Lee): “shall” where the earliest has “will”"
     assert f"<li>{later_line}</li>" in shown
