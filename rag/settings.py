@@ -120,7 +120,9 @@ class Settings(BaseSettings):
         description="Embedder name: 'minilm' (all-MiniLM-L6-v2 on onnxruntime) or one "
         "registered with rag.backends.embed.register_embedder.",
     )
-    embed_batch_size: int = Field(32, ge=1, description="Texts per embedding batch.")
+    embed_batch_size: int = Field(
+        16, ge=1, description="Texts per embedding batch (texts of similar token counts)."
+    )
     embed_threads: int = Field(
         0, ge=0, description="Embedding batches run at once; 0 = one per core this process may use."
     )

@@ -44,6 +44,17 @@ def test_vectors_are_unit_length_and_independent_of_batch_padding(minilm) -> Non
     assert minilm.embed([]).shape == (0, 384)
 
 
+def test_many_batches_of_mixed_lengths_keep_each_text_its_own_vector(minilm) -> None:
+    """Texts are batched by token count across several batches; each vector still belongs
+    to its own text, in the order given, whatever its neighbours' lengths."""
+    words = "the minister said that peace cannot mean capitulation in Brussels".split()
+    texts = [" ".join(words[: 1 + (7 * i) % len(words)]) * (1 + i % 4) for i in range(40)]
+    assert len(texts) > 2 * minilm.batch_size
+    together = minilm.embed(texts)
+    alone = np.stack([minilm.embed([t])[0] for t in texts])
+    assert np.allclose(together, alone, atol=1e-5)
+
+
 def test_langchain_adapter(minilm) -> None:
     lc = LangChainEmbeddings(minilm)
     docs = lc.embed_documents(["one", "two"])

@@ -109,7 +109,7 @@ class MiniLMEmbedder:
             raise ModelError(f"{tokenizer_path}: sha256 does not match the pinned tokenizer")
         self.tokenizer = Tokenizer.from_file(str(tokenizer_path))
         self.tokenizer.enable_truncation(max_length=MINILM_MAX_TOKENS)
-        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.tokenizer.no_padding()  # each batch is padded to its own longest text (_run)
         # One single-threaded session run by a thread per core, each on whole batches:
         # unlike one run's threads, which wait for each other at every step, they keep
         # full speed when another process (the ingest's parse worker) takes a core.
@@ -157,22 +157,29 @@ class MiniLMEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        # Sort by length so each batch pads to similar lengths; restore order at the end.
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        # Batches of texts of about the same number of tokens, so that little of a batch is
+        # padding (sorting by characters left a third of it padding on news chunks).
+        ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         batches = [order[lo : lo + self.batch_size] for lo in range(0, len(order), self.batch_size)]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        parts = [[texts[i] for i in idx] for idx in batches]
+        parts = [[ids[i] for i in idx] for idx in batches]
         done = map(self._run, parts) if len(parts) == 1 else self.pool.map(self._run, parts)
         for idx, vectors in zip(batches, done, strict=True):
             out[idx] = vectors
         return out
 
-    def _run(self, texts: list[str]) -> np.ndarray:
-        """One batch's vectors (the session may run several at once)."""
-        encodings = self.tokenizer.encode_batch(texts)
-        ids = np.array([e.ids for e in encodings], dtype=np.int64)
-        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
-        (vectors,) = self.session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        """One batch's vectors, from its token ids (the session may run several at once)."""
+        width = max(len(ids) for ids in batch)
+        input_ids = np.zeros((len(batch), width), dtype=np.int64)  # 0 is [PAD]
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, : len(ids)] = ids
+            mask[row, : len(ids)] = 1
+        (vectors,) = self.session.run(
+            ["embedding"], {"input_ids": input_ids, "attention_mask": mask}
+        )
         return vectors
 
 
