@@ -546,12 +546,36 @@ def test_a_courtesy_title_keeps_to_the_person_it_was_first_given() -> None:
     ]
 
 
+def test_a_guess_between_two_people_of_one_surname_is_not_kept_as_their_title() -> None:
+    """Named in one breath, either could be "Mrs. Bush": the guess is not recorded, so it
+    cannot make the later "Mr. Bush" the wife."""
+    rows = extract(
+        "Laura Bush and George W. Bush toured the school.\n"
+        "“Reading matters,” Mrs. Bush said. “I agree with my wife,” Mr. Bush said.\n"
+    )
+    assert rows[1].speaker == "George W. Bush"
+
+
+def test_a_verb_before_a_surname_is_no_title() -> None:
+    rows = extract(
+        "George W. Bush left office in January. “Voters will miss Bush,” an aide said.\n"
+        "Laura Bush spoke on Monday. “Reading matters,” Mrs. Bush said.\n"
+    )
+    assert [r.speaker for r in rows] == ["an aide", "Laura Bush"]
+
+
 def test_a_word_before_a_name_that_is_no_name_is_not_part_of_the_person() -> None:
     rows = extract(
         "Without Bloomberg, the race is open.\n"
         "Michael Bloomberg spoke on Monday. “I will decide in March,” Bloomberg said.\n"
     )
     assert [r.speaker for r in rows] == ["Michael Bloomberg"]
+    # Only where it opens a sentence: 'Will' and 'Said' are first names too.
+    rows = extract(
+        "Will Hurd and Anna Hurd spoke.\n"
+        "“Texas deserves better,” Will Hurd said. “The talks failed,” Said Hamdan said.\n"
+    )
+    assert [r.speaker for r in rows] == ["Will Hurd", "Said Hamdan"]
 
 
 def test_an_organisation_keeps_its_whole_name() -> None:

@@ -35,8 +35,12 @@ from rag.text.names import name_span, surname
 if TYPE_CHECKING:
     from spacy.tokens import Doc, Span, Token
 
-# Parts of speech of a first word that a PERSON entity holds but a name does not.
+# Parts of speech of a first word that a PERSON entity holds but a name does not, when it
+# opens a sentence or a headline ('Without Bloomberg', 'Will Sanders win?'). Elsewhere the
+# tagger's part of speech is not trusted: 'Will' and 'Said' are first names too.
 NOT_NAME_POS = frozenset({"ADP", "DET", "ADV", "SCONJ", "CCONJ", "PRON", "VERB", "AUX", "PART"})
+
+SENTENCE_END = re.compile(r"[.!?][\"”’']*\s|\n")
 
 INDEFINITE = re.compile(r"(?:a|an)\s", re.IGNORECASE)
 
@@ -79,18 +83,30 @@ class _Person:
     mentions: list[int]
     sex: Sex = ""
 
+    def mention(self, at: int, sex: Sex) -> None:
+        """One more mention of this person, at ``at``, with the sex its title tells ('')."""
+        self.mentions.append(at)
+        self.sex = self.sex or sex
+
 
 class People:
     """The people an article names. Variants of one name merge (Sir Richard Barrons = Gen
     Barrons = Barrons) to the fullest form, kept with the offsets of its first occurrence;
     people who share a surname stay apart (Bill and Hillary Clinton), and a bare surname is
-    the one of them mentioned last before it. A title keeps to the person it was first
-    given: "Mrs. Schlafly" stays Phyllis after her son John is named, and is never the
-    Clinton already called "Mr. Clinton". (Its first use goes to the person named last: no
-    more than that tells which Clinton is the woman.)"""
+    the one of them mentioned last before it. A title keeps to the person it is known to
+    belong to: "Mrs. Schlafly" stays Phyllis after her son John is named. A title is known
+    to be someone's when it comes with their full name, or when the person it goes to is
+    clearly the one meant (see ``_clearly``); a guess between two is not recorded."""
 
-    def __init__(self, text: str, spans: Iterable[tuple[int, int]]) -> None:
+    def __init__(
+        self,
+        text: str,
+        spans: Iterable[tuple[int, int]],
+        starts: dict[int, int] | None = None,
+    ) -> None:
         self.text = text
+        # where an entity's name starts, past a first word that is no name ('Beneath Clinton')
+        self._starts = starts or {}
         self.by_surname: dict[str, list[_Person]] = {}
         named = sorted(
             (n for n in (name_span(text, a, b) for a, b in spans) if n[0]), key=lambda n: n[1]
@@ -103,39 +119,50 @@ class People:
                 if person is None:
                     group.append(_Person(name, a, b, [a], sex))
                     continue
-                person.mentions.append(a)
-                person.sex = person.sex or sex
+                person.mention(a, sex)
                 if (len(name.split()), len(name)) > (len(person.name.split()), len(person.name)):
                     person.name, person.start, person.end = name, a, b
-        bare = [(name, a, b) for name, a, b in named if len(name.split()) == 1]
         self._bare: dict[int, _Person] = {}
-        self._starts: dict[int, int] = {}  # where an entity's name starts, past a word not in it
-        for name, a, b in bare:
+        for name, a, b in named:
+            if len(name.split()) > 1:
+                continue
             sex = title_sex(text, a)
             group = self.by_surname.setdefault(name.lower(), [])
-            if group:
-                person = self._bare[a] = _last_before(group, a, sex)
-                person.mentions.append(a)
-                person.sex = person.sex or sex
-            else:
+            if not group:
                 group.append(_Person(name, a, b, [a], sex))
+                continue
+            person = self._bare[a] = _last_before(group, a, sex)
+            person.mention(a, sex if self._clearly(person, group, a) else "")
+
+    def _clearly(self, person: _Person, group: list[_Person], at: int) -> bool:
+        """Whether a bare mention at ``at`` is clearly ``person``: no one else of the group
+        was named before it, or ``person`` was named since the others, in a later sentence
+        (not 'Laura Bush and George W. Bush toured …', where the last named tells nothing)."""
+        mine = [m for m in person.mentions if m < at]
+        others = [m for p in group if p is not person for m in p.mentions if m < at]
+        if not others:
+            return True
+        last, other = max(mine, default=-1), max(others)
+        return other < last and bool(SENTENCE_END.search(self.text, other, last))
 
     @classmethod
     def of(cls, doc: Doc) -> People:
-        """The people of a parsed article: its PERSON entities, less a first word that is no
-        name ('Beneath Clinton' at the start of a headline)."""
-        spans, starts = [], {}
+        """The people of a parsed article: its PERSON entities, less a first word that opens
+        a sentence and is no name there ('Beneath Clinton', 'Will Sanders win?'), unless the
+        article writes the same words as a name elsewhere ('Will Hurd')."""
+        text = text_of(doc)
+        spans: list[tuple[int, int]] = []
+        starts: dict[int, int] = {}
         for e in doc.ents:
             if e.label_ != "PERSON":
                 continue
             first = e.start
-            while first < e.end - 1 and doc[first].pos_ in NOT_NAME_POS:
-                first += 1
+            if doc[first].is_sent_start and not _written_as_name_elsewhere(doc, e):
+                while first < e.end - 1 and doc[first].pos_ in NOT_NAME_POS:
+                    first += 1
             spans.append((doc[first].idx, e.end_char))
             starts[e.start_char] = doc[first].idx
-        people = cls(text_of(doc), spans)
-        people._starts = starts
-        return people
+        return cls(text, spans, starts)
 
     def names(self, word: str) -> bool:
         """True when ``word`` is the surname of a person the article names ("trump" too)."""
@@ -158,12 +185,35 @@ class People:
         return Who(person.name, name_span=(person.start, person.end))
 
 
+def _written_as_name_elsewhere(doc: Doc, entity: Span) -> bool:
+    """Whether the entity's words stand somewhere else in the article where they do not
+    open a sentence ('… ,” Will Hurd said'): then its first word is part of the name."""
+    text, words = text_of(doc), entity.text
+    at = text.find(words)
+    while at >= 0:
+        token = doc.char_span(at, at + len(words), alignment_mode="expand")
+        if token is not None and at != entity.start_char and not token[0].is_sent_start:
+            return True
+        at = text.find(words, at + 1)
+    return False
+
+
 def title_sex(text: str, at: int) -> Sex:
-    """'man' or 'woman' when the word before ``text[at:]`` is a title that tells ('Mr.',
-    'Mrs.', 'Dame'); '' otherwise."""
-    before = text[max(at - 12, 0) : at].split()
-    word = before[-1].lower().rstrip(".") if before and text[at - 1 : at].isspace() else ""
+    """'man' or 'woman' when the word just before ``text[at:]`` is a title that tells
+    ('Mr.', 'Mrs.', 'Dame'), written as a title (capitalised: not the verb in 'will miss
+    Bush'); '' otherwise."""
+    before = text[max(at - _TITLE_WINDOW, 0) : at]
+    if not before[-1:].isspace() or not before.split():
+        return ""  # nothing, or no space, before the name: no title word in front of it
+    word = before.split()[-1].rstrip(".")
+    if not word[:1].isupper():
+        return ""
+    word = word.lower()
     return "man" if word in MEN_TITLES else "woman" if word in WOMEN_TITLES else ""
+
+
+# Characters before a name that can hold a title: the longest, its full stop and a space.
+_TITLE_WINDOW = max(map(len, MEN_TITLES | WOMEN_TITLES)) + 2
 
 
 def _same(person: _Person, name: str, sex: Sex) -> bool:
