@@ -64,6 +64,10 @@ SENSE_CONDITIONS = frozenset("if unless only except without until".split())
 # cut from "would not exist as a state" drops the "not"); one word of
 # a claim matched further than CHECK_LONE_GAP words from the rest is not part of it.
 CHECK_SENSE_BEFORE, CHECK_SENSE_AFTER = 2, 3
+# A word put in place of another turns the sense when the two lean opposite ways by VADER's
+# valence lexicon (rag.text.polarity), each by at least this much ('triumph' 2.1 for
+# 'disaster' -3.1; not 'fine' 0.8 for 'good' 1.9): the lexicon's mean rating, -4 to +4.
+SENSE_MIN_VALENCE = 1.0
 CHECK_LONE_GAP = 3
 # How like a quotation (rapidfuzz partial ratio, 0–100) a passage of an article's earlier
 # version must be to be what that version printed in its place (rag check's edits).

@@ -50,6 +50,19 @@ def test_a_dropped_not_is_a_cut_that_changes_the_sense(engine: Engine) -> None:
     assert check.evidence[0].diff.sense_words == ("not",)
 
 
+def test_a_word_turned_to_its_opposite_is_said_to_turn_the_sense(engine: Engine) -> None:
+    check = engine.check("the impact on European security would be a triumph", "Barrons")
+    assert check.verdict == "reworded"
+    (evidence,) = check.evidence
+    assert evidence.diff.sense_words == ("triumph", "disaster")
+    article = engine.index.get_article(evidence.quote.article_id)
+    text = compose_check(check, {article.id: article}).text
+    assert text.startswith("Not in those words, nor in that sense.")
+    assert "“triumph” for “disaster”. That changes the sense" in text
+    # A "not" left out from inside a word is a cut, as one left out on its own is.
+    assert engine.check("Peace can mean capitulation", "Barrot").verdict == "cut"
+
+
 def test_words_nobody_said_are_not_found_and_say_what_was_searched(engine: Engine) -> None:
     check = engine.check("Europe must build its own nuclear deterrent", "Barrons")
     assert check.verdict == "not_found" and check.evidence == ()
@@ -89,7 +102,7 @@ def test_is_it_true_reports_a_dropped_not_as_changing_the_sense(engine: Engine) 
         'Is it true that Barrons said "It would exist as a functioning, independent, '
         'sovereign state"?'
     )
-    assert answer.text.startswith("Only in part, and the cut changes the sense")
+    assert answer.text.startswith("Only in part, and what is left out changes the sense")
     assert "“not” left out" in answer.text and answer.citations[0].speaker == "Richard Barrons"
 
 

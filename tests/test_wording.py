@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from rag.text.wording import WordChange, compare_wording
+from rag.text.wording import (
+    WordChange,
+    aligned_range,
+    compare_wording,
+    compare_words,
+    wording_breaks,
+    wording_words,
+)
 
 
 def test_the_same_words_are_verbatim_whatever_the_marks_and_case() -> None:
@@ -37,3 +44,32 @@ def test_a_fragment_is_a_cut_and_a_dropped_condition_changes_its_sense() -> None
 def test_an_added_word_is_not_a_cut() -> None:
     diff = compare_wording("the plan is a total catastrophe", "the plan is a catastrophe")
     assert diff.changes == (WordChange("added", "total", ""),) and not diff.cut
+
+
+def test_a_word_that_leans_the_other_way_turns_the_sense() -> None:
+    diff = compare_wording("the plan would be a triumph", "the plan would be a disaster")
+    assert diff.changes == (WordChange("changed", "triumph", "disaster"),)
+    assert diff.sense_words == ("triumph", "disaster") and not diff.sense_dropped
+    # Words that lean the same way, or hardly at all, keep it; so does a negated opposite.
+    assert not compare_wording("the food is fine", "the food is good").sense_changed
+    assert not compare_wording("a big issue", "a big problem").sense_changed
+    negated = compare_wording("it is not good", "it is bad")
+    assert negated.sense_words == ("not",)  # the negation alone, not 'good' against 'bad'
+
+
+def test_a_negation_left_out_from_inside_a_word_is_dropped_by_the_claim() -> None:
+    diff = compare_wording("Peace can mean capitulation", "Peace cannot mean capitulation")
+    assert diff.sense_dropped == ("cannot",) and diff.sense_only_dropped
+    added = compare_wording("Peace cannot mean victory", "Peace can mean victory")
+    assert added.sense_words == ("cannot",) and not added.sense_only_dropped
+
+
+def test_claim_words_past_the_last_match_are_set_against_the_words_there() -> None:
+    said = wording_words("the plan would be a triumph")
+    text = "the plan's effect on security would be a disaster, he said"
+    printed = wording_words(text)
+    breaks = wording_breaks(text)
+    assert printed[slice(*aligned_range(said, printed))][-1] == "a"  # without the breaks
+    lo, hi = aligned_range(said, printed, breaks)
+    assert printed[lo:hi][-1] == "disaster"  # not past the comma: 'he said' is no claim
+    assert compare_words(said, printed[lo:hi]).sense_words[-2:] == ("triumph", "disaster")

@@ -62,6 +62,8 @@ VERDICT_LABELS = {
     "misattributed": "Someone else said it",
     "not_found": "Not found",
 }
+# A reworded claim whose changes turn the sense ('triumph' for 'disaster', a "not" added).
+SENSE_TURNED_LABEL = "Other words, another sense"
 CHECK_TURN = "check"  # the check's [n] links, apart from the chat turns'
 
 
@@ -79,9 +81,11 @@ def verdict_html(verdict: QuoteVerdict, answer: Answer) -> str:
         if lines
         else ""
     )
+    label = VERDICT_LABELS[verdict.verdict]
+    if verdict.verdict == "reworded" and verdict.evidence[0].diff.sense_changed:
+        label = SENSE_TURNED_LABEL
     return (
-        f'<div class="verdict {esc(verdict.verdict)}">'
-        f"{esc(VERDICT_LABELS[verdict.verdict])}</div>"
+        f'<div class="verdict {esc(verdict.verdict)}">{esc(label)}</div>'
         f"{answer_html(answer, CHECK_TURN)}{close}{carried}"
         f'<div class="note">Searched {verdict.searched_rows} quotations in '
         f"{verdict.searched_articles} article(s).</div>"

@@ -261,7 +261,7 @@ def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tup
     (The rows are those that hold enough of the claim's words: Ledger.sharing.) With the
     words it lines up with."""
     printed, breaks, ends = row.wording.words, row.wording.breaks, row.wording.sentence_ends
-    lo, hi = aligned_range(said, printed)
+    lo, hi = aligned_range(said, printed, breaks)
     before = range(max(lo - CHECK_SENSE_BEFORE, 0), lo)
     near = [i for i in before if sense_words([printed[i]]) and not any(breaks[i + 1 : lo + 1])]
     lo = near[0] if near else lo
@@ -274,7 +274,8 @@ def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tup
 
 
 def _verdict(diff: WordingDiff) -> Verdict:
-    """Verbatim, cut (only words left out, and the sense turned) or reworded."""
+    """Verbatim; cut, when what turns the sense is only a negation or condition the claim
+    leaves out (as a word, or from a word: 'can' for 'cannot'); or reworded."""
     if diff.verbatim:
         return "verbatim"
-    return "cut" if diff.cut and diff.sense_changed else "reworded"
+    return "cut" if diff.sense_only_dropped else "reworded"

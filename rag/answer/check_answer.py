@@ -139,9 +139,11 @@ def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
         return "Yes, in these words." if verdict.speaker else "Yes, printed in these words."
     if verdict.verdict == "reworded" and first.meaning is not None:
         return "Not in those words; the closest in meaning:"
+    if verdict.verdict == "reworded" and first.diff.sense_changed:
+        return "Not in those words, nor in that sense. The closest original:"
     if verdict.verdict == "reworded":
         return "Not in those words. The closest original:"
-    return "Only in part, and the cut changes the sense:"
+    return "Only in part, and what is left out changes the sense:"
 
 
 def _not_found(verdict: QuoteVerdict) -> str:

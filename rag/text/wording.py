@@ -1,6 +1,7 @@
 """How a quotation as someone gives it differs from the words an article prints: a
 word-level diff over normalised words, a similarity, and whether a change turns the sense
-around (a negation or a condition added or dropped)."""
+around (a negation or a condition added or dropped, or a word put in place of one that
+leans the other way)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Literal
 
 from rag.lexicon import CHECK_LONE_GAP, SENSE_CONDITIONS, SENSE_NEGATIONS
 from rag.text.normalise import normalise
+from rag.text.polarity import leaning, strongest
 
 _WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
 _BREAK = re.compile(r"[.!?;:,—–]")
@@ -34,7 +36,11 @@ class WordingDiff:
 
     changes: tuple[WordChange, ...]
     similarity: float  # the share of words in common, 0–1
-    sense_words: tuple[str, ...]  # negations or conditions one side has and the other lacks
+    # what turns the sense: negations or conditions one side has and the other lacks, and
+    # words put in place of others that lean the opposite way ('triumph' for 'disaster')
+    sense_words: tuple[str, ...]
+    # of those, the negations and conditions the original has and the claim leaves out
+    sense_dropped: tuple[str, ...] = ()
 
     @property
     def verbatim(self) -> bool:
@@ -48,6 +54,11 @@ class WordingDiff:
     @property
     def sense_changed(self) -> bool:
         return bool(self.sense_words)
+
+    @property
+    def sense_only_dropped(self) -> bool:
+        """The sense turns only by what the claim leaves out ('can' for 'cannot')."""
+        return bool(self.sense_dropped) and set(self.sense_words) == set(self.sense_dropped)
 
 
 def wording_words(text: str) -> list[str]:
@@ -81,6 +92,7 @@ def compare_words(said: Sequence[str], printed: Sequence[str]) -> WordingDiff:
     matcher = difflib.SequenceMatcher(a=said, b=printed, autojunk=False)
     changes: list[WordChange] = []
     sense: list[str] = []
+    dropped: list[str] = []
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
             continue
@@ -89,22 +101,38 @@ def compare_words(said: Sequence[str], printed: Sequence[str]) -> WordingDiff:
             "added" if not theirs else "dropped" if not ours else "changed"
         )
         changes.append(WordChange(kind, " ".join(ours), " ".join(theirs)))
-        sense.extend(_sense_difference(ours, theirs))
+        turned, left_out = _sense_difference(ours, theirs)
+        sense.extend(turned)
+        dropped.extend(left_out)
+        if kind == "changed":
+            sense.extend(_turned_leaning(ours, theirs))
     total = len(said) + len(printed)
     similarity = 2 * sum(b.size for b in matcher.get_matching_blocks()) / total if total else 1.0
-    return WordingDiff(tuple(changes), round(similarity, 3), tuple(sense))
+    return WordingDiff(tuple(changes), round(similarity, 3), tuple(sense), tuple(dropped))
 
 
-def _sense_difference(ours: list[str], theirs: list[str]) -> list[str]:
+def _sense_difference(ours: list[str], theirs: list[str]) -> tuple[list[str], list[str]]:
     """The negation or condition words of one side of a change that the other side has no
     word of the same kind for ('can never' for 'cannot' keeps the sense; 'is' for 'is not'
-    does not)."""
-    found = []
+    does not), and those of them that only the original (``theirs``) has."""
+    found: list[str] = []
+    left_out: list[str] = []
     for kind in (_negations, _conditions):
         mine, other = kind(ours), kind(theirs)
         if bool(mine) != bool(other):
             found.extend(mine or other)
-    return found
+            left_out.extend(other)
+    return found, left_out
+
+
+def _turned_leaning(ours: list[str], theirs: list[str]) -> list[str]:
+    """The words of a change whose two sides lean opposite ways ('triumph' for 'disaster';
+    not 'not good' for 'bad'), as the claim and then the original has them."""
+    mine = leaning(ours, negated=len(_negations(ours)) % 2 == 1)
+    other = leaning(theirs, negated=len(_negations(theirs)) % 2 == 1)
+    if mine * other >= 0:
+        return []
+    return [strongest(ours), strongest(theirs)]
 
 
 def sense_words(words: Sequence[str]) -> list[str]:
@@ -133,9 +161,15 @@ def word_spans(text: str) -> list[tuple[str, int, int]]:
     ]
 
 
-def aligned_range(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int]:
+def aligned_range(
+    said: Sequence[str], printed: Sequence[str], breaks: Sequence[bool] | None = None
+) -> tuple[int, int]:
     """The range of ``printed`` words that the claim's words line up with: from the first
-    to the last matching run, leaving out lone words matched far from the rest."""
+    to the last matching run, leaving out lone words matched far from the rest. With the
+    printed words' ``breaks`` (:func:`wording_breaks`), claim words before the first run or
+    after the last that match nothing are set against as many printed words beyond it, in
+    the same clause: "would be a triumph" against "would be a disaster" changes a word, it
+    does not add one."""
     blocks = [
         b
         for b in difflib.SequenceMatcher(a=said, b=printed, autojunk=False).get_matching_blocks()
@@ -153,7 +187,17 @@ def aligned_range(said: Sequence[str], printed: Sequence[str]) -> tuple[int, int
         and blocks[-1].b - _end(blocks[-2]) > CHECK_LONE_GAP
     ):
         blocks.pop()
-    return blocks[0].b, _end(blocks[-1])
+    lo, hi = blocks[0].b, _end(blocks[-1])
+    if breaks is not None:
+        for _ in range(len(said) - (blocks[-1].a + blocks[-1].size)):
+            if hi >= len(printed) or breaks[hi]:
+                break
+            hi += 1
+        for _ in range(blocks[0].a):
+            if lo == 0 or breaks[lo]:
+                break
+            lo -= 1
+    return lo, hi
 
 
 def _end(block: difflib.Match) -> int:

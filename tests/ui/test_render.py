@@ -174,6 +174,10 @@ def test_a_check_verdict_is_labelled_with_its_closeness_and_what_was_searched() 
     verdict = QuoteVerdict("reworded", "we shall <win>", "Lee", (evidence,), 9, 2)
     shown = render.verdict_html(verdict, answer("Not in those words [1]."))
     assert '<div class="verdict reworded">Said in other words</div>' in shown
+    turned = CheckEvidence(row, compare_wording("we will lose", "we will win"))
+    opposite = QuoteVerdict("reworded", "we will lose", "Lee", (turned,), 9, 2)
+    shown_turned = render.verdict_html(opposite, answer("Not in those words [1]."))
+    assert '<div class="verdict reworded">Other words, another sense</div>' in shown_turned
     assert "meaning similarity 0.81" in shown and "Searched 9 quotations in 2 article(s)" in shown
     assert f'href="#{render.cite_id(render.CHECK_TURN, 1)}"' in shown
     missing = QuoteVerdict("not_found", "x y z", "", (), 9, 2)
