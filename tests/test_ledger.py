@@ -556,6 +556,24 @@ def test_a_guess_between_two_people_of_one_surname_is_not_kept_as_their_title() 
     assert rows[1].speaker == "George W. Bush"
 
 
+def test_a_text_put_out_in_the_main_clause_announces_the_quotation_after_it() -> None:
+    """Not the people an inner clause reports ('aides suggesting …'): the council's
+    statement is what the next paragraph quotes."""
+    rows = extract(
+        "At the mayor's direction, the city council issued a statement apologizing to "
+        "residents for the emails, which included aides suggesting someone should question "
+        "the auditor.\n\n"
+        "“On behalf of everyone at the council, we want to offer a deep apology to residents.”\n"
+        "Tom Reyes spoke first. The board released a statement on Monday.\n\n"
+        "“We will not raise taxes this year.”\n"
+    )
+    assert [(r.speaker, r.method) for r in rows] == [
+        ("aides", "rule"),
+        ("the city council", "continuation"),
+        ("The board", "continuation"),
+    ]
+
+
 def test_a_verb_before_a_surname_is_no_title() -> None:
     rows = extract(
         "George W. Bush left office in January. “Voters will miss Bush,” an aide said.\n"

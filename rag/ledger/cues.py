@@ -268,7 +268,7 @@ def subject_of(verb: Token) -> Token | None:
         if beside and not joined and any(t.text == "," for t in between):
             child = last
         if child.lower_ in ("who", "that", "which") and verb.dep_ in ("relcl", "acl"):
-            publisher = _publisher(verb.head)
+            publisher = publisher_of(verb.head)
             if publisher is not None or verb.dep_ == "relcl":
                 return publisher or verb.head
         return child
@@ -317,7 +317,7 @@ def _named_before(verb: Token) -> Token | None:
     return None
 
 
-def _publisher(text: Token) -> Token | None:
+def publisher_of(text: Token) -> Token | None:
     """Who put out the text a relative clause speaks for: 'Sanders released a statement that
     accused …' (Sanders), 'The Post ran a piece that noted …' (the Post); None otherwise.
     Only a kind of text that speaks for whoever puts it out, with no author of its own

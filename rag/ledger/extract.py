@@ -46,6 +46,7 @@ from rag.ledger.cues import (
     find_cue,
     governing_cue,
     is_speech_verb,
+    publisher_of,
     quote_kind,
     sentence_bounds,
     subject_of,
@@ -110,7 +111,7 @@ if TYPE_CHECKING:
 # Bump when what the extractor finds changes: its rules here, or the lexicon entries and the
 # text rules it reads (``inputs_digest``; tests/test_lexicon.py records the digest of each
 # version). Every article is then re-extracted the next time it is ingested.
-EXTRACTOR_VERSION = 46
+EXTRACTOR_VERSION = 47
 
 
 def inputs_digest() -> str:
@@ -187,7 +188,10 @@ def extract_quotes(
             for row in said:
                 rows.append(row)
                 last_person = _remember(row, last_person, paragraph_of)
-            announcer = None if said else _announcer(item, quoted_chars, people, last_person)
+            # A sentence whose main verb puts out a text ('the DNC issued a statement …')
+            # announces the quotation after it, whoever its inner clauses report.
+            announces = not said or _published_text(item.root) is not None
+            announcer = _announcer(item, quoted_chars, people, last_person) if announces else None
             if announcer is not None:
                 at = item.start_char
                 last_person = replace(announcer, paragraph=paragraph_of(at), attributed_at=at)
@@ -500,12 +504,15 @@ def _announcer(
     sentence: Span, quoted: Sequence[range], people: People, last_person: Who | None
 ) -> Who | None:
     """Who a sentence says speaks, when it quotes nothing itself: 'Professor Dana Brooks
-    agreed.', 'Senator Ann Park tweeted a warning.', 'Park seemed to agree.'; whom it says
+    agreed.', 'Senator Ann Park tweeted a warning.', 'Park seemed to agree.', 'The DNC
+    issued a statement.'; whom it says
     was asked ('Hannity asked Trump how high the wall would be.'). The quotation after it,
     with no cue of its own, is theirs."""
     root = sentence.root
-    speaks = is_speech_verb(root) or any(
-        c.dep_ == "xcomp" and is_speech_verb(c) for c in root.children
+    speaks = (
+        is_speech_verb(root)
+        or any(c.dep_ == "xcomp" and is_speech_verb(c) for c in root.children)
+        or _published_text(root) is not None
     )
     if not speaks or any(
         sentence.start_char < r.stop and r.start < sentence.end_char for r in quoted
@@ -522,6 +529,13 @@ def _announcer(
         return None
     named = _speaker_named(subject, after, root, people, last_person)
     return named[1] if named else None
+
+
+def _published_text(verb: Token) -> Token | None:
+    """The text ``verb`` puts out that speaks for its subject ('the DNC issued a
+    statement'), if any (rag.ledger.cues.publisher_of)."""
+    text = next((c for c in verb.children if c.dep_ == "dobj"), None)
+    return text if text is not None and publisher_of(text) is not None else None
 
 
 def _speaker_named(
