@@ -27,6 +27,7 @@ from rag.backends.store import Index
 from rag.errors import ConfigError, NotFoundError, QuestionError
 from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls, is_url
 from rag.ledger.read import Ledger, Speaker, SpeakerPage
+from rag.lexicon import CHECK_PASSAGES
 from rag.settings import Settings, get_settings
 from rag.types import (
     Answer,
@@ -283,6 +284,7 @@ class Engine:
         ids = self.retriever.articles_matching(filters) if filters else None
         if ids == []:  # the filters allow no article
             return QuoteVerdict("not_found", claim, speaker.strip(), (), 0, 0)
+        scope = filters or SearchFilter()
         verdict = check_quote(
             self.ledger,
             claim,
@@ -290,6 +292,7 @@ class Engine:
             CheckThresholds.of(self.settings),
             ids or (),
             self.index.meaning_similarity,
+            lambda words: self.retriever.search(words, scope, k=CHECK_PASSAGES, mode="bm25"),
         )
         return replace(verdict, carriers=with_edits(verdict.carriers, self.index.versions_of))
 

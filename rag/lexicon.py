@@ -90,6 +90,9 @@ REPORTED_THAT_LEADS = frozenset("on to in at during after before yesterday".spli
 # a claim no quotation matches by its words is compared by meaning with at most this many
 # quotations (the claimed speaker's, or any), those sharing most of its words first.
 CHECK_MEANING_ROWS = 64
+# a claim no quotation matches by its words is looked for in this many passages (by their
+# keywords): the ledger may lack a quotation an article prints
+CHECK_PASSAGES = 8
 
 # The verbs of questions about people's words, as they are asked. Matched in lower case only,
 # so a name ("the State Department") is never taken for the verb. Every verb a who-question

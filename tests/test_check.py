@@ -69,6 +69,49 @@ def test_words_nobody_said_are_not_found_and_say_what_was_searched(engine: Engin
     assert check.searched_articles == 1 and check.searched_rows > 10
 
 
+def test_words_an_article_prints_outside_quotation_marks_are_shown_with_not_found(
+    engine: Engine, fake_llm: QueuedChatModel
+) -> None:
+    """The lede's own words given to a speaker: no one is quoted saying them, and the
+    answer shows where the article prints them, as its own words."""
+    claim = "European military leaders have been thrown into a panic"
+    check = engine.check(claim, "Barrons")
+    assert check.verdict == "not_found" and check.evidence == ()
+    (printed,) = check.printed
+    text = engine.index.get_article(printed.quote.article_id).text
+    assert text[printed.quote.start : printed.quote.end] == claim
+    assert printed.in_passage and printed.quote.kind == "indirect" and not printed.quote.speaker
+    data = check.to_public_dict()["printed"][0]  # type: ignore[index]
+    assert data["found_in"] == "passage" and data["quoted"] is False
+    answer = engine.ask(f"Did Barrons say “{claim}”?")
+    assert answer.source == "ledger" and answer.abstained and fake_llm.calls == []
+    assert f"An article prints these words, but not in quotation marks: “{claim}” [1]" in (
+        answer.text
+    )
+    assert answer.citations[0].start == 0 and claim in answer.citations[0].quote
+
+
+def test_a_quotation_the_ledger_lacks_is_checked_in_the_passage_that_prints_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """With the ledger off, the check still finds quoted words in the passages, and gives
+    them to no one: the passage is there to read who said them."""
+    engine = Engine(settings.model_copy(update={"ledger": False}), on_status=lambda _: None)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Notes\n\nAt the hearing, Ann Holt said: “We will not sell the harbour.”\n")
+    engine.ingest([notes])
+    check = engine.check("We will sell the harbour", "Holt")
+    assert check.verdict == "cut" and check.evidence[0].diff.sense_words == ("not",)
+    (evidence,) = check.evidence
+    assert evidence.in_passage and evidence.quote.kind == "direct" and not evidence.quote.speaker
+    article = engine.index.get_article("notes")
+    assert article.text[evidence.quote.start : evidence.quote.end] == "We will not sell the harbour"
+    composed = compose_check(check, {"notes": article})
+    assert composed.text.startswith("The article prints these words in a longer form:")
+    assert "records no speaker for them" in composed.text and "Ann Holt" not in composed.text
+    assert "At the hearing, Ann Holt said: “We will not" in composed.citations[0].quote
+
+
 def test_check_in_the_api_and_its_json_shape(engine: Engine) -> None:
     result = rag.check("Peace cannot mean capitulation", engine=engine)
     data = result.to_public_dict()

@@ -41,7 +41,7 @@ from rag.backends.prompts import load_prompt
 from rag.errors import LLMError
 from rag.ledger.intent import parse_intent
 from rag.ledger.read import Ledger
-from rag.lexicon import CHECK_MIN_CLAIM_WORDS
+from rag.lexicon import CHECK_MIN_CLAIM_WORDS, CHECK_PASSAGES
 from rag.text.sentences import answer_sentences
 from rag.types import (
     Answer,
@@ -134,7 +134,7 @@ def build_chain(
             allowed = retriever.articles_matching(scoped)
             checked = None
             if allowed != [] and check is not None:
-                checked = _check_route(request, ledger, allowed or [], check, meaning)
+                checked = _check_route(request, ledger, allowed or [], check, meaning, retriever)
                 if checked is not None and not checked.not_found:
                     return checked
             if allowed != []:  # [] = the filters allow no article at all
@@ -209,28 +209,34 @@ def _check_route(
     scope: Sequence[str],
     thresholds: CheckThresholds,
     meaning: Meaning | None,
+    retriever: Retriever,
 ) -> Route | None:
     """The quote check's route for a did- or who-first question over one quotation of a few
     words, or a did-question over reported words, when the ledger knows the speaker of a
-    did-question. A not-found verdict routes only reported words (the records come first;
-    quoted words may still be in passages the ledger does not hold); None sends the
-    question the earlier way (records or passages)."""
+    did-question. A not-found verdict routes reported words, and quoted words an article
+    prints outside quotation marks; other quoted words go on to the records (which come
+    first) and the passages. None sends the question the earlier way."""
     intent = parse_intent(request.question)
     if len(intent.fragments) > 1:
         return None  # several quotations: the records answer each
     claim = intent.fragments[0] if intent.fragments else intent.content
     if len(claim.split()) < CHECK_MIN_CLAIM_WORDS:
         return None
+    within = request.filters.model_copy(update={"article_ids": list(scope)} if scope else {})
+
+    def search(words: str) -> list[Passage]:
+        return retriever.search(words, within, k=CHECK_PASSAGES, mode="bm25")
+
     if intent.kind == "did_say" and (intent.fragments or intent.reports_words):
         if not ledger.find_speaker(intent.speaker, scope):
             return None
-        verdict = check_quote(ledger, claim, intent.speaker, thresholds, scope, meaning)
-        first = False
+        speaker, first = intent.speaker, False
     elif intent.kind == "who_said" and intent.first and intent.fragments:
-        verdict, first = check_quote(ledger, claim, "", thresholds, scope, meaning), True
+        speaker, first = "", True
     else:
         return None
-    if verdict.verdict == "not_found" and not intent.reports_words:
+    verdict = check_quote(ledger, claim, speaker, thresholds, scope, meaning, search)
+    if verdict.verdict == "not_found" and not intent.reports_words and not verdict.printed:
         return None
     articles = ledger.index.get_articles(verdict.article_ids)
     stated = [e.row for e in verdict.shown]

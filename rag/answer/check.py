@@ -16,20 +16,25 @@ from rag.lexicon import (
     SENSE_CONDITIONS,
 )
 from rag.settings import Settings
-from rag.text.normalise import tokenize
+from rag.text.normalise import normalise, tokenize, words
+from rag.text.quotations import article_quotations
 from rag.text.wording import (
     WordingDiff,
     aligned_range,
     compare_words,
     negation,
     sense_words,
+    word_spans,
+    wording_breaks,
     wording_words,
 )
-from rag.types import Quote
+from rag.types import Passage, Quote
 
 Verdict = Literal["verbatim", "reworded", "cut", "misattributed", "not_found"]
 Meaning = Callable[[str, Sequence[str]], Sequence[float]]
 """Cosine similarity of meaning of a claim to each of some texts (the index's embedder)."""
+PassageSearch = Callable[[str], Sequence[Passage]]
+"""The passages of the articles searched most likely to print a claim's words."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,9 @@ class CheckEvidence:
     row: LedgerRow  # article text[row.quote.start:row.quote.end] is its quotation
     diff: WordingDiff  # the claim against the words of the row it lines up with
     meaning: float | None = None  # similarity of meaning, when found by meaning, not words
+    # found in a passage, not among the ledger's quotations: the row is the words the
+    # passage prints (no speaker), citing the passage; 'direct' when in quotation marks
+    in_passage: bool = False
 
     @property
     def quote(self) -> Quote:
@@ -82,14 +90,17 @@ class QuoteVerdict:
     searched_rows: int
     searched_articles: int
     nearest: tuple[CheckEvidence, ...] = ()  # not found: the closest quotation, by meaning
+    # not found: an article prints the words all the same, outside quotation marks
+    printed: tuple[CheckEvidence, ...] = ()
     # Every article (of those searched) printing the quotation found by its words, earliest
     # first: the evidence's and those as close to its words (none when found by meaning).
     carriers: tuple[Carrier, ...] = ()
 
     @property
     def shown(self) -> tuple[CheckEvidence, ...]:
-        """The quotations an answer states: the evidence, or the nearest when not found."""
-        return (*self.evidence, *self.nearest)
+        """The words an answer states: the evidence, or when not found, where an article
+        prints them outside quotation marks and the nearest quotation."""
+        return (*self.evidence, *self.printed, *self.nearest)
 
     @property
     def article_ids(self) -> list[str]:
@@ -105,6 +116,7 @@ class QuoteVerdict:
             "speaker": self.speaker,
             "evidence": [_public(e) for e in self.evidence],
             "nearest": [_public(e) for e in self.nearest],
+            "printed": [_public(e) for e in self.printed],
             "carriers": [_carrier(c) for c in self.carriers],
             "searched": {"quotations": self.searched_rows, "articles": self.searched_articles},
         }
@@ -119,6 +131,8 @@ def _public(e: CheckEvidence) -> dict[str, object]:
         "speaker": e.quote.speaker,
         "date": e.quote.date,
         "source": e.quote.source,
+        "found_in": "passage" if e.in_passage else "ledger",
+        "quoted": e.quote.kind != "indirect",
         "diff": {
             "similarity": round(e.diff.similarity, 3),
             "meaning_similarity": None if e.meaning is None else round(e.meaning, 3),
@@ -160,11 +174,16 @@ def check_quote(
     thresholds: CheckThresholds,
     article_ids: Sequence[str] = (),
     meaning: Meaning | None = None,
+    passages: PassageSearch | None = None,
 ) -> QuoteVerdict:
     """The verdict on ``claim`` (given to ``speaker``, if named: '' for nobody) from the
-    ledger's rows. With ``meaning``, a claim no row matches by its words is compared by
-    meaning with the speaker's rows (any row's, when nobody is named): it is reworded
-    when one is close enough and no negation or condition differs, never misattributed."""
+    ledger's rows. A claim no row matches by its words is looked for in the ``passages``
+    (the ledger may lack a quotation an article prints): words printed in quotation marks
+    get their verdict by wording, with no speaker (so never misattributed); words printed
+    outside them are kept to show with a not-found verdict. With ``meaning``, it is then
+    compared by meaning with the speaker's rows (any row's, when nobody is named): it is
+    reworded when one is close enough and no negation or condition differs, never
+    misattributed."""
     rows = ledger.quotes(article_ids=article_ids)
     wanted, said = set(tokenize(claim, query=True)), wording_words(claim)
     sharing = ledger.sharing(wanted, thresholds.min_overlap, article_ids) if wanted else []
@@ -183,6 +202,8 @@ def check_quote(
     )
     every = scored  # whoever the articles give the words to
 
+    outside: list[CheckEvidence] = []  # words an article prints outside quotation marks
+
     def result(
         verdict: Verdict, evidence: Sequence[CheckEvidence], nearest: Sequence[CheckEvidence] = ()
     ) -> QuoteVerdict:
@@ -194,11 +215,23 @@ def check_quote(
             printed = [(c.row, lined_up[c.quote.quote]) for c in (*evidence[:1], *every)]
             found = carriers(printed, thresholds.min_similarity)
         return QuoteVerdict(
-            verdict, claim, speaker, tuple(evidence), len(rows), articles, tuple(nearest), found
+            verdict,
+            claim,
+            speaker,
+            tuple(evidence),
+            len(rows),
+            articles,
+            nearest=tuple(nearest),
+            printed=tuple(outside) if verdict == "not_found" else (),
+            carriers=found,
         )
 
     names = set(ledger.find_speaker(speaker, article_ids)) if speaker else set()
     if not scored:
+        in_text = _in_passages(said, passages(claim), thresholds) if passages else None
+        if in_text is not None and in_text.quote.kind == "direct":
+            return result(_verdict(in_text.diff), [in_text])
+        outside.extend([in_text] if in_text is not None else [])
         if meaning is None or (speaker and not names):
             return result("not_found", [])
         pool = (
@@ -260,7 +293,16 @@ def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tup
     workable"; "we will win" from "No. We will win, and nobody doubts it" drops nothing.
     (The rows are those that hold enough of the claim's words: Ledger.sharing.) With the
     words it lines up with."""
-    printed, breaks, ends = row.wording.words, row.wording.breaks, row.wording.sentence_ends
+    wording = row.wording
+    lo, hi = _aligned(said, wording.words, wording.breaks, wording.sentence_ends)
+    return compare_words(said, wording.words[lo:hi]), tuple(wording.words[lo:hi])
+
+
+def _aligned(
+    said: Sequence[str], printed: Sequence[str], breaks: Sequence[bool], ends: Sequence[bool]
+) -> tuple[int, int]:
+    """The range of ``printed`` words (with their clause ``breaks`` and sentence ``ends``)
+    the claim lines up with, with the negations and conditions that govern them."""
     lo, hi = aligned_range(said, printed, breaks)
     before = range(max(lo - CHECK_SENSE_BEFORE, 0), lo)
     near = [i for i in before if sense_words([printed[i]]) and not any(breaks[i + 1 : lo + 1])]
@@ -270,7 +312,54 @@ def _aligned_diff(said: Sequence[str], row: LedgerRow) -> tuple[WordingDiff, tup
     hi = near[-1] + 1 if near else hi
     if hi < len(printed) and not breaks[hi] and negation(printed[hi]):
         hi += 1  # a claim that stops right before its "not" ('has it [not]?') drops it
-    return compare_words(said, printed[lo:hi]), tuple(printed[lo:hi])
+    return lo, hi
+
+
+def _in_passages(
+    said: Sequence[str], passages: Sequence[Passage], thresholds: CheckThresholds
+) -> CheckEvidence | None:
+    """Where a passage prints the claim's words (``said``) closest, when as close as a
+    ledger quotation must be: the words it prints as a speakerless row citing the passage,
+    'direct' when they lie inside quotation marks, 'indirect' when not."""
+    best: CheckEvidence | None = None
+    for passage in passages:
+        text = passage.chunk.text
+        spans = word_spans(text)
+        if not spans:
+            continue
+        printed = [w for w, _, _ in spans]
+        breaks = wording_breaks(text)
+        lo, hi = _aligned(said, printed, breaks, wording_breaks(text, sentences_only=True))
+        diff = compare_words(said, printed[lo:hi])
+        if diff.similarity < thresholds.min_similarity or lo >= hi:
+            continue
+        if best is not None and diff.similarity <= best.diff.similarity:
+            continue
+        a, b = spans[lo][1], spans[hi - 1][2]
+        quoted = any(qa <= a and b <= qb for qa, qb in article_quotations(text))
+        best = CheckEvidence(_passage_row(passage, a, b, quoted), diff, in_passage=True)
+    return best
+
+
+def _passage_row(passage: Passage, a: int, b: int, quoted: bool) -> LedgerRow:
+    """The words ``passage.chunk.text[a:b]`` as a speakerless row that cites the passage."""
+    chunk = passage.chunk
+    said = chunk.text[a:b]
+    quote = Quote(
+        article_id=chunk.article_id,
+        speaker="",
+        quote=said,
+        start=chunk.start + a,
+        end=chunk.start + b,
+        kind="direct" if quoted else "indirect",
+        date=passage.date,
+        source=passage.source,
+        span_start=chunk.start,
+        span_end=chunk.end,
+        method="unattributed",
+    )
+    tokens = frozenset(tokenize(said))
+    return LedgerRow(quote, passage.title, normalise(said)[0], tokens, words(said))
 
 
 def _verdict(diff: WordingDiff) -> Verdict:

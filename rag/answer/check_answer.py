@@ -27,9 +27,13 @@ def compose_check(
     if verdict.verdict == "not_found" or not evidence:
         nearest = _in(verdict.nearest, articles)
         out.sentences.append(_not_found(verdict))
+        printed = _in(verdict.printed, articles)
+        _state(out, printed, articles)
+        if printed and not printed[0].diff.verbatim:
+            out.sentences.append(differences(printed[0].diff))
         if nearest:
             out.sentences.append("The nearest in meaning, not close enough to count:")
-            _state(out, nearest, articles)
+            _state(out, nearest, articles, first_n=len(out.citations) + 1)
             if nearest[0].diff.sense_changed:  # close in meaning, but it turns the sense
                 out.sentences.append(differences(nearest[0].diff))
         return out
@@ -102,7 +106,10 @@ def _state(
     named: set[str] = set()
     for n, e in enumerate(evidence, first_n):
         article = articles[e.quote.article_id]
-        sentence, quoted = statement(e.row, n, article, e.quote.speaker not in named)
+        if e.in_passage:
+            sentence, quoted = _passage_statement(e, n), True
+        else:
+            sentence, quoted = statement(e.row, n, article, e.quote.speaker not in named)
         named.add(e.quote.speaker)
         if earliest_first and n == first_n == 1 and e.quote.date:
             which = "Earliest in these words" if in_these_words else "Earliest"
@@ -122,6 +129,18 @@ def _state(
                     end=e.quote.start + len(words),
                 )
             )
+
+
+def _passage_statement(evidence: CheckEvidence, n: int) -> str:
+    """Words found in a passage, not in the ledger: where they stand, and no more (who said
+    them is for the reader of the cited passage to see)."""
+    words = shown(evidence.quote)
+    if evidence.quote.kind == "direct":
+        return (
+            "The quote ledger records no speaker for them; the cited passage prints them in "
+            f"quotation marks: “{words}” [{n}]"
+        )
+    return f"An article prints these words, but not in quotation marks: “{words}” [{n}]"
 
 
 def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
