@@ -574,6 +574,20 @@ def test_a_text_put_out_in_the_main_clause_announces_the_quotation_after_it() ->
     ]
 
 
+def test_he_or_she_is_not_the_group_that_spoke_before() -> None:
+    rows = extract(
+        "City officials said the budget was sound. “The budget is balanced this year,” she "
+        "said.\n"
+        "A city spokeswoman said the plan was sound. “The plan is fair to everyone,” she said.\n"
+    )
+    assert [r.speaker for r in rows] == [
+        "City officials",
+        "",  # one woman, but not the officials: unattributed rather than wrong
+        "A city spokeswoman",
+        "A city spokeswoman",
+    ]
+
+
 def test_a_verb_before_a_surname_is_no_title() -> None:
     rows = extract(
         "George W. Bush left office in January. “Voters will miss Bush,” an aide said.\n"

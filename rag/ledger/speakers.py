@@ -362,8 +362,10 @@ def resolve_speaker(mention: Span, speaker: Token, people: People, last_person: 
         kind = _type_of(speaker.doc, last_person)
         if speaker.lower_ in ("they", "them") and kind == "person":
             return Who("")  # 'they' is not one person
-        if speaker.lower_ in ("he", "she", "him", "her") and kind == "document":
-            return Who("")  # nor is "she" the complaint
+        if speaker.lower_ in ("he", "she", "him", "her") and (
+            kind == "document" or _plural(speaker.doc, last_person)
+        ):
+            return Who("")  # nor is "she" the complaint or the officials
         if last_person is not None and speaker.lower_ not in ("i", "we"):
             return Who(last_person.name, name_span=last_person.name_span)
         return Who("")
@@ -413,6 +415,14 @@ def _type_of(doc: Doc, who: Who | None) -> SpeakerType | None:
         return None
     span = doc.char_span(*who.name_span, alignment_mode="expand")
     return None if span is None else speaker_type(span, span.root)
+
+
+def _plural(doc: Doc, who: Who | None) -> bool:
+    """Whether ``who`` is written as several people ('officials', 'his aides')."""
+    if who is None or who.name_span == (0, 0):
+        return False
+    span = doc.char_span(*who.name_span, alignment_mode="expand")
+    return span is not None and span.root.tag_ == "NNS"  # not NNPS: "Sanders" is tagged so
 
 
 def _reporting_person(pronoun: Token, people: People) -> Who | None:
