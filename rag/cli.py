@@ -220,9 +220,8 @@ def check(
         click.echo(json.dumps(verdict.to_public_dict(), ensure_ascii=False, indent=2))
         return
     composed = compose_check(verdict, engine.get_articles(verdict.article_ids))
-    turned = verdict.verdict == "reworded" and verdict.evidence[0].diff.sense_changed
-    heading = verdict.verdict.replace("_", " ") + (", the sense turned" if turned else "")
-    click.secho(heading, bold=True)
+    turned = ", the sense turned" if verdict.sense_turned else ""
+    click.secho(verdict.verdict.replace("_", " ") + turned, bold=True)
     click.echo(composed.text)
     if verdict.verdict in ("reworded", "cut", "not_found") and verdict.shown:
         click.secho(verdict.shown[0].closeness(), dim=True)

@@ -59,6 +59,8 @@ NEGATIONS = frozenset("not n't never cannot".split())
 # negations, and the words that make it conditional or exclusive.
 SENSE_NEGATIONS = frozenset("not never no nobody nothing none neither nor cannot".split())
 SENSE_CONDITIONS = frozenset("if unless only except without until".split())
+# Negations written inside a word that do not just add "n't" to it.
+CONTRACTED_NEGATIONS = {"cannot": "can", "can't": "can", "won't": "will", "shan't": "shall"}
 # A negation or condition this many words before a claimed fragment (in its clause), or a
 # condition this many words after it (in its sentence), governs it ("exist as a state"
 # cut from "would not exist as a state" drops the "not"); one word of
@@ -66,8 +68,9 @@ SENSE_CONDITIONS = frozenset("if unless only except without until".split())
 CHECK_SENSE_BEFORE, CHECK_SENSE_AFTER = 2, 3
 # A word put in place of another turns the sense when the two lean opposite ways by VADER's
 # valence lexicon (rag.text.polarity), each by at least this much ('triumph' 2.1 for
-# 'disaster' -3.1; not 'fine' 0.8 for 'good' 1.9): the lexicon's mean rating, -4 to +4.
-SENSE_MIN_VALENCE = 1.0
+# 'disaster' -3.1, 'lose' -1.7 for 'win' 2.8; not 'fine' 0.8 for 'good' 1.9): the
+# lexicon's mean rating, -4 to +4. Only one word for one word (rag.text.wording).
+SENSE_MIN_VALENCE = 1.5
 CHECK_LONE_GAP = 3
 # How like a quotation (rapidfuzz partial ratio, 0–100) a passage of an article's earlier
 # version must be to be what that version printed in its place (rag check's edits).

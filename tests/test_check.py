@@ -91,6 +91,27 @@ def test_words_an_article_prints_outside_quotation_marks_are_shown_with_not_foun
     assert answer.citations[0].start == 0 and claim in answer.citations[0].quote
 
 
+def test_a_passage_says_nothing_where_the_ledger_holds_the_quotation_or_few_words_match(
+    engine: Engine,
+) -> None:
+    # Kallas's "there is one aggressor and one victim": the ledger's row was compared and
+    # is not close enough, so its passage is not offered as the words given to no one.
+    one = engine.check("there is one winner and one loser", "Donald Trump")
+    assert one.verdict == "not_found" and not one.printed and not one.evidence
+    # Words that run from the report into a quotation are neither.
+    claim = "Jean-Noël Barrot, who bluntly stated: Peace cannot mean capitulation"
+    assert not engine.check(claim, "Barrot").printed
+    # The report's words with a "not" added: shown, said to turn the sense, and alone.
+    turned = engine.check(
+        "Ukraine would not be forced to give up weapons and prime defensive territory in Donbas"
+    )
+    (printed,) = turned.printed
+    assert printed.diff.sense_words == ("not",) and not turned.nearest
+    article = engine.index.get_article(printed.quote.article_id)
+    text = compose_check(turned, {article.id: article}).text
+    assert "An article prints words close to these, but not in quotation marks" in text
+
+
 def test_a_quotation_the_ledger_lacks_is_checked_in_the_passage_that_prints_it(
     settings: Settings, tmp_path: Path
 ) -> None:

@@ -49,19 +49,27 @@ def test_an_added_word_is_not_a_cut() -> None:
 def test_a_word_that_leans_the_other_way_turns_the_sense() -> None:
     diff = compare_wording("the plan would be a triumph", "the plan would be a disaster")
     assert diff.changes == (WordChange("changed", "triumph", "disaster"),)
-    assert diff.sense_words == ("triumph", "disaster") and not diff.sense_dropped
+    assert diff.sense_words == ("triumph", "disaster") and not diff.cut
     # Words that lean the same way, or hardly at all, keep it; so does a negated opposite.
     assert not compare_wording("the food is fine", "the food is good").sense_changed
     assert not compare_wording("a big issue", "a big problem").sense_changed
     negated = compare_wording("it is not good", "it is bad")
     assert negated.sense_words == ("not",)  # the negation alone, not 'good' against 'bad'
+    # Only a word for a word: a phrase for a phrase leans too loosely, a number not at all.
+    assert not compare_wording("we want to stop fighting", "we want peace").sense_changed
+    assert not compare_wording("it hurt 143 people", "it hurt 187 people").sense_changed
 
 
-def test_a_negation_left_out_from_inside_a_word_is_dropped_by_the_claim() -> None:
+def test_a_negation_left_out_from_inside_a_word_is_a_cut_and_nothing_else_is() -> None:
     diff = compare_wording("Peace can mean capitulation", "Peace cannot mean capitulation")
-    assert diff.sense_dropped == ("cannot",) and diff.sense_only_dropped
-    added = compare_wording("Peace cannot mean victory", "Peace can mean victory")
-    assert added.sense_words == ("cannot",) and not added.sense_only_dropped
+    assert diff.cut and diff.sense_words == ("cannot",)
+    assert diff.changes == (WordChange("changed", "can", "cannot", unnegated=True),)
+    assert compare_wording("It won't work", "It will not work").sense_words == ()
+    # A negation said another way, or moved, is no cut.
+    other = compare_wording("It would cease to exist as a state", "It would not exist as a state")
+    assert not other.cut and other.sense_words == ("not",)
+    moved = compare_wording("It would exist, not in name", "It would not exist, in name")
+    assert not moved.cut
 
 
 def test_claim_words_past_the_last_match_are_set_against_the_words_there() -> None:

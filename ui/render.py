@@ -81,9 +81,7 @@ def verdict_html(verdict: QuoteVerdict, answer: Answer) -> str:
         if lines
         else ""
     )
-    label = VERDICT_LABELS[verdict.verdict]
-    if verdict.verdict == "reworded" and verdict.evidence[0].diff.sense_changed:
-        label = SENSE_TURNED_LABEL
+    label = SENSE_TURNED_LABEL if verdict.sense_turned else VERDICT_LABELS[verdict.verdict]
     return (
         f'<div class="verdict {esc(verdict.verdict)}">{esc(label)}</div>'
         f"{answer_html(answer, CHECK_TURN)}{close}{carried}"

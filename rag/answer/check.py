@@ -97,6 +97,11 @@ class QuoteVerdict:
     carriers: tuple[Carrier, ...] = ()
 
     @property
+    def sense_turned(self) -> bool:
+        """Reworded, and the changes turn the sense ('triumph' for 'disaster')."""
+        return self.verdict == "reworded" and self.evidence[0].diff.sense_changed
+
+    @property
     def shown(self) -> tuple[CheckEvidence, ...]:
         """The words an answer states: the evidence, or when not found, where an article
         prints them outside quotation marks and the nearest quotation."""
@@ -202,18 +207,19 @@ def check_quote(
     )
     every = scored  # whoever the articles give the words to
 
-    outside: list[CheckEvidence] = []  # words an article prints outside quotation marks
-
     def result(
-        verdict: Verdict, evidence: Sequence[CheckEvidence], nearest: Sequence[CheckEvidence] = ()
+        verdict: Verdict,
+        evidence: Sequence[CheckEvidence],
+        nearest: Sequence[CheckEvidence] = (),
+        printed: Sequence[CheckEvidence] = (),
     ) -> QuoteVerdict:
         articles = (
             len({r.quote.article_id for r in rows}) if article_ids else ledger.count_articles()
         )
         found: tuple[Carrier, ...] = ()
         if every and evidence and evidence[0].quote.quote in lined_up:  # found by words
-            printed = [(c.row, lined_up[c.quote.quote]) for c in (*evidence[:1], *every)]
-            found = carriers(printed, thresholds.min_similarity)
+            lines = [(c.row, lined_up[c.quote.quote]) for c in (*evidence[:1], *every)]
+            found = carriers(lines, thresholds.min_similarity)
         return QuoteVerdict(
             verdict,
             claim,
@@ -222,18 +228,20 @@ def check_quote(
             len(rows),
             articles,
             nearest=tuple(nearest),
-            printed=tuple(outside) if verdict == "not_found" else (),
+            printed=tuple(printed),
             carriers=found,
         )
 
     names = set(ledger.find_speaker(speaker, article_ids)) if speaker else set()
     if not scored:
-        in_text = _in_passages(said, passages(claim), thresholds) if passages else None
+        in_text = None
+        if passages is not None:
+            in_text = _in_passages(said, wanted, passages(claim), rows, thresholds)
         if in_text is not None and in_text.quote.kind == "direct":
             return result(_verdict(in_text.diff), [in_text])
-        outside.extend([in_text] if in_text is not None else [])
+        outside = [in_text] if in_text is not None else []  # printed outside quotation marks
         if meaning is None or (speaker and not names):
-            return result("not_found", [])
+            return result("not_found", [], printed=outside)
         pool = (
             [r for r in rows if r.quote.speaker in names]
             if speaker
@@ -241,9 +249,10 @@ def check_quote(
         )
         close = _by_meaning(claim, said, wanted, pool, meaning)
         if close is None or close.meaning is None or close.meaning < thresholds.min_nearest:
-            return result("not_found", [])
+            return result("not_found", [], printed=outside)
         if close.meaning < thresholds.min_meaning or close.diff.sense_changed:
-            return result("not_found", [], [close])  # embeddings miss a dropped "not"
+            # embeddings miss a dropped "not"; where the words are printed says more
+            return result("not_found", [], [] if outside else [close], outside)
         return result("reworded", [close])
     if speaker:
         theirs = [c for c in scored if c.quote.speaker in names]
@@ -316,29 +325,48 @@ def _aligned(
 
 
 def _in_passages(
-    said: Sequence[str], passages: Sequence[Passage], thresholds: CheckThresholds
+    said: Sequence[str],
+    wanted: set[str],
+    passages: Sequence[Passage],
+    rows: Sequence[LedgerRow],
+    thresholds: CheckThresholds,
 ) -> CheckEvidence | None:
-    """Where a passage prints the claim's words (``said``) closest, when as close as a
-    ledger quotation must be: the words it prints as a speakerless row citing the passage,
-    'direct' when they lie inside quotation marks, 'indirect' when not."""
+    """Where a passage prints the claim's words (``said``; ``wanted``: its search tokens)
+    closest, as close as a ledger quotation must be and holding as many of its tokens:
+    the words it prints as a speakerless row citing the passage, 'direct' inside quotation
+    marks, 'indirect' outside them. Not where the ledger holds a quotation (its own row was
+    compared, and was not close enough), nor words that run across a quotation mark."""
     best: CheckEvidence | None = None
+    held = [r.quote for r in rows]
     for passage in passages:
         text = passage.chunk.text
         spans = word_spans(text)
-        if not spans:
-            continue
         printed = [w for w, _, _ in spans]
         breaks = wording_breaks(text)
         lo, hi = _aligned(said, printed, breaks, wording_breaks(text, sentences_only=True))
+        if lo >= hi or len(wanted & set(tokenize(" ".join(printed[lo:hi])))) < (
+            thresholds.min_overlap * len(wanted)
+        ):
+            continue
         diff = compare_words(said, printed[lo:hi])
-        if diff.similarity < thresholds.min_similarity or lo >= hi:
+        if diff.similarity < thresholds.min_similarity:
             continue
         if best is not None and diff.similarity <= best.diff.similarity:
             continue
         a, b = spans[lo][1], spans[hi - 1][2]
-        quoted = any(qa <= a and b <= qb for qa, qb in article_quotations(text))
-        best = CheckEvidence(_passage_row(passage, a, b, quoted), diff, in_passage=True)
+        marks = article_quotations(text)
+        if any(qa < b and a < qb and not (qa <= a and b <= qb) for qa, qb in marks):
+            continue  # partly quoted: neither the quotation nor the report's own words
+        row = _passage_row(passage, a, b, any(qa <= a and b <= qb for qa, qb in marks))
+        if any(_overlap(row.quote, q) for q in held):
+            continue
+        best = CheckEvidence(row, diff, in_passage=True)
     return best
+
+
+def _overlap(x: Quote, y: Quote) -> bool:
+    """Whether two rows' words overlap in one article."""
+    return x.article_id == y.article_id and x.start < y.end and y.start < x.end
 
 
 def _passage_row(passage: Passage, a: int, b: int, quoted: bool) -> LedgerRow:
@@ -363,8 +391,8 @@ def _passage_row(passage: Passage, a: int, b: int, quoted: bool) -> LedgerRow:
 
 
 def _verdict(diff: WordingDiff) -> Verdict:
-    """Verbatim; cut, when what turns the sense is only a negation or condition the claim
-    leaves out (as a word, or from a word: 'can' for 'cannot'); or reworded."""
+    """Verbatim, cut (only words left out, a negation perhaps from inside a word, and the
+    sense turned) or reworded."""
     if diff.verbatim:
         return "verbatim"
-    return "cut" if diff.sense_only_dropped else "reworded"
+    return "cut" if diff.cut and diff.sense_changed else "reworded"

@@ -140,7 +140,8 @@ def _passage_statement(evidence: CheckEvidence, n: int) -> str:
             "The quote ledger records no speaker for them; the cited passage prints them in "
             f"quotation marks: “{words}” [{n}]"
         )
-    return f"An article prints these words, but not in quotation marks: “{words}” [{n}]"
+    these = "these words" if evidence.diff.verbatim else "words close to these"
+    return f"An article prints {these}, but not in quotation marks: “{words}” [{n}]"
 
 
 def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
@@ -158,7 +159,7 @@ def _lead(verdict: QuoteVerdict, first: CheckEvidence) -> str:
         return "Yes, in these words." if verdict.speaker else "Yes, printed in these words."
     if verdict.verdict == "reworded" and first.meaning is not None:
         return "Not in those words; the closest in meaning:"
-    if verdict.verdict == "reworded" and first.diff.sense_changed:
+    if verdict.sense_turned:
         return "Not in those words, nor in that sense. The closest original:"
     if verdict.verdict == "reworded":
         return "Not in those words. The closest original:"

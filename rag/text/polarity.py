@@ -4,12 +4,11 @@ licence), read from the vaderSentiment package's data file, so that a quote chec
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 
 from rag.errors import ConfigError
-from rag.lexicon import SENSE_MIN_VALENCE
+from rag.lexicon import SENSE_MIN_VALENCE, SENSE_NEGATIONS
 
 LEXICON_PACKAGE = "vaderSentiment"
 
@@ -32,16 +31,11 @@ def valences() -> dict[str, float]:
     return out
 
 
-def leaning(words: Sequence[str], negated: bool = False) -> float:
-    """The summed valence of the strongly leaning ``words`` (each at least
-    SENSE_MIN_VALENCE either way), turned round when ``negated``."""
-    table = valences()
-    total = sum(v for w in words if abs(v := table.get(w, 0.0)) >= SENSE_MIN_VALENCE)
-    return -total if negated else total
-
-
-def strongest(words: Sequence[str]) -> str:
-    """The word of ``words`` that leans most strongly either way ('' when none does)."""
-    table = valences()
-    best = max(words, key=lambda w: abs(table.get(w, 0.0)), default="")
-    return best if abs(table.get(best, 0.0)) >= SENSE_MIN_VALENCE else ""
+def leaning(word: str) -> float:
+    """The valence of a word (as rag.text.wording.wording_words gives it) that leans
+    strongly one way (at least SENSE_MIN_VALENCE), else 0. Not of a negation ('no' is
+    weighed as one) nor of a number (the lexicon rates some as slang)."""
+    if not word.isalpha() or word in SENSE_NEGATIONS:
+        return 0.0
+    value = valences().get(word, 0.0)
+    return value if abs(value) >= SENSE_MIN_VALENCE else 0.0

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rag.lexicon import CHECK_LONE_GAP, SENSE_CONDITIONS, SENSE_NEGATIONS
+from rag.lexicon import CHECK_LONE_GAP, CONTRACTED_NEGATIONS, SENSE_CONDITIONS, SENSE_NEGATIONS
 from rag.text.normalise import normalise
-from rag.text.polarity import leaning, strongest
+from rag.text.polarity import leaning
 
 _WORD = re.compile(r"\w+(?:'\w+)*", re.UNICODE)
 _BREAK = re.compile(r"[.!?;:,—–]")
@@ -27,6 +27,8 @@ class WordChange:
     kind: Literal["added", "dropped", "changed"]
     claimed: str  # '' for a dropped word
     original: str  # '' for an added word
+    # a change that only leaves a negation out of the original's words ('can' for 'cannot')
+    unnegated: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,8 @@ class WordingDiff:
     changes: tuple[WordChange, ...]
     similarity: float  # the share of words in common, 0–1
     # what turns the sense: negations or conditions one side has and the other lacks, and
-    # words put in place of others that lean the opposite way ('triumph' for 'disaster')
+    # a word put in place of one that leans the opposite way ('triumph' for 'disaster')
     sense_words: tuple[str, ...]
-    # of those, the negations and conditions the original has and the claim leaves out
-    sense_dropped: tuple[str, ...] = ()
 
     @property
     def verbatim(self) -> bool:
@@ -48,17 +48,13 @@ class WordingDiff:
 
     @property
     def cut(self) -> bool:
-        """The claim is the original with words left out, and nothing else."""
-        return bool(self.changes) and all(c.kind == "dropped" for c in self.changes)
+        """The claim is the original with words left out, and nothing else (a negation
+        left out of a word, 'can' for 'cannot', counts as left out)."""
+        return bool(self.changes) and all(c.kind == "dropped" or c.unnegated for c in self.changes)
 
     @property
     def sense_changed(self) -> bool:
         return bool(self.sense_words)
-
-    @property
-    def sense_only_dropped(self) -> bool:
-        """The sense turns only by what the claim leaves out ('can' for 'cannot')."""
-        return bool(self.sense_dropped) and set(self.sense_words) == set(self.sense_dropped)
 
 
 def wording_words(text: str) -> list[str]:
@@ -92,7 +88,6 @@ def compare_words(said: Sequence[str], printed: Sequence[str]) -> WordingDiff:
     matcher = difflib.SequenceMatcher(a=said, b=printed, autojunk=False)
     changes: list[WordChange] = []
     sense: list[str] = []
-    dropped: list[str] = []
     for op, a0, a1, b0, b1 in matcher.get_opcodes():
         if op == "equal":
             continue
@@ -100,39 +95,51 @@ def compare_words(said: Sequence[str], printed: Sequence[str]) -> WordingDiff:
         kind: Literal["added", "dropped", "changed"] = (
             "added" if not theirs else "dropped" if not ours else "changed"
         )
-        changes.append(WordChange(kind, " ".join(ours), " ".join(theirs)))
-        turned, left_out = _sense_difference(ours, theirs)
-        sense.extend(turned)
-        dropped.extend(left_out)
+        unnegated = kind == "changed" and ours == _without_negation(theirs)
+        changes.append(WordChange(kind, " ".join(ours), " ".join(theirs), unnegated))
+        sense.extend(_sense_difference(ours, theirs))
         if kind == "changed":
             sense.extend(_turned_leaning(ours, theirs))
     total = len(said) + len(printed)
     similarity = 2 * sum(b.size for b in matcher.get_matching_blocks()) / total if total else 1.0
-    return WordingDiff(tuple(changes), round(similarity, 3), tuple(sense), tuple(dropped))
+    return WordingDiff(tuple(changes), round(similarity, 3), tuple(sense))
 
 
-def _sense_difference(ours: list[str], theirs: list[str]) -> tuple[list[str], list[str]]:
+def _sense_difference(ours: list[str], theirs: list[str]) -> list[str]:
     """The negation or condition words of one side of a change that the other side has no
     word of the same kind for ('can never' for 'cannot' keeps the sense; 'is' for 'is not'
-    does not), and those of them that only the original (``theirs``) has."""
-    found: list[str] = []
-    left_out: list[str] = []
+    does not)."""
+    found = []
     for kind in (_negations, _conditions):
         mine, other = kind(ours), kind(theirs)
         if bool(mine) != bool(other):
             found.extend(mine or other)
-            left_out.extend(other)
-    return found, left_out
+    return found
+
+
+def _without_negation(words: Sequence[str]) -> list[str]:
+    """The words with their negations left out, a contraction's too ('cannot' → 'can',
+    "won't" → 'will', "isn't" → 'is')."""
+    out = []
+    for w in words:
+        if w in CONTRACTED_NEGATIONS:
+            out.append(CONTRACTED_NEGATIONS[w])
+        elif w.endswith("n't"):
+            out.append(w.removesuffix("n't"))
+        elif not negation(w):
+            out.append(w)
+    return out
 
 
 def _turned_leaning(ours: list[str], theirs: list[str]) -> list[str]:
-    """The words of a change whose two sides lean opposite ways ('triumph' for 'disaster';
-    not 'not good' for 'bad'), as the claim and then the original has them."""
-    mine = leaning(ours, negated=len(_negations(ours)) % 2 == 1)
-    other = leaning(theirs, negated=len(_negations(theirs)) % 2 == 1)
-    if mine * other >= 0:
+    """A word put in place of one word that leans the opposite way ('triumph' for
+    'disaster'), as the claim and then the original has it; [] for anything else (a
+    phrase for a phrase leans too loosely: 'stop fighting' for 'peace')."""
+    if len(ours) != 1 or len(theirs) != 1:
         return []
-    return [strongest(ours), strongest(theirs)]
+    if leaning(ours[0]) * leaning(theirs[0]) >= 0:
+        return []
+    return [ours[0], theirs[0]]
 
 
 def sense_words(words: Sequence[str]) -> list[str]:
