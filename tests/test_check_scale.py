@@ -25,4 +25,5 @@ def test_check_scale_times_each_kind_of_claim(settings: Settings) -> None:
     assert figures["rows"] == sum(len(synthetic_quotes(a)) for a in articles)
     assert set(figures["p50_s_by_kind"]) == {"verbatim", "reworded", "misattributed", "not_found"}
     assert 0 <= figures["check_p50_s"] <= figures["check_p95_s"] < 60
+    assert figures["keyword_build_s"] >= 0  # passages are searched, as Engine.check does
     assert [p.name for p in settings.home.iterdir()] == []  # its scratch index is gone

@@ -18,13 +18,15 @@ from pathlib import Path
 import numpy as np
 
 from rag.answer.check import CheckThresholds, Meaning, check_quote
+from rag.answer.retrieve import Retriever
 from rag.backends.embed import Embedder, get_embedder
 from rag.backends.store import Index, IndexedArticle
 from rag.evaluation import eval as ev
 from rag.ingest.chunk import chunk_text
 from rag.ledger.read import Ledger
+from rag.lexicon import CHECK_PASSAGES
 from rag.settings import Settings
-from rag.types import Article, Quote
+from rag.types import Article, Passage, Quote, SearchFilter
 
 # "Amara Brandt, the mayor, spoke on day 3 about the budget. “The budget would collapse,”
 # Brandt said, adding that talks on the trade deal was a mistake." (bench.synthetic_articles)
@@ -88,8 +90,9 @@ def check_scale_figures(
     articles: Iterable[Article], settings: Settings, fast: Embedder, claims: int = 100
 ) -> dict:
     """Seconds per check over ``articles`` (stored with ``fast`` vectors, their rows written
-    by construction): reading the ledger from the store, then the p50 and p95 of
-    ``claims`` checks of each kind."""
+    by construction): reading the ledger from the store and building the keyword index,
+    then the p50 and p95 of ``claims`` checks of each kind, passages searched as
+    ``Engine.check`` searches them."""
     settings.home.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="check-scale-", dir=settings.home))
     s = settings.model_copy(
@@ -108,12 +111,20 @@ def check_scale_figures(
         read_s = time.perf_counter() - start
         thresholds = CheckThresholds.of(settings)
         meaning = meaning_by(get_embedder(settings))
+        retriever = Retriever.for_index(index)
+        start = time.perf_counter()
+        retriever.keyword.refresh()  # the keyword index's first build, once per client
+        keyword_s = time.perf_counter() - start
+
+        def passages(claim: str) -> list[Passage]:  # as Engine.check searches them
+            return retriever.search(claim, SearchFilter(), k=CHECK_PASSAGES, mode="bm25")
+
         cases = _claims(ledger, claims)
-        check_quote(ledger, *cases[0][1:], thresholds, (), meaning)  # MiniLM loaded
+        check_quote(ledger, *cases[0][1:], thresholds, (), meaning, passages)  # MiniLM loaded
         times: dict[str, list[float]] = {}
         for kind, claim, speaker in cases:
             t = time.perf_counter()
-            check_quote(ledger, claim, speaker, thresholds, (), meaning)
+            check_quote(ledger, claim, speaker, thresholds, (), meaning, passages)
             times.setdefault(kind, []).append(time.perf_counter() - t)
     finally:
         with contextlib.suppress(Exception):
@@ -125,6 +136,7 @@ def check_scale_figures(
         "rows": rows,
         "build_s": round(build_s, 1),
         "ledger_read_s": round(read_s, 2),
+        "keyword_build_s": round(keyword_s, 2),
         "check_p50_s": round(ev._percentile(every, 0.5) or 0.0, 3),
         "check_p95_s": round(ev._percentile(every, 0.95) or 0.0, 3),
         "p50_s_by_kind": {k: round(ev._percentile(v, 0.5) or 0.0, 3) for k, v in times.items()},
