@@ -27,7 +27,6 @@ from rag.backends.store import Index
 from rag.errors import ConfigError, NotFoundError, QuestionError
 from rag.ingest.pipeline import IngestReport, ProgressFn, ingest_paths, ingest_urls, is_url
 from rag.ledger.read import Ledger, Speaker, SpeakerPage
-from rag.lexicon import CHECK_PASSAGES
 from rag.settings import Settings, get_settings
 from rag.types import (
     Answer,
@@ -292,7 +291,7 @@ class Engine:
             CheckThresholds.of(self.settings),
             ids or (),
             self.index.meaning_similarity,
-            lambda words: self.retriever.search(words, scope, k=CHECK_PASSAGES, mode="bm25"),
+            lambda words: self.retriever.printing(words, scope),
         )
         return replace(verdict, carriers=with_edits(verdict.carriers, self.index.versions_of))
 

@@ -41,7 +41,7 @@ from rag.backends.prompts import load_prompt
 from rag.errors import LLMError
 from rag.ledger.intent import parse_intent
 from rag.ledger.read import Ledger
-from rag.lexicon import CHECK_MIN_CLAIM_WORDS, CHECK_PASSAGES
+from rag.lexicon import CHECK_MIN_CLAIM_WORDS
 from rag.text.sentences import answer_sentences
 from rag.types import (
     Answer,
@@ -223,10 +223,6 @@ def _check_route(
     if len(claim.split()) < CHECK_MIN_CLAIM_WORDS:
         return None
     within = request.filters.model_copy(update={"article_ids": list(scope)} if scope else {})
-
-    def search(words: str) -> list[Passage]:
-        return retriever.search(words, within, k=CHECK_PASSAGES, mode="bm25")
-
     if intent.kind == "did_say" and (intent.fragments or intent.reports_words):
         if not ledger.find_speaker(intent.speaker, scope):
             return None
@@ -235,7 +231,9 @@ def _check_route(
         speaker, first = "", True
     else:
         return None
-    verdict = check_quote(ledger, claim, speaker, thresholds, scope, meaning, search)
+    verdict = check_quote(
+        ledger, claim, speaker, thresholds, scope, meaning, lambda w: retriever.printing(w, within)
+    )
     if verdict.verdict == "not_found" and not intent.reports_words and not verdict.printed:
         return None
     articles = ledger.index.get_articles(verdict.article_ids)

@@ -337,7 +337,6 @@ def _in_passages(
     marks, 'indirect' outside them. Not where the ledger holds a quotation (its own row was
     compared, and was not close enough), nor words that run across a quotation mark."""
     best: CheckEvidence | None = None
-    held = [r.quote for r in rows]
     for passage in passages:
         text = passage.chunk.text
         spans = word_spans(text)
@@ -358,7 +357,7 @@ def _in_passages(
         if any(qa < b and a < qb and not (qa <= a and b <= qb) for qa, qb in marks):
             continue  # partly quoted: neither the quotation nor the report's own words
         row = _passage_row(passage, a, b, any(qa <= a and b <= qb for qa, qb in marks))
-        if any(_overlap(row.quote, q) for q in held):
+        if any(_overlap(row.quote, r.quote) for r in rows):
             continue
         best = CheckEvidence(row, diff, in_passage=True)
     return best

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 from rag.backends.keyword import KeywordIndex
 from rag.backends.store import Index, StoredChunk
 from rag.ledger.intent import parse_question
-from rag.lexicon import NEAR_VERBATIM_MIN_CHARS, NEAR_VERBATIM_MIN_SCORE
+from rag.lexicon import CHECK_PASSAGES, NEAR_VERBATIM_MIN_CHARS, NEAR_VERBATIM_MIN_SCORE
 from rag.settings import Settings
 from rag.text.normalise import normalise
 from rag.text.sentences import split_sentences
@@ -95,6 +95,11 @@ class Retriever(BaseRetriever):
             if len(passages) == k:
                 break
         return passages
+
+    def printing(self, words: str, filters: SearchFilter) -> list[Passage]:
+        """The passages most likely to print ``words``, by their keywords (the quote check's
+        search for words the ledger does not hold)."""
+        return self.search(words, filters, k=CHECK_PASSAGES, mode="bm25")
 
     def articles_matching(self, filters: SearchFilter) -> list[str] | None:
         """Ids of the articles the filters allow; None when they allow every article."""

@@ -24,7 +24,6 @@ from rag.backends.store import Index, IndexedArticle
 from rag.evaluation import eval as ev
 from rag.ingest.chunk import chunk_text
 from rag.ledger.read import Ledger
-from rag.lexicon import CHECK_PASSAGES
 from rag.settings import Settings
 from rag.types import Article, Passage, Quote, SearchFilter
 
@@ -117,7 +116,7 @@ def check_scale_figures(
         keyword_s = time.perf_counter() - start
 
         def passages(claim: str) -> list[Passage]:  # as Engine.check searches them
-            return retriever.search(claim, SearchFilter(), k=CHECK_PASSAGES, mode="bm25")
+            return retriever.printing(claim, SearchFilter())
 
         cases = _claims(ledger, claims)
         check_quote(ledger, *cases[0][1:], thresholds, (), meaning, passages)  # MiniLM loaded

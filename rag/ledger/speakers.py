@@ -203,9 +203,10 @@ def title_sex(text: str, at: int) -> Sex:
     ('Mr.', 'Mrs.', 'Dame'), written as a title (capitalised: not the verb in 'will miss
     Bush'); '' otherwise."""
     before = text[max(at - _TITLE_WINDOW, 0) : at]
-    if not before[-1:].isspace() or not before.split():
+    words = before.split()
+    if not before[-1:].isspace() or not words:
         return ""  # nothing, or no space, before the name: no title word in front of it
-    word = before.split()[-1].rstrip(".")
+    word = words[-1].rstrip(".")
     if not word[:1].isupper():
         return ""
     word = word.lower()
